@@ -1,0 +1,143 @@
+"""The store's tables (SQLModel), and the read models the CLI and the app show.
+
+Four tables:
+
+* ``source``: one row per sources.yml key, so observations can point to a stable id;
+* ``snapshot``: every response kept as fetched (never overwritten, identical content recognised by
+  sha256); its body lives in ``snapshot_blob``, keyed by hash, so the same bytes are stored once;
+* ``observation``: one dated value with full provenance. ``series_key`` identifies what a value is *about*
+  (source, indicator, country, dimension, period). A producer's revision adds a new row for the same
+  series and marks the old one superseded; the old one is kept so an *as-of* query can tell what had been
+  published by any date;
+* ``refresh_run``: one row per source per refresh, with counts and the error if it failed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from cobase.clock import as_utc
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A datetime column that always hands back aware UTC values, on SQLite as on PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = as_utc(value)
+        # SQLite stores text: keep it naive UTC so string comparison orders correctly.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+def _utc_column(nullable: bool = True, index: bool = False) -> sa.Column[datetime]:
+    return sa.Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Source(SQLModel, table=True):
+    """A source as known to the store; its full description lives in sources.yml."""
+
+    __tablename__ = "source"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=sa.Column(sa.String(64), unique=True, nullable=False))
+    producer: str
+    title: str
+    url_main: str
+    licence_name: str
+    republishes: str | None = None
+
+
+class SnapshotBlob(SQLModel, table=True):
+    """A response body, stored once per distinct content (zlib-compressed)."""
+
+    __tablename__ = "snapshot_blob"
+
+    sha256: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    compression: str = "zlib"
+    body: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+
+
+class Snapshot(SQLModel, table=True):
+    """One response as fetched, before anything was parsed from it."""
+
+    __tablename__ = "snapshot"
+    __table_args__ = (sa.UniqueConstraint("source_id", "url", "sha256", name="uq_snapshot_content"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    url: str
+    retrieved_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    http_status: int
+    content_type: str | None = None
+    sha256: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, index=True))
+    size: int
+    body_location: str = Field(description="where the body is kept, e.g. 'db:snapshot_blob/<sha256>'")
+    request_meta: str | None = Field(default=None, description="JSON: what the spider asked for")
+    parse_status: str = Field(default="pending", description="pending, ok or error")
+    parse_error: str | None = None
+
+
+class Observation(SQLModel, table=True):
+    """One value a producer published about one country, indicator, breakdown and period."""
+
+    __tablename__ = "observation"
+    __table_args__ = (
+        # At most one current value per series: refreshing unchanged data adds nothing.
+        sa.Index(
+            "uq_observation_current_series",
+            "series_key",
+            unique=True,
+            sqlite_where=sa.text("is_current = 1"),
+            postgresql_where=sa.text("is_current"),
+        ),
+        sa.Index("ix_observation_country_indicator", "country_iso3", "indicator", "period_start"),
+        sa.Index("ix_observation_source_current", "source_id", "is_current"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_key: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    source_id: int = Field(foreign_key="source.id")
+    snapshot_id: int = Field(foreign_key="snapshot.id")
+    country_iso3: str = Field(sa_column=sa.Column(sa.String(3), nullable=False))
+    indicator: str = Field(sa_column=sa.Column(sa.String(128), nullable=False))
+    dimension: str = Field(default="", sa_column=sa.Column(sa.String(255), nullable=False, server_default=""))
+    value_num: float | None = None
+    value_text: str
+    unit: str | None = None
+    period_start: date
+    period_end: date
+    published_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    retrieved_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    is_current: bool = Field(default=True, sa_column=sa.Column(sa.Boolean, nullable=False))
+    superseded_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    supersedes_id: int | None = Field(default=None, foreign_key="observation.id")
+
+
+class RefreshRun(SQLModel, table=True):
+    """One attempt at refreshing one source; failed runs are kept with their error."""
+
+    __tablename__ = "refresh_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    started_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    status: str = Field(default="running", description="running, success or failed")
+    snapshots_new: int = 0
+    snapshots_unchanged: int = 0
+    observations_new: int = 0
+    observations_unchanged: int = 0
+    observations_revised: int = 0
+    errors: int = 0
+    error: str | None = None

@@ -1,0 +1,58 @@
+"""Parsers: pure functions from a snapshot's bytes to records, one module per source.
+
+A parser never touches the network or the database. It yields :class:`ParsedRecord` as the producer
+states them (country as the producer codes or names it); :mod:`cobase.harmonize` resolves countries and
+:mod:`cobase.ingest` stores them. A response that cannot be read raises :class:`ParseError` with a
+message naming the source and what was wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+
+class ParseError(ValueError):
+    """A snapshot whose content cannot be read as the source's format."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRecord:
+    """One value as the producer published it, before country names are harmonized."""
+
+    country: str
+    indicator: str
+    period_start: date
+    period_end: date
+    value_text: str
+    value_num: float | None = None
+    dimension: str = ""
+    published_at: datetime | None = None
+    unit: str | None = None
+    country_is_code: bool = True
+
+
+Parser = Callable[[bytes, str, Mapping[str, Any]], Iterator[ParsedRecord]]
+"""``parser(body, url, request_meta)`` yields records; raises :class:`ParseError` on unreadable input."""
+
+
+def number_text(value: float) -> str:
+    """A canonical text for a number, so revisions are detected and not float noise."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def get_parser(source_key: str) -> Parser:
+    """The parser for a source key; imported lazily so one broken parser never blocks the others."""
+    from cobase.parse import who_gho, worldbank_wdi
+
+    parsers: dict[str, Parser] = {
+        "who_gho": who_gho.parse,
+        "worldbank_wdi": worldbank_wdi.parse,
+    }
+    try:
+        return parsers[source_key]
+    except KeyError:
+        raise ParseError(f"no parser for source {source_key!r}") from None

@@ -1,0 +1,160 @@
+"""The registry of sources (``sources.yml``), validated on load.
+
+Each source carries OWID-style provenance (producer, title, url_main, licence, citation, cadence) that
+travels with every value derived from it. A bad file is one clear error naming the file, the source and
+the key, never a traceback half-way through a refresh.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cobase.settings import sources_file
+
+
+class AccessDimension(StrEnum):
+    """What an indicator tells about effective access to care."""
+
+    availability = "availability"
+    continuity = "continuity"
+    affordability = "affordability"
+    financial_coverage = "financial_coverage"
+    geographic_coverage = "geographic_coverage"
+    workforce = "workforce"
+    follow_up = "follow_up"
+    context = "context"
+
+
+class SourcesFileError(ValueError):
+    """``sources.yml`` cannot be used; the message names the file, the source and the key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Licence(_Strict):
+    name: str
+    url: str
+
+
+class Indicator(_Strict):
+    """One series a source publishes, with what it measures for access to care."""
+
+    code: str
+    label_en: str
+    label_fr: str
+    unit: str
+    dimension: AccessDimension
+    description: str | None = None
+
+
+class Source(_Strict):
+    """One producer endpoint, as declared in sources.yml."""
+
+    key: str = ""
+    producer: str
+    title: str
+    kind: str = Field(description="api, bulk, documents, ...")
+    url_main: str
+    base_url: str
+    licence: Licence
+    citation: str
+    update_cadence: str
+    description: str | None = None
+    republishes: str | None = Field(
+        default=None, description="key of the source whose data this one republishes (never independent)"
+    )
+    page_size: int | None = None
+    verify_tls: bool = True
+    indicators: list[Indicator] = Field(default_factory=list)
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    def indicator(self, code: str) -> Indicator | None:
+        """The declared indicator with this code, if any."""
+        return next((ind for ind in self.indicators if ind.code == code), None)
+
+
+class Registry(_Strict):
+    """All sources, keyed by their sources.yml key."""
+
+    path: Path
+    sources: dict[str, Source]
+
+    @model_validator(mode="after")
+    def _check_republishes(self) -> Registry:
+        for key, source in self.sources.items():
+            if source.republishes and source.republishes not in self.sources:
+                raise ValueError(f"source {key!r}: republishes unknown source {source.republishes!r}")
+        return self
+
+    def get(self, key: str) -> Source:
+        """The source with this key; a clear error listing known keys otherwise."""
+        try:
+            return self.sources[key]
+        except KeyError:
+            known = ", ".join(sorted(self.sources))
+            raise SourcesFileError(f"{self.path}: no source {key!r} (known: {known})") from None
+
+    def with_base_url(self, key: str, base_url: str) -> Registry:
+        """A copy with one source's base URL replaced (mirrors, local test servers)."""
+        changed = dict(self.sources)
+        changed[key] = self.sources[key].model_copy(update={"base_url": base_url.rstrip("/")})
+        return self.model_copy(update={"sources": changed})
+
+
+def _describe(error: dict[str, Any], path: Path) -> str:
+    loc = [str(part) for part in error["loc"]]
+    where = f"{path}"
+    if len(loc) >= 2 and loc[0] == "sources":
+        where += f": source {loc[1]!r}"
+        loc = loc[2:]
+    key = ".".join(loc) if loc else "(top level)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        what = "unknown key"
+    elif kind == "missing":
+        what = "missing required key"
+    else:
+        what = error["msg"]
+    return f"{where}: {what} {key!r}" + ("" if kind in ("extra_forbidden", "missing") else "")
+
+
+def load_registry(path: str | Path | None = None) -> Registry:
+    """Load and validate the sources registry; raise :class:`SourcesFileError` naming the bad key."""
+    file = sources_file(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SourcesFileError(f"{file}: cannot read sources file ({exc.strerror or exc})") from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SourcesFileError(f"{file}: not valid YAML ({exc})") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("sources"), dict):
+        raise SourcesFileError(f"{file}: expected a top-level 'sources:' mapping of source keys")
+    unknown_top = set(raw) - {"sources"}
+    if unknown_top:
+        raise SourcesFileError(f"{file}: unknown top-level key {sorted(unknown_top)[0]!r}")
+    entries: dict[str, Any] = {}
+    for key, entry in raw["sources"].items():
+        if not isinstance(entry, dict):
+            raise SourcesFileError(f"{file}: source {key!r}: expected a mapping, got {type(entry).__name__}")
+        entries[str(key)] = {**entry, "key": str(key)}
+    try:
+        registry = Registry(path=file, sources=entries)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "value_error" and not first["loc"]:
+            raise SourcesFileError(f"{file}: {first['msg'].removeprefix('Value error, ')}") from exc
+        raise SourcesFileError(_describe(first, file)) from exc
+    return registry

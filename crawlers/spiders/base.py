@@ -1,0 +1,65 @@
+"""What every cobase spider shares: its arguments, and turning responses and failures into items."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawlers.items import FetchFailure, RawResponse, retrieval_time
+
+
+class SourceSpider(scrapy.Spider):
+    """Base class: configured by cobase with the source's ``base_url`` and ``indicators``.
+
+    Arguments arrive as keyword arguments (``scrapy crawl who_gho -a base_url=... -a indicators=A,B`` works
+    too): ``base_url`` (no trailing slash), ``indicators`` (list or comma-separated codes), ``page_size``.
+    """
+
+    name = ""
+
+    def __init__(
+        self,
+        base_url: str,
+        indicators: Iterable[str] | str = (),
+        page_size: int | str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.base_url = base_url.rstrip("/")
+        if isinstance(indicators, str):
+            indicators = [code for code in indicators.split(",") if code]
+        self.indicators = list(indicators)
+        self.page_size = int(page_size) if page_size else None
+
+    def raw(self, response: Response, **request_meta: Any) -> RawResponse:
+        """The response as an item, exactly as received."""
+        content_type = response.headers.get("Content-Type")
+        return RawResponse(
+            source=self.name,
+            url=response.url,
+            status=response.status,
+            body=response.body,
+            content_type=content_type.decode("latin-1") if content_type else None,
+            retrieved_at=retrieval_time(),
+            headers={k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()},
+            request_meta=request_meta,
+        )
+
+    def failure(self, url: str, error: str, **request_meta: Any) -> FetchFailure:
+        """A request that failed for good, as an item (so cobase records it on the run)."""
+        return FetchFailure(source=self.name, url=url, error=error, request_meta=request_meta)
+
+    def errback(self, failure: Failure) -> Iterable[FetchFailure]:
+        """Turn a Twisted failure (HTTP error after retries, timeout, refused connection) into an item."""
+        request = failure.request  # type: ignore[attr-defined]
+        value = failure.value
+        response = getattr(value, "response", None)
+        if response is not None:
+            message = f"HTTP {response.status} from {request.url}"
+        else:
+            message = f"{value.__class__.__name__} fetching {request.url}: {value}".rstrip(": ")
+        yield self.failure(request.url, message, **request.meta.get("cobase", {}))
