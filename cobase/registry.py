@@ -126,7 +126,7 @@ def _describe(error: dict[str, Any], path: Path) -> str:
         what = "missing required key"
     else:
         what = error["msg"]
-    return f"{where}: {what} {key!r}" + ("" if kind in ("extra_forbidden", "missing") else "")
+    return f"{where}: {what} {key!r}"
 
 
 def load_registry(path: str | Path | None = None) -> Registry:

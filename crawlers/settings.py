@@ -8,7 +8,9 @@ BOT_NAME = "cobase"
 SPIDER_MODULES = ["crawlers.spiders"]
 NEWSPIDER_MODULE = "crawlers.spiders"
 
-USER_AGENT = "cobase/0.1 (+https://github.com/cobase-health/cobase; open country-of-origin health access base)"
+USER_AGENT = (
+    "cobase/0.1 (+https://github.com/cobase-health/cobase; open country-of-origin health access base)"
+)
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 4

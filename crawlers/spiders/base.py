@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import scrapy
@@ -35,6 +35,21 @@ class SourceSpider(scrapy.Spider):
         self.indicators = list(indicators)
         self.page_size = int(page_size) if page_size else None
 
+    async def start(self) -> AsyncIterator[Any]:
+        """Scrapy >= 2.13 entry point; yields :meth:`start_requests`, which stays synchronous so tests
+        (and Scrapy < 2.13) can call it directly."""
+        for request in self.start_requests():
+            yield request
+
+    def start_requests(self) -> Iterable[scrapy.Request]:
+        """The first request for each configured indicator; every source spider defines it."""
+        raise NotImplementedError(f"{self.__class__.__name__} must define start_requests()")
+
+    def request(self, url: str, **request_meta: Any) -> scrapy.Request:
+        """A request to :meth:`parse` whose ``request_meta`` (under ``meta["cobase"]``) travels to the
+        :class:`RawResponse` or :class:`FetchFailure` it ends as; failures go to :meth:`errback`."""
+        return scrapy.Request(url, callback=self.parse, errback=self.errback, meta={"cobase": request_meta})
+
     def raw(self, response: Response, **request_meta: Any) -> RawResponse:
         """The response as an item, exactly as received."""
         content_type = response.headers.get("Content-Type")
@@ -45,7 +60,9 @@ class SourceSpider(scrapy.Spider):
             body=response.body,
             content_type=content_type.decode("latin-1") if content_type else None,
             retrieved_at=retrieval_time(),
-            headers={k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()},
+            headers={
+                k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()
+            },
             request_meta=request_meta,
         )
 

@@ -1,0 +1,161 @@
+"""Benchmark: cobase ingestion against a raw ``sqlite3.executemany`` of the same rows.
+
+Usage: ``python bench/ingest.py [--rows N]`` (default 1,000,000: 200 countries x 20 years x N/4000
+indicators). Prints ``ingest_rows_per_s``, ``raw_rows_per_s``, the second (all-unchanged) ingest's rate,
+peak memory, and ``ratio: X`` (cobase / raw) as its last line. Targets: ratio >= 0.3, peak memory under
+1 GB, second ingest at least as fast as the first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pycountry
+
+from cobase.db import open_store, session_scope
+from cobase.harmonize.records import ObservationIn
+from cobase.ingest import ingest_observations
+from cobase.refresh import sync_sources
+from cobase.registry import load_registry
+from cobase.snapshots import store_snapshot
+from crawlers.items import RawResponse
+
+COUNTRIES = [country.alpha_3 for country in list(pycountry.countries)[:200]]
+YEARS = list(range(2005, 2025))
+PUBLISHED = datetime(2025, 1, 15, tzinfo=UTC)
+RETRIEVED = datetime(2025, 2, 1, tzinfo=UTC)
+
+
+def synthetic_rows(total: int) -> Iterator[ObservationIn]:
+    """``total`` distinct series points, generated lazily so memory stays flat."""
+    produced = 0
+    indicator = 0
+    while True:
+        code = f"IND_{indicator:04d}"
+        for country in COUNTRIES:
+            for year in YEARS:
+                if produced == total:
+                    return
+                value = ((indicator * 7919 + len(country) * 31 + year) % 10_000) / 100
+                yield ObservationIn(
+                    country_iso3=country,
+                    indicator=code,
+                    period_start=date(year, 1, 1),
+                    period_end=date(year, 12, 31),
+                    value_text=repr(value),
+                    value_num=value,
+                    unit="%",
+                    published_at=PUBLISHED,
+                )
+                produced += 1
+        indicator += 1
+
+
+def time_cobase(url: str, rows: int) -> tuple[float, int]:
+    """Seconds to ingest ``rows`` through cobase, and how many were new."""
+    engine = open_store(url)
+    with session_scope(engine) as session:
+        source = sync_sources(session, load_registry())["who_gho"]
+        raw = RawResponse(
+            source="who_gho",
+            url="bench://synthetic",
+            status=200,
+            body=str(time.time()).encode(),
+            content_type="application/json",
+            retrieved_at=RETRIEVED.isoformat(),
+        )
+        snapshot = store_snapshot(session, source, raw).snapshot
+    started = time.perf_counter()
+    with session_scope(engine) as session:
+        counts = ingest_observations(
+            session,
+            source_id=source.id,
+            snapshot_id=snapshot.id,  # type: ignore[arg-type]
+            retrieved_at=RETRIEVED,
+            rows=synthetic_rows(rows),
+        )
+    return time.perf_counter() - started, counts.new
+
+
+def time_raw(path: Path, rows: int) -> float:
+    """Seconds for a plain sqlite3 executemany of the same rows into a table of the same shape."""
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(
+        "CREATE TABLE observation (id INTEGER PRIMARY KEY, series_key VARCHAR(32) NOT NULL,"
+        " source_id INTEGER, snapshot_id INTEGER, country_iso3 VARCHAR(3), indicator VARCHAR(128), dimension VARCHAR(255),"
+        " value_num FLOAT, value_text VARCHAR, unit VARCHAR, period_start DATE, period_end DATE,"
+        " published_at DATETIME, retrieved_at DATETIME, is_current BOOLEAN, superseded_at DATETIME,"
+        " supersedes_id INTEGER)"
+    )
+    started = time.perf_counter()
+    connection.executemany(
+        "INSERT INTO observation (series_key, source_id, snapshot_id, country_iso3, indicator, dimension,"
+        " value_num, value_text, unit, period_start, period_end, published_at, retrieved_at, is_current,"
+        " superseded_at, supersedes_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            (
+                f"{i:032x}",
+                1,
+                1,
+                row.country_iso3,
+                row.indicator,
+                row.dimension,
+                row.value_num,
+                row.value_text,
+                row.unit,
+                row.period_start.isoformat(),
+                row.period_end.isoformat(),
+                PUBLISHED.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                RETRIEVED.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                1,
+                None,
+                None,
+            )
+            for i, row in enumerate(synthetic_rows(rows))
+        ),
+    )
+    connection.commit()
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'cobase.db'}"
+        first_s, new = time_cobase(url, args.rows)
+        assert new == args.rows, f"expected {args.rows} new observations, got {new}"
+        second_s, new_again = time_cobase(url, args.rows)
+        assert new_again == 0, f"second ingest of unchanged rows added {new_again}"
+        raw_s = time_raw(Path(tmp) / "raw.db", args.rows)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ingest_rate = args.rows / first_s
+    raw_rate = args.rows / raw_s
+    print(f"rows: {args.rows}")
+    print(f"ingest_s: {first_s:.2f}")
+    print(f"second_ingest_s: {second_s:.2f}")
+    print(f"raw_s: {raw_s:.2f}")
+    print(f"ingest_rows_per_s: {ingest_rate:.0f}")
+    print(f"second_ingest_rows_per_s: {args.rows / second_s:.0f}")
+    print(f"raw_rows_per_s: {raw_rate:.0f}")
+    print(f"peak_memory_mb: {peak_mb:.0f}")
+    print(f"ratio: {ingest_rate / raw_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()

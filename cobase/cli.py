@@ -1,0 +1,274 @@
+"""The ``cobase`` command: a thin skin over the library (tests call the same functions).
+
+Errors are one clear sentence on stderr with a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cobase.clock import BadDateError
+from cobase.db import StoreError, open_store, session_scope
+from cobase.harmonize.countries import UnknownCountryError, resolve_country
+from cobase.queries import OBSERVATION_COLUMNS, list_observations, source_status
+from cobase.registry import SourcesFileError, load_registry
+from cobase.settings import PROJECT_ROOT, database_url
+
+app = typer.Typer(
+    name="cobase",
+    help="Base ouverte sur l'accès effectif aux soins dans les pays d'origine / "
+    "Open country-of-origin healthcare access base.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLAlchemy URL or SQLite path (default: COBASE_DB or user data dir)."),
+]
+SourcesOption = Annotated[
+    Path | None, typer.Option("--sources", help="sources.yml to use instead of the project's.")
+]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print one clear sentence and return the exit to raise."""
+    err_console.print(f"[bold red]Erreur / Error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _engine(db: str | None):  # type: ignore[no-untyped-def]
+    try:
+        return open_store(db)
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+
+
+def _summary_table(summaries) -> Table:  # type: ignore[no-untyped-def]
+    table = Table(title="Refresh summary")
+    for column in (
+        "source",
+        "status",
+        "snapshots new",
+        "unchanged",
+        "obs. new",
+        "unchanged",
+        "revised",
+        "skipped",
+        "errors",
+    ):
+        table.add_column(column, justify="right" if column not in ("source", "status") else "left")
+    for summary in summaries:
+        table.add_row(
+            summary.key,
+            "[green]success[/]" if summary.ok else "[red]failed[/]",
+            str(summary.snapshots_new),
+            str(summary.snapshots_unchanged),
+            str(summary.observations.new),
+            str(summary.observations.unchanged),
+            str(summary.observations.revised),
+            str(summary.skipped),
+            str(len(summary.errors)),
+        )
+    return table
+
+
+def run_refresh(registry, db: str | None, sources: list[str] | None) -> int:  # type: ignore[no-untyped-def]
+    """Refresh with a live progress display; print the summary and errors; return the exit code."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from cobase.refresh import refresh
+
+    engine = _engine(db)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        tasks: dict[str, int] = {}
+
+        def on_progress(event: str, summary) -> None:  # type: ignore[no-untyped-def]
+            if summary.key not in tasks:
+                tasks[summary.key] = progress.add_task(summary.key)
+            state = "terminé" if event == "done" else "en cours"
+            progress.update(
+                tasks[summary.key],
+                description=f"{summary.key}: {state}, {summary.snapshots_new + summary.snapshots_unchanged} "
+                f"réponses, {summary.observations.new} nouvelles observations, {len(summary.errors)} erreurs",
+            )
+
+        summaries = refresh(engine, registry, sources or None, progress=on_progress)
+    console.print(_summary_table(summaries))
+    for summary in summaries:
+        for error in summary.errors[:10]:
+            err_console.print(f"[red]{summary.key}[/]: {error}", highlight=False)
+        if len(summary.errors) > 10:
+            err_console.print(f"[red]{summary.key}[/]: ... and {len(summary.errors) - 10} more errors")
+        if summary.unknown_countries:
+            codes = ", ".join(sorted(summary.unknown_countries))
+            err_console.print(f"[yellow]{summary.key}[/]: unknown country codes set aside: {codes}")
+    return 0 if all(summary.ok for summary in summaries) else 1
+
+
+@app.command()
+def refresh(
+    source: Annotated[list[str] | None, typer.Argument(help="Source keys (default: all).")] = None,
+    sources: SourcesOption = None,
+    db: DbOption = None,
+) -> None:
+    """Crawl sources, keep snapshots, ingest observations; exit 1 if any source failed."""
+    try:
+        registry = load_registry(sources)
+        for key in source or []:
+            registry.get(key)
+    except SourcesFileError as exc:
+        raise fail(str(exc)) from exc
+    raise typer.Exit(run_refresh(registry, db, source))
+
+
+@app.command()
+def status(
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Per source: last successful refresh, last error, observations, newest period and publication."""
+    engine = _engine(db)
+    with session_scope(engine) as session:
+        statuses = source_status(session)
+    if as_json:
+        typer.echo(json.dumps([status.as_record() for status in statuses], indent=2, ensure_ascii=False))
+        return
+    if not statuses:
+        console.print("Aucune donnée. Lancez `cobase refresh` (ou `cobase demo` sans internet).")
+        return
+    table = Table(title=f"Sources — {database_url(db)}")
+    for column in (
+        "source",
+        "last success",
+        "last run",
+        "last error",
+        "observations",
+        "newest period",
+        "newest publication",
+    ):
+        table.add_column(column)
+    for item in statuses:
+        table.add_row(
+            item.source,
+            item.last_success_at.isoformat(timespec="seconds") if item.last_success_at else "—",
+            item.last_run_status or "never",
+            (item.last_error or "").splitlines()[0][:80] if item.last_error else "",
+            str(item.observations),
+            item.newest_period.isoformat() if item.newest_period else "—",
+            item.newest_published_at.date().isoformat() if item.newest_published_at else "—",
+        )
+    console.print(table)
+
+
+@app.command()
+def observations(
+    country: Annotated[str | None, typer.Option("--country", help="ISO3/ISO2 code or name (FR/EN).")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Source key.")] = None,
+    indicator: Annotated[str | None, typer.Option("--indicator", help="Indicator code.")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+    all_versions: Annotated[
+        bool, typer.Option("--all-versions", help="Include values later revised by the producer.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Stored observations with their provenance, as CSV or JSON on stdout."""
+    if output_format not in ("csv", "json"):
+        raise fail(f"--format must be csv or json, not {output_format!r}")
+    iso3 = None
+    if country:
+        try:
+            iso3 = resolve_country(country).iso3
+        except UnknownCountryError as exc:
+            raise fail(str(exc)) from exc
+    engine = _engine(db)
+    with session_scope(engine) as session:
+        rows = list_observations(
+            session, country_iso3=iso3, source=source, indicator=indicator, all_versions=all_versions
+        )
+        if output_format == "json":
+            typer.echo(json.dumps([row.as_record() for row in rows], indent=2, ensure_ascii=False))
+            return
+        writer = csv.DictWriter(sys.stdout, fieldnames=OBSERVATION_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row.as_record())
+
+
+@app.command()
+def demo(db: DbOption = None) -> None:
+    """Load the project's own small fixtures through the real refresh path (no internet needed)."""
+    from cobase.fixture_server import serve_fixtures
+
+    fixtures = PROJECT_ROOT / "tests" / "fixtures"
+    try:
+        registry = load_registry()
+    except SourcesFileError as exc:
+        raise fail(str(exc)) from exc
+    folders = {key: fixtures / key for key in registry.sources if (fixtures / key / "routes.json").exists()}
+    if not folders:
+        raise fail(f"no demo fixtures found under {fixtures} (cobase demo needs a source checkout)")
+    # Local server: no politeness delay needed, and no robots.txt to ask for.
+    os.environ.setdefault(
+        "COBASE_SCRAPY_SETTINGS",
+        json.dumps({"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "ROBOTSTXT_OBEY": False}),
+    )
+    with serve_fixtures(folders) as base_urls:
+        for key, base_url in base_urls.items():
+            registry = registry.with_base_url(key, base_url)
+        code = run_refresh(registry, db, list(folders))
+    if code == 0:
+        console.print("Données de démonstration chargées. Lancez `cobase app`. / Demo data loaded.")
+    raise typer.Exit(code)
+
+
+@app.command("app")
+def run_app(
+    db: DbOption = None,
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8501,
+) -> None:
+    """Start the Streamlit app on this database."""
+    import streamlit_app
+
+    entry = Path(streamlit_app.__file__).resolve().parent / "streamlit_app.py"
+    env = dict(os.environ)
+    env["COBASE_DB"] = database_url(db)
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(entry),
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    raise typer.Exit(subprocess.call(command, env=env))
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    """Entry point with clean handling of the errors users can cause."""
+    try:
+        app()
+    except (SourcesFileError, BadDateError, UnknownCountryError) as exc:
+        err_console.print(f"Erreur / Error: {exc}")
+        sys.exit(2)

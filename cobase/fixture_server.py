@@ -1,0 +1,96 @@
+"""Serve recorded responses at their real API paths from a local HTTP server on 127.0.0.1.
+
+Used by ``cobase demo`` (a newcomer without internet gets a working app through the real refresh path)
+and by the end-to-end tests. Each fixture folder has a ``routes.json``: a list of
+``{"path", "query", "file", "content_type"}``; a request matches a route when the path is equal and the
+route's query parameters are a subset of the request's; the most specific match wins.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+
+@dataclass(frozen=True)
+class Route:
+    """One recorded response and the request it answers."""
+
+    path: str
+    query: dict[str, str]
+    file: Path
+    content_type: str
+
+
+def load_routes(folder: Path) -> list[Route]:
+    """Read ``folder/routes.json``; a clear error if it is missing or malformed."""
+    index = folder / "routes.json"
+    try:
+        entries = json.loads(index.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{index}: cannot read fixture routes ({exc})") from exc
+    return [
+        Route(
+            path=entry["path"],
+            query={str(k): str(v) for k, v in entry.get("query", {}).items()},
+            file=folder / entry["file"],
+            content_type=entry.get("content_type", "application/json"),
+        )
+        for entry in entries
+    ]
+
+
+def match_route(routes: list[Route], path: str, query: Mapping[str, str]) -> Route | None:
+    """The most specific route for a request path and its query parameters, if any."""
+    candidates = [
+        route
+        for route in routes
+        if route.path == path and all(query.get(key) == value for key, value in route.query.items())
+    ]
+    return max(candidates, key=lambda route: len(route.query), default=None)
+
+
+def _handler(routes: list[Route]) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            route = match_route(routes, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)))
+            if route is None:
+                self.send_error(404, "no recorded response for this request")
+                return
+            body = route.file.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", route.content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    return Handler
+
+
+@contextmanager
+def serve_fixtures(folders: Mapping[str, Path]) -> Iterator[dict[str, str]]:
+    """Serve each source's fixture folder on its own port; yield ``{source_key: base_url}``."""
+    servers: list[ThreadingHTTPServer] = []
+    base_urls: dict[str, str] = {}
+    try:
+        for key, folder in folders.items():
+            server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(load_routes(folder)))
+            thread = threading.Thread(target=server.serve_forever, name=f"fixtures-{key}", daemon=True)
+            thread.start()
+            servers.append(server)
+            base_urls[key] = f"http://127.0.0.1:{server.server_address[1]}"
+        yield base_urls
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()

@@ -1,0 +1,93 @@
+"""Turn a parser's records into storable observations: countries resolved, aggregates set aside, units set.
+
+Aggregates (World Bank regions and income groups, WHO regions) are dropped here, not in parsers, so the
+rule lives in one place. A code that is neither a country nor a known aggregate is reported, never
+guessed: a wrong country is worse than a missing value.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from cobase.harmonize.countries import (
+    UnknownCountryError,
+    country_by_name,
+    country_from_code,
+    is_aggregate_code,
+    is_aggregate_name,
+)
+from cobase.parse import ParsedRecord
+from cobase.registry import Source
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationIn:
+    """A harmonized value ready to store (country resolved to ISO3, unit known)."""
+
+    country_iso3: str
+    indicator: str
+    period_start: date
+    period_end: date
+    value_text: str
+    value_num: float | None = None
+    unit: str | None = None
+    dimension: str = ""
+    published_at: datetime | None = None
+
+
+@dataclass
+class HarmonizeReport:
+    """What was set aside while harmonizing, to show in the refresh summary."""
+
+    aggregates: int = 0
+    unknown_countries: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def skipped(self) -> int:
+        """Records not stored: aggregates plus unknown countries."""
+        return self.aggregates + sum(self.unknown_countries.values())
+
+
+def _resolve_iso3(record: ParsedRecord, report: HarmonizeReport) -> str | None:
+    if record.country_is_code:
+        country = country_from_code(record.country)
+        if country is None:
+            if is_aggregate_code(record.country) or not record.country.strip():
+                report.aggregates += 1
+            else:
+                report.unknown_countries[record.country] += 1
+            return None
+        return country.iso3
+    if is_aggregate_name(record.country):
+        report.aggregates += 1
+        return None
+    try:
+        return country_by_name(record.country, strict=True).iso3
+    except UnknownCountryError:
+        report.unknown_countries[record.country] += 1
+        return None
+
+
+def harmonize(
+    records: Iterable[ParsedRecord], source: Source, report: HarmonizeReport
+) -> Iterator[ObservationIn]:
+    """Yield storable observations for ``records`` of ``source``, counting what was set aside."""
+    units = {indicator.code: indicator.unit for indicator in source.indicators}
+    for record in records:
+        iso3 = _resolve_iso3(record, report)
+        if iso3 is None:
+            continue
+        yield ObservationIn(
+            country_iso3=iso3,
+            indicator=record.indicator,
+            period_start=record.period_start,
+            period_end=record.period_end,
+            value_text=record.value_text,
+            value_num=record.value_num,
+            unit=record.unit or units.get(record.indicator),
+            dimension=record.dimension,
+            published_at=record.published_at,
+        )

@@ -1,0 +1,217 @@
+"""Idempotent, bulk ingestion of observations, with revisions kept.
+
+For each incoming value, the *series* it belongs to (source, indicator, country, breakdown, period) is
+looked up among current observations:
+
+* no current value: the value is **new**;
+* the same value and unit: **unchanged**, nothing is written (so a refresh of unchanged data adds nothing);
+* a different value: the producer **revised** it. The new value is inserted as a new current observation
+  pointing to the one it supersedes, and the old one is kept, marked superseded, so an *as-of* query can
+  still say what had been published by any date.
+
+Statements are bulk ``executemany`` over chunks, never one ORM object per row: ingestion of a million
+values must stay within a small factor of a raw ``sqlite3.executemany`` (see ``bench/ingest.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import islice
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from cobase.clock import as_utc
+from cobase.harmonize.records import ObservationIn
+from cobase.models import Observation
+
+CHUNK_ROWS = 20_000
+_KEY_SEPARATOR = "\x1f"
+
+
+@dataclass
+class IngestCounts:
+    """What one ingestion did."""
+
+    new: int = 0
+    unchanged: int = 0
+    revised: int = 0
+    duplicates: int = 0
+    revised_series: list[str] = field(default_factory=list)
+
+    def add(self, other: IngestCounts) -> None:
+        """Accumulate another ingestion's counts (several snapshots make one refresh)."""
+        self.new += other.new
+        self.unchanged += other.unchanged
+        self.revised += other.revised
+        self.duplicates += other.duplicates
+
+
+def series_key(
+    source_id: int, indicator: str, country_iso3: str, dimension: str, period_start: date, period_end: date
+) -> str:
+    """A compact identifier of what a value is about; equal keys mean the same series point."""
+    text = (
+        f"{source_id}{_KEY_SEPARATOR}{indicator}{_KEY_SEPARATOR}{country_iso3}{_KEY_SEPARATOR}{dimension}"
+        f"{_KEY_SEPARATOR}{period_start.toordinal()}{_KEY_SEPARATOR}{period_end.toordinal()}"
+    )
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _chunks(rows: Iterable[ObservationIn], size: int) -> Iterator[list[ObservationIn]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+_TABLE = Observation.__table__  # type: ignore[attr-defined]
+_COLUMNS = _TABLE.c
+
+
+_INSERT_COLUMNS = (
+    "series_key",
+    "source_id",
+    "snapshot_id",
+    "country_iso3",
+    "indicator",
+    "dimension",
+    "value_num",
+    "value_text",
+    "unit",
+    "period_start",
+    "period_end",
+    "published_at",
+    "retrieved_at",
+    "is_current",
+    "supersedes_id",
+)
+
+
+def _insert_sql(dialect: sa.Dialect) -> str:
+    """A plain driver-level INSERT: SQLAlchemy's per-row parameter processing would triple the cost."""
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    return (
+        f"INSERT INTO observation ({', '.join(_INSERT_COLUMNS)}) "
+        f"VALUES ({', '.join([marker] * len(_INSERT_COLUMNS))})"
+    )
+
+
+def _driver_values(dialect: sa.Dialect) -> Callable[[date | datetime | None], object]:
+    """Convert dates as the column types would: SQLite stores naive-UTC text, PostgreSQL takes objects."""
+    if dialect.name != "sqlite":
+        return lambda value: as_utc(value) if isinstance(value, datetime) else value
+
+    cache: dict[object, object] = {}
+
+    def to_sqlite(value: date | datetime | None) -> object:
+        if value is None:
+            return None
+        try:
+            return cache[value]
+        except KeyError:
+            pass
+        if isinstance(value, datetime):
+            text: str = as_utc(value).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        else:
+            text = value.isoformat()
+        if len(cache) < 100_000:
+            cache[value] = text
+        return text
+
+    return to_sqlite
+
+
+def _current_values(connection: sa.Connection, keys: list[str]) -> dict[str, tuple[int, str, str | None]]:
+    """Current (id, value_text, unit) per series key, looked up through the partial unique index."""
+    found: dict[str, tuple[int, str, str | None]] = {}
+    # Stay well under SQLite's bound-parameter limit.
+    for start in range(0, len(keys), 10_000):
+        part = keys[start : start + 10_000]
+        result = connection.execute(
+            sa.select(_COLUMNS.series_key, _COLUMNS.id, _COLUMNS.value_text, _COLUMNS.unit).where(
+                _COLUMNS.is_current == sa.true(), _COLUMNS.series_key.in_(part)
+            )
+        )
+        for key, obs_id, value_text, unit in result:
+            found[key] = (obs_id, value_text, unit)
+    return found
+
+
+def ingest_observations(
+    session: Session,
+    *,
+    source_id: int,
+    snapshot_id: int,
+    retrieved_at: datetime,
+    rows: Iterable[ObservationIn],
+) -> IngestCounts:
+    """Store ``rows`` from one snapshot; runs inside the caller's transaction (one snapshot, one commit).
+
+    Within one snapshot, a series seen twice keeps its first value (the second is counted as a duplicate)
+    so a producer's repeated row cannot make a value supersede itself.
+    """
+    counts = IngestCounts()
+    connection = session.connection()
+    to_db = _driver_values(connection.dialect)
+    retrieved_db = to_db(retrieved_at)
+    insert_sql = _insert_sql(connection.dialect)
+    seen: set[str] = set()
+    for chunk in _chunks(rows, CHUNK_ROWS):
+        keyed: list[tuple[str, ObservationIn]] = []
+        for row in chunk:
+            key = series_key(
+                source_id, row.indicator, row.country_iso3, row.dimension, row.period_start, row.period_end
+            )
+            if key in seen:
+                counts.duplicates += 1
+                continue
+            seen.add(key)
+            keyed.append((key, row))
+        current = _current_values(connection, [key for key, _ in keyed])
+        inserts: list[tuple[object, ...]] = []
+        superseded: list[dict[str, object]] = []
+        for key, row in keyed:
+            previous = current.get(key)
+            supersedes_id = None
+            if previous is not None:
+                if previous[1] == row.value_text and previous[2] == row.unit:
+                    counts.unchanged += 1
+                    continue
+                supersedes_id = previous[0]
+                superseded.append({"old_id": previous[0], "at": retrieved_at})
+                counts.revised += 1
+            else:
+                counts.new += 1
+            inserts.append(
+                (
+                    key,
+                    source_id,
+                    snapshot_id,
+                    row.country_iso3,
+                    row.indicator,
+                    row.dimension,
+                    row.value_num,
+                    row.value_text,
+                    row.unit,
+                    to_db(row.period_start),
+                    to_db(row.period_end),
+                    to_db(row.published_at),
+                    retrieved_db,
+                    True,
+                    supersedes_id,
+                )
+            )
+        if superseded:
+            # The old value stops being current before its successor is inserted (partial unique index).
+            connection.execute(
+                sa.update(_TABLE)
+                .where(_COLUMNS.id == sa.bindparam("old_id"))
+                .values(is_current=False, superseded_at=sa.bindparam("at")),
+                superseded,
+            )
+        if inserts:
+            connection.exec_driver_sql(insert_sql, inserts)  # type: ignore[arg-type]
+    return counts

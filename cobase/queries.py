@@ -1,0 +1,276 @@
+"""Read functions over the store: what the CLI prints and the app shows.
+
+Every row handed out carries its provenance (source, snapshot hash, URL, period, publication and
+retrieval dates): there are no bare numbers in cobase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, func, select
+
+from cobase.models import Observation, RefreshRun, Snapshot, Source
+
+OBSERVATION_COLUMNS = (
+    "country_iso3",
+    "source",
+    "indicator",
+    "dimension",
+    "period_start",
+    "period_end",
+    "value",
+    "unit",
+    "published_at",
+    "retrieved_at",
+    "snapshot_sha256",
+    "url",
+)
+"""CSV columns of ``cobase observations``, in this order (users' scripts rely on it)."""
+
+
+@dataclass(frozen=True)
+class ObservationRow:
+    """One stored value with its provenance, as shown to users."""
+
+    country_iso3: str
+    source: str
+    indicator: str
+    dimension: str
+    period_start: date
+    period_end: date
+    value: str
+    value_num: float | None
+    unit: str | None
+    published_at: datetime | None
+    retrieved_at: datetime
+    snapshot_sha256: str
+    url: str
+    is_current: bool
+
+    def as_record(self) -> dict[str, Any]:
+        """The row in the documented column order, dates as ISO 8601 text."""
+        data = asdict(self)
+        out: dict[str, Any] = {}
+        for column in OBSERVATION_COLUMNS:
+            value = data[column]
+            out[column] = value.isoformat() if isinstance(value, date | datetime) else value
+        return out
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """Freshness of one source, for ``cobase status`` and the app's Sources page."""
+
+    source: str
+    title: str
+    producer: str
+    licence: str
+    last_run_status: str | None
+    last_run_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    observations: int
+    newest_period: date | None
+    newest_published_at: datetime | None
+
+    def as_record(self) -> dict[str, Any]:
+        """JSON-ready form (dates as ISO 8601)."""
+        return {
+            key: value.isoformat() if isinstance(value, date | datetime) else value
+            for key, value in asdict(self).items()
+        }
+
+
+def source_status(session: Session) -> list[SourceStatus]:
+    """Per source: last successful refresh, last error, observation count, newest period and publication."""
+    statuses: list[SourceStatus] = []
+    for source in session.exec(select(Source).order_by(Source.key)).all():
+        runs = select(RefreshRun).where(RefreshRun.source_id == source.id)
+        last_run = session.exec(runs.order_by(RefreshRun.started_at.desc())).first()  # type: ignore[attr-defined]
+        last_success = session.exec(
+            runs.where(RefreshRun.status == "success").order_by(RefreshRun.started_at.desc())  # type: ignore[attr-defined]
+        ).first()
+        last_failure = session.exec(
+            runs.where(RefreshRun.status == "failed").order_by(RefreshRun.started_at.desc())  # type: ignore[attr-defined]
+        ).first()
+        count, newest_period, newest_published = session.exec(
+            select(
+                func.count(Observation.id),
+                func.max(Observation.period_end),
+                func.max(Observation.published_at),
+            ).where(Observation.source_id == source.id, Observation.is_current == sa.true())
+        ).one()
+        if isinstance(newest_published, str):  # aggregate results bypass the column type on SQLite
+            newest_published = datetime.fromisoformat(newest_published)
+        if isinstance(newest_period, str):
+            newest_period = date.fromisoformat(newest_period)
+        statuses.append(
+            SourceStatus(
+                source=source.key,
+                title=source.title,
+                producer=source.producer,
+                licence=source.licence_name,
+                last_run_status=last_run.status if last_run else None,
+                last_run_at=last_run.started_at if last_run else None,
+                last_success_at=(last_success.finished_at or last_success.started_at)
+                if last_success
+                else None,
+                last_error=last_failure.error if last_failure else None,
+                last_error_at=last_failure.started_at if last_failure else None,
+                observations=int(count or 0),
+                newest_period=newest_period,
+                newest_published_at=_aware(newest_published),
+            )
+        )
+    return statuses
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    from cobase.clock import as_utc
+
+    return None if value is None else as_utc(value)
+
+
+def list_observations(
+    session: Session,
+    *,
+    country_iso3: str | None = None,
+    source: str | None = None,
+    indicator: str | None = None,
+    all_versions: bool = False,
+) -> Iterator[ObservationRow]:
+    """Stored observations with provenance, newest period first within each series group.
+
+    By default only current values; ``all_versions`` adds superseded ones (a producer's earlier values).
+    """
+    query = (
+        select(Observation, Source.key, Snapshot.sha256, Snapshot.url)
+        .join(Source, Source.id == Observation.source_id)  # type: ignore[arg-type]
+        .join(Snapshot, Snapshot.id == Observation.snapshot_id)  # type: ignore[arg-type]
+    )
+    if country_iso3:
+        query = query.where(Observation.country_iso3 == country_iso3)
+    if source:
+        query = query.where(Source.key == source)
+    if indicator:
+        query = query.where(Observation.indicator == indicator)
+    if not all_versions:
+        query = query.where(Observation.is_current == sa.true())
+    query = query.order_by(
+        Observation.country_iso3,
+        Source.key,
+        Observation.indicator,
+        Observation.dimension,
+        Observation.period_start,
+        Observation.id,
+    )
+    for observation, source_key, sha256, url in session.exec(query):
+        yield ObservationRow(
+            country_iso3=observation.country_iso3,
+            source=source_key,
+            indicator=observation.indicator,
+            dimension=observation.dimension,
+            period_start=observation.period_start,
+            period_end=observation.period_end,
+            value=observation.value_text,
+            value_num=observation.value_num,
+            unit=observation.unit,
+            published_at=observation.published_at,
+            retrieved_at=observation.retrieved_at,
+            snapshot_sha256=sha256,
+            url=url,
+            is_current=observation.is_current,
+        )
+
+
+def countries_with_data(session: Session) -> list[str]:
+    """ISO3 codes that have at least one current observation."""
+    rows = session.exec(
+        select(Observation.country_iso3).where(Observation.is_current == sa.true()).distinct()
+    ).all()
+    return sorted(rows)
+
+
+def observation_count(session: Session, current_only: bool = False) -> int:
+    """How many observations are stored (all versions by default)."""
+    query = select(func.count(Observation.id))
+    if current_only:
+        query = query.where(Observation.is_current == sa.true())
+    return int(session.exec(query).one())
+
+
+@dataclass(frozen=True)
+class ObservationVersion:
+    """One stored version of a series point, for as-of reasoning (all versions, current or not)."""
+
+    id: int
+    series_key: str
+    source: str
+    indicator: str
+    dimension: str
+    value: str
+    value_num: float | None
+    unit: str | None
+    period_start: date
+    period_end: date
+    published_at: datetime | None
+    retrieved_at: datetime
+    snapshot_sha256: str
+    url: str
+
+    @property
+    def known_from(self) -> datetime:
+        """When this value became public: the producer's publication date, else our retrieval date."""
+        return self.published_at or self.retrieved_at
+
+
+def observation_versions(
+    session: Session,
+    country_iso3: str,
+    indicators: list[tuple[str, str]],
+    period_end_from: date | None = None,
+) -> list[ObservationVersion]:
+    """Every version (current and superseded) of the given (source key, indicator) series for a country.
+
+    Served by the (country_iso3, indicator, period_start) index, so the cost follows the country's data,
+    not the size of the store.
+    """
+    if not indicators:
+        return []
+    codes = sorted({code for _key, code in indicators})
+    wanted = set(indicators)
+    query = (
+        select(
+            Observation.id,
+            Observation.series_key,
+            Source.key,
+            Observation.indicator,
+            Observation.dimension,
+            Observation.value_text,
+            Observation.value_num,
+            Observation.unit,
+            Observation.period_start,
+            Observation.period_end,
+            Observation.published_at,
+            Observation.retrieved_at,
+            Snapshot.sha256,
+            Snapshot.url,
+        )
+        .join(Source, Source.id == Observation.source_id)  # type: ignore[arg-type]
+        .join(Snapshot, Snapshot.id == Observation.snapshot_id)  # type: ignore[arg-type]
+        .where(Observation.country_iso3 == country_iso3, Observation.indicator.in_(codes))  # type: ignore[attr-defined]
+    )
+    if period_end_from is not None:
+        query = query.where(Observation.period_end >= period_end_from)
+    versions = []
+    for row in session.exec(query):
+        version = ObservationVersion(*row)
+        if (version.source, version.indicator) in wanted:
+            versions.append(version)
+    return versions

@@ -1,0 +1,273 @@
+"""Refresh: crawl sources in-process with Scrapy, keep snapshots, ingest observations, record runs.
+
+Each response is stored as a snapshot the moment it arrives (before any parsing), then parsed,
+harmonized and ingested in one transaction of its own. A source that fails (HTTP errors after retries,
+timeouts, unreadable bodies) gets a failed :class:`~cobase.models.RefreshRun` with its error; the other
+sources go on, and nothing stored before is touched: a failed snapshot transaction rolls back whole.
+
+Twisted's reactor cannot be restarted, so one process runs at most one crawl: the CLI is the natural
+caller (and cron runs the CLI).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from cobase.clock import utcnow
+from cobase.db import session_scope
+from cobase.harmonize.records import HarmonizeReport, harmonize
+from cobase.ingest import IngestCounts, ingest_observations
+from cobase.models import RefreshRun, Snapshot
+from cobase.models import Source as SourceRow
+from cobase.parse import ParseError, get_parser
+from cobase.registry import Registry, SourcesFileError
+from cobase.registry import Source as SourceConfig
+from cobase.snapshots import load_body, mark_parsed, store_snapshot
+from crawlers.items import FetchFailure, RawResponse
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, "SourceSummary"], None]
+
+
+@dataclass
+class SourceSummary:
+    """What a refresh did for one source (printed per source, stored on its RefreshRun)."""
+
+    key: str
+    snapshots_new: int = 0
+    snapshots_unchanged: int = 0
+    observations: IngestCounts = field(default_factory=IngestCounts)
+    skipped: int = 0
+    unknown_countries: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    run_id: int | None = None
+    finished: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when the source was refreshed without any error."""
+        return not self.errors
+
+    @property
+    def status(self) -> str:
+        """``success`` or ``failed`` (a partial failure is a failure: cron must notice it)."""
+        return "success" if self.ok else "failed"
+
+
+def sync_sources(session: Session, registry: Registry) -> dict[str, SourceRow]:
+    """Make sure every registry source has its row; update descriptive fields, never delete."""
+    rows = {row.key: row for row in session.exec(select(SourceRow)).all()}
+    for key, config in registry.sources.items():
+        row = rows.get(key)
+        if row is None:
+            row = SourceRow(key=key, producer="", title="", url_main="", licence_name="")
+            rows[key] = row
+        row.producer = config.producer
+        row.title = config.title
+        row.url_main = config.url_main
+        row.licence_name = config.licence.name
+        row.republishes = config.republishes
+        session.add(row)
+    session.flush()
+    return rows
+
+
+def _scrapy_settings() -> Any:
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawlers.settings", priority="project")
+    # Operators and tests can tune politeness without editing code, e.g. for a local mirror.
+    overrides = os.environ.get("COBASE_SCRAPY_SETTINGS")
+    if overrides:
+        try:
+            settings.setdict(json.loads(overrides), priority="cmdline")
+        except json.JSONDecodeError as exc:
+            raise SourcesFileError(f"COBASE_SCRAPY_SETTINGS is not valid JSON: {exc}") from exc
+    return settings
+
+
+class _SourceIngestor:
+    """Receives one source's items as the spider yields them; stores and ingests each at once."""
+
+    def __init__(
+        self, engine: sa.Engine, config: SourceConfig, source_row: SourceRow, summary: SourceSummary
+    ):
+        self.engine = engine
+        self.config = config
+        self.source_row = source_row
+        self.summary = summary
+
+    def receive(self, item: RawResponse | FetchFailure) -> None:
+        if isinstance(item, FetchFailure):
+            self.summary.errors.append(item.error)
+            return
+        try:
+            with session_scope(self.engine) as session:
+                stored = store_snapshot(session, self.source_row, item)
+        except Exception as exc:  # storage failures must not kill the crawl of other sources
+            log.exception("cannot store snapshot of %s", item.url)
+            self.summary.errors.append(f"cannot store snapshot of {item.url}: {exc}")
+            return
+        snapshot = stored.snapshot
+        if stored.is_new:
+            self.summary.snapshots_new += 1
+        else:
+            self.summary.snapshots_unchanged += 1
+            if snapshot.parse_status == "ok":
+                return  # same bytes as before, already ingested: nothing can have changed
+        self.ingest_snapshot(snapshot, item.body)
+
+    def ingest_snapshot(self, snapshot: Snapshot, body: bytes) -> None:
+        """Parse, harmonize and ingest one snapshot in one transaction; record a parse error otherwise."""
+        assert snapshot.id is not None and self.source_row.id is not None
+        report = HarmonizeReport()
+        try:
+            parser = get_parser(self.config.key)
+            meta = json.loads(snapshot.request_meta) if snapshot.request_meta else {}
+            with session_scope(self.engine) as session:
+                counts = ingest_observations(
+                    session,
+                    source_id=self.source_row.id,
+                    snapshot_id=snapshot.id,
+                    retrieved_at=snapshot.retrieved_at,
+                    rows=harmonize(parser(body, snapshot.url, meta), self.config, report),
+                )
+                mark_parsed(session, snapshot.id, None)
+        except (ParseError, ValueError) as exc:
+            message = f"{snapshot.url}: {exc}"
+            self.summary.errors.append(message)
+            with session_scope(self.engine) as session:
+                mark_parsed(session, snapshot.id, str(exc))
+            return
+        except Exception as exc:
+            log.exception("ingestion of %s failed", snapshot.url)
+            self.summary.errors.append(f"{snapshot.url}: ingestion failed ({exc.__class__.__name__}: {exc})")
+            return
+        self.summary.observations.add(counts)
+        self.summary.skipped += report.skipped
+        for code, count in report.unknown_countries.items():
+            self.summary.unknown_countries[code] = self.summary.unknown_countries.get(code, 0) + count
+
+
+def _start_run(engine: sa.Engine, source_row: SourceRow) -> int:
+    with session_scope(engine) as session:
+        run = RefreshRun(source_id=source_row.id, started_at=utcnow(), status="running")  # type: ignore[arg-type]
+        session.add(run)
+        session.flush()
+        assert run.id is not None
+        return run.id
+
+
+def _finish_run(engine: sa.Engine, summary: SourceSummary) -> None:
+    with session_scope(engine) as session:
+        run = session.get(RefreshRun, summary.run_id)
+        assert run is not None
+        run.finished_at = utcnow()
+        run.status = summary.status
+        run.snapshots_new = summary.snapshots_new
+        run.snapshots_unchanged = summary.snapshots_unchanged
+        run.observations_new = summary.observations.new
+        run.observations_unchanged = summary.observations.unchanged
+        run.observations_revised = summary.observations.revised
+        run.errors = len(summary.errors)
+        run.error = "\n".join(summary.errors[:20]) or None
+        session.add(run)
+
+
+def spider_arguments(config: SourceConfig) -> dict[str, Any]:
+    """What a source's spider is told: where to fetch and which indicators."""
+    arguments: dict[str, Any] = {
+        "base_url": config.base_url,
+        "indicators": [indicator.code for indicator in config.indicators],
+    }
+    if config.page_size:
+        arguments["page_size"] = config.page_size
+    return arguments
+
+
+def refresh(
+    engine: sa.Engine,
+    registry: Registry,
+    keys: Sequence[str] | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[SourceSummary]:
+    """Refresh the given sources (all by default) and return one summary per source.
+
+    ``progress(event, summary)`` is called with ``"item"`` after each response and ``"done"`` when a
+    source's spider closes, so the CLI can show progress while it runs.
+    """
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+
+    from crawlers.spiders import SPIDERS
+
+    selected = list(keys) if keys else list(registry.sources)
+    for key in selected:
+        registry.get(key)  # clear error for an unknown key before any work
+    with session_scope(engine) as session:
+        rows = sync_sources(session, registry)
+
+    summaries: dict[str, SourceSummary] = {}
+    process = CrawlerProcess(_scrapy_settings(), install_root_handler=False)
+    for key in selected:
+        summary = SourceSummary(key=key)
+        summaries[key] = summary
+        summary.run_id = _start_run(engine, rows[key])
+        spider_class = SPIDERS.get(key)
+        if spider_class is None:
+            summary.errors.append(f"no spider for source {key!r}")
+            continue
+        ingestor = _SourceIngestor(engine, registry.get(key), rows[key], summary)
+        crawler = process.create_crawler(spider_class)
+
+        def on_item(item: Any, ingestor: _SourceIngestor = ingestor, **_: Any) -> None:
+            ingestor.receive(item)
+            if progress:
+                progress("item", ingestor.summary)
+
+        def on_error(failure: Any, response: Any, ingestor: _SourceIngestor = ingestor, **_: Any) -> None:
+            url = getattr(response, "url", "?")
+            ingestor.summary.errors.append(f"spider error on {url}: {failure.getErrorMessage()}")
+
+        def on_closed(reason: str, ingestor: _SourceIngestor = ingestor, **_: Any) -> None:
+            if reason not in ("finished",):
+                ingestor.summary.errors.append(f"crawl ended early: {reason}")
+            ingestor.summary.finished = True
+            if progress:
+                progress("done", ingestor.summary)
+
+        crawler.signals.connect(on_item, signal=signals.item_scraped)
+        crawler.signals.connect(on_error, signal=signals.spider_error)
+        crawler.signals.connect(on_closed, signal=signals.spider_closed)
+        process.crawl(crawler, **spider_arguments(registry.get(key)))
+
+    if any(summary.run_id and not summary.errors for summary in summaries.values()):
+        process.start()
+    for summary in summaries.values():
+        _finish_run(engine, summary)
+    return list(summaries.values())
+
+
+def reparse_pending(engine: sa.Engine, registry: Registry, key: str) -> SourceSummary:
+    """Parse again the snapshots of a source that were never parsed successfully (no network needed)."""
+    summary = SourceSummary(key=key)
+    with session_scope(engine) as session:
+        row = sync_sources(session, registry)[key]
+        pending = session.exec(
+            select(Snapshot).where(Snapshot.source_id == row.id, Snapshot.parse_status != "ok")
+        ).all()
+        bodies = [(snapshot, load_body(session, snapshot)) for snapshot in pending]
+    ingestor = _SourceIngestor(engine, registry.get(key), row, summary)
+    for snapshot, body in bodies:
+        ingestor.ingest_snapshot(snapshot, body)
+    return summary

@@ -1,0 +1,83 @@
+"""Keep every response as a snapshot before anything is parsed from it.
+
+A snapshot row records where a body came from and when; the body itself is stored once per distinct
+content in ``snapshot_blob`` (keyed by sha256), inside the same database, so a team's PostgreSQL server
+holds everything needed to re-parse without the network. Identical content fetched again from the same
+URL is recognised by its hash and not stored twice; a snapshot is never overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from cobase.clock import parse_datetime
+from cobase.models import Snapshot, SnapshotBlob, Source
+from crawlers.items import RawResponse
+
+
+@dataclass(frozen=True)
+class StoredSnapshot:
+    """A snapshot and whether its content was new for this source and URL."""
+
+    snapshot: Snapshot
+    is_new: bool
+
+
+def sha256_hex(body: bytes) -> str:
+    """The content hash used to recognise identical responses."""
+    return hashlib.sha256(body).hexdigest()
+
+
+def store_snapshot(session: Session, source: Source, raw: RawResponse) -> StoredSnapshot:
+    """Keep ``raw`` as a snapshot of ``source``; return the existing one when the content is unchanged."""
+    digest = sha256_hex(raw.body)
+    existing = session.exec(
+        select(Snapshot).where(
+            Snapshot.source_id == source.id, Snapshot.url == raw.url, Snapshot.sha256 == digest
+        )
+    ).first()
+    if existing is not None:
+        return StoredSnapshot(existing, is_new=False)
+    if session.get(SnapshotBlob, digest) is None:
+        session.add(SnapshotBlob(sha256=digest, compression="zlib", body=zlib.compress(raw.body, 6)))
+    snapshot = Snapshot(
+        source_id=source.id,  # type: ignore[arg-type]
+        url=raw.url,
+        retrieved_at=parse_datetime(raw.retrieved_at),
+        http_status=raw.status,
+        content_type=raw.content_type,
+        sha256=digest,
+        size=len(raw.body),
+        body_location=f"db:snapshot_blob/{digest}",
+        request_meta=json.dumps(raw.request_meta, sort_keys=True, default=str) if raw.request_meta else None,
+        parse_status="pending",
+    )
+    session.add(snapshot)
+    session.flush()
+    return StoredSnapshot(snapshot, is_new=True)
+
+
+def load_body(session: Session, snapshot: Snapshot) -> bytes:
+    """The exact bytes of a snapshot, checked against its hash (a corrupt store is an error, not data)."""
+    blob = session.get(SnapshotBlob, snapshot.sha256)
+    if blob is None:
+        raise LookupError(f"snapshot {snapshot.id}: body {snapshot.sha256} is missing from the store")
+    body = zlib.decompress(blob.body) if blob.compression == "zlib" else bytes(blob.body)
+    if sha256_hex(body) != snapshot.sha256:
+        raise LookupError(f"snapshot {snapshot.id}: body does not match its sha256 {snapshot.sha256}")
+    return body
+
+
+def mark_parsed(session: Session, snapshot_id: int, error: str | None) -> None:
+    """Record whether parsing a snapshot succeeded (an unparsed snapshot is re-parsed on next refresh)."""
+    session.execute(
+        sa.update(Snapshot)
+        .where(Snapshot.id == snapshot_id)  # type: ignore[arg-type]
+        .values(parse_status="error" if error else "ok", parse_error=error)
+    )

@@ -1,0 +1,240 @@
+"""End to end: ``cobase refresh`` against a local HTTP server serving recorded responses at real paths.
+
+Then ``status`` and ``observations``, idempotency, and bad input: each failure gives a clear message and
+a failed run, and what was stored before stays intact.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
+
+from tests.e2e import run_cli, serve_routes, sources_file
+
+pytestmark = pytest.mark.e2e
+
+SOURCES = ["who_gho", "worldbank_wdi"]
+CSV_HEADER = (
+    "country_iso3,source,indicator,dimension,period_start,period_end,value,unit,published_at,retrieved_at,"
+    "snapshot_sha256,url"
+)
+
+
+def _observations(db: str, *args: str) -> list[dict[str, str]]:
+    result = run_cli("observations", *args, db=db)
+    assert result.returncode == 0, result.stderr
+    return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+def _status(db: str) -> dict[str, dict[str, object]]:
+    result = run_cli("status", "--json", db=db)
+    assert result.returncode == 0, result.stderr
+    return {entry["source"]: entry for entry in json.loads(result.stdout)}
+
+
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, object, object]:
+    """One good refresh of every source, shared by the read-only tests below."""
+    tmp = tmp_path_factory.mktemp("refreshed")
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    serve_routes(server, SOURCES)
+    base = server.url_for("").rstrip("/")
+    sources = sources_file(tmp, dict.fromkeys(SOURCES, base))
+    db = f"sqlite:///{tmp / 'cobase.db'}"
+    first = run_cli("refresh", "--sources", str(sources), db=db)
+    second = run_cli("refresh", "--sources", str(sources), db=db)
+    server.clear()
+    server.stop()
+    return db, sources, first, second
+
+
+def test_first_refresh_succeeds(refreshed) -> None:
+    _db, _sources, first, _second = refreshed
+    assert first.returncode == 0, first.stdout + first.stderr
+
+
+def test_summary_names_every_source(refreshed) -> None:
+    _db, _sources, first, _second = refreshed
+    assert all(key in first.stdout for key in SOURCES)
+
+
+def test_observations_csv_header_is_exact(refreshed) -> None:
+    db = refreshed[0]
+    result = run_cli("observations", db=db)
+    assert result.stdout.splitlines()[0] == CSV_HEADER
+
+
+def test_observations_from_both_sources(refreshed) -> None:
+    rows = _observations(refreshed[0])
+    assert {row["source"] for row in rows} == set(SOURCES)
+
+
+def test_every_observation_has_provenance(refreshed) -> None:
+    rows = _observations(refreshed[0])
+    assert all(
+        row["snapshot_sha256"] and row["url"].startswith("http://127.0.0.1") and row["retrieved_at"]
+        for row in rows
+    )
+
+
+def test_aggregates_are_not_stored(refreshed) -> None:
+    rows = _observations(refreshed[0])
+    assert not {row["country_iso3"] for row in rows} & {"WLD", "AFE", "SSF", "AFR", "GLOBAL"}
+
+
+def test_country_filter_accepts_french_name(refreshed) -> None:
+    rows = _observations(refreshed[0], "--country", "Guinée")
+    assert rows and {row["country_iso3"] for row in rows} == {"GIN"}
+
+
+def test_country_filter_accepts_iso2_and_typo(refreshed) -> None:
+    by_code = _observations(refreshed[0], "--country", "gn")
+    by_typo = _observations(refreshed[0], "--country", "Guinee")
+    assert by_code == by_typo
+
+
+def test_json_format_has_the_csv_columns(refreshed) -> None:
+    result = run_cli("observations", "--format", "json", "--source", "who_gho", db=refreshed[0])
+    rows = json.loads(result.stdout)
+    assert rows and list(rows[0]) == CSV_HEADER.split(",")
+
+
+def test_status_reports_success_and_counts(refreshed) -> None:
+    status = _status(refreshed[0])
+    rows = _observations(refreshed[0])
+    for key in SOURCES:
+        assert status[key]["last_success_at"] and status[key]["observations"] == sum(
+            row["source"] == key for row in rows
+        )
+
+
+def test_status_has_newest_period_and_publication(refreshed) -> None:
+    status = _status(refreshed[0])
+    assert all(status[key]["newest_period"] and status[key]["newest_published_at"] for key in SOURCES)
+
+
+def test_second_refresh_adds_nothing(refreshed) -> None:
+    db, _sources, _first, second = refreshed
+    assert second.returncode == 0, second.stderr
+    result = run_cli("observations", "--all-versions", db=db)
+    current = _observations(db)
+    assert len(list(csv.DictReader(io.StringIO(result.stdout)))) == len(current)
+
+
+def test_unknown_country_is_a_clear_error(refreshed) -> None:
+    result = run_cli("observations", "--country", "Atlantide", db=refreshed[0])
+    assert result.returncode == 2 and "Atlantide" in result.stderr
+
+
+# --- bad input: each source failure is clear, recorded, and loses nothing stored before ---------------
+
+
+@pytest.fixture
+def good_db(tmp_path: Path, httpserver: HTTPServer) -> tuple[str, list[dict[str, str]]]:
+    """A database after one good refresh, and its observations at that point."""
+    serve_routes(httpserver, SOURCES)
+    sources = sources_file(tmp_path, dict.fromkeys(SOURCES, httpserver.url_for("").rstrip("/")))
+    db = f"sqlite:///{tmp_path / 'cobase.db'}"
+    result = run_cli("refresh", "--sources", str(sources), db=db)
+    assert result.returncode == 0, result.stderr
+    httpserver.clear()
+    return db, _observations(db, "--all-versions")
+
+
+def _refresh_with(
+    tmp_path: Path, httpserver: HTTPServer, db: str, path: str, response: Response, **scrapy: object
+):
+    serve_routes(httpserver, SOURCES, overrides={path: response})
+    sources = sources_file(tmp_path, dict.fromkeys(SOURCES, httpserver.url_for("").rstrip("/")))
+    return run_cli("refresh", "--sources", str(sources), db=db, scrapy=scrapy)
+
+
+WB_PATH = "/v2/country/all/indicator/SH.MED.PHYS.ZS"
+WHO_PATH = "/api/MH_6"
+
+BAD_RESPONSES = {
+    "http_500": (WB_PATH, Response("boom", status=500), "HTTP 500"),
+    "invalid_json": (WHO_PATH, Response("{not json", status=200, content_type="application/json"), "JSON"),
+    "empty_body": (WHO_PATH, Response(b"", status=200, content_type="application/json"), "empty"),
+    "missing_fields": (
+        WHO_PATH,
+        Response(
+            json.dumps({"value": [{"Id": 1, "IndicatorCode": "MH_6"}]}), content_type="application/json"
+        ),
+        "SpatialDim",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_RESPONSES))
+def test_bad_response_fails_the_source_with_a_clear_message(case, tmp_path, httpserver, good_db) -> None:
+    db, _before = good_db
+    path, response, expected = BAD_RESPONSES[case]
+    result = _refresh_with(tmp_path, httpserver, db, path, response)
+    assert result.returncode == 1 and expected.lower() in result.stderr.lower(), result.stderr
+
+
+@pytest.mark.parametrize("case", sorted(BAD_RESPONSES))
+def test_bad_response_loses_nothing_stored_before(case, tmp_path, httpserver, good_db) -> None:
+    db, before = good_db
+    path, response, _expected = BAD_RESPONSES[case]
+    _refresh_with(tmp_path, httpserver, db, path, response)
+    assert _observations(db, "--all-versions") == before
+
+
+@pytest.mark.parametrize("case", sorted(BAD_RESPONSES))
+def test_bad_response_is_recorded_as_a_failed_run(case, tmp_path, httpserver, good_db) -> None:
+    db, _before = good_db
+    path, response, expected = BAD_RESPONSES[case]
+    _refresh_with(tmp_path, httpserver, db, path, response)
+    failed = "worldbank_wdi" if path == WB_PATH else "who_gho"
+    status = _status(db)
+    assert (
+        status[failed]["last_run_status"] == "failed"
+        and expected.lower() in str(status[failed]["last_error"]).lower()
+    )
+
+
+def test_a_failing_source_does_not_stop_the_other(tmp_path, httpserver, good_db) -> None:
+    db, _before = good_db
+    _refresh_with(tmp_path, httpserver, db, WB_PATH, Response("boom", status=500))
+    assert _status(db)["who_gho"]["last_run_status"] == "success"
+
+
+def test_timeout_is_a_clear_failure(tmp_path: Path, httpserver: HTTPServer) -> None:
+    def slow(_request):
+        time.sleep(3)
+        return Response("[]", content_type="application/json")
+
+    httpserver.expect_request("/api/MH_6").respond_with_handler(slow)
+    sources = sources_file(tmp_path, {"who_gho": httpserver.url_for("").rstrip("/")}, keep=["who_gho"])
+    db = f"sqlite:///{tmp_path / 'cobase.db'}"
+    result = run_cli(
+        "refresh", "--sources", str(sources), db=db, scrapy={"DOWNLOAD_TIMEOUT": 1, "RETRY_TIMES": 0}
+    )
+    assert result.returncode == 1 and "timeout" in result.stderr.lower(), result.stderr
+
+
+def test_unknown_source_key_is_a_clear_error(tmp_path: Path) -> None:
+    result = run_cli("refresh", "nosuchsource", db=f"sqlite:///{tmp_path / 'x.db'}")
+    assert result.returncode == 2 and "nosuchsource" in result.stderr
+
+
+def test_broken_sources_file_names_the_key(tmp_path: Path) -> None:
+    broken = tmp_path / "sources.yml"
+    broken.write_text(
+        "sources:\n  who_gho:\n    producer: WHO\n    title: t\n    kind: api\n    url_main: u\n"
+        "    base_url: http://127.0.0.1:9\n    licence: {name: x, url: y}\n    citation: c\n"
+        "    update_cadence: monthly\n    colour: blue\n",
+        encoding="utf-8",
+    )
+    result = run_cli("refresh", "--sources", str(broken), db=f"sqlite:///{tmp_path / 'x.db'}")
+    assert result.returncode == 2 and "who_gho" in result.stderr and "colour" in result.stderr
