@@ -51,12 +51,19 @@ class IngestCounts:
 
 
 def series_key(
-    source_id: int, indicator: str, country_iso3: str, dimension: str, period_start: date, period_end: date
+    source_id: int,
+    indicator: str,
+    country_iso3: str,
+    dimension: str,
+    period_start: date,
+    period_end: date,
+    item: str | None = None,
 ) -> str:
     """A compact identifier of what a value is about; equal keys mean the same series point."""
     text = (
         f"{source_id}{_KEY_SEPARATOR}{indicator}{_KEY_SEPARATOR}{country_iso3}{_KEY_SEPARATOR}{dimension}"
         f"{_KEY_SEPARATOR}{period_start.toordinal()}{_KEY_SEPARATOR}{period_end.toordinal()}"
+        f"{_KEY_SEPARATOR}{item or ''}"
     )
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
@@ -87,6 +94,11 @@ _INSERT_COLUMNS = (
     "retrieved_at",
     "is_current",
     "supersedes_id",
+    "item",
+    "quote",
+    "page",
+    "review_status",
+    "contributed_by",
 )
 
 
@@ -124,19 +136,21 @@ def _driver_values(dialect: sa.Dialect) -> Callable[[date | datetime | None], ob
     return to_sqlite
 
 
-def _current_values(connection: sa.Connection, keys: list[str]) -> dict[str, tuple[int, str, str | None]]:
-    """Current (id, value_text, unit) per series key, looked up through the partial unique index."""
-    found: dict[str, tuple[int, str, str | None]] = {}
+def _current_values(
+    connection: sa.Connection, keys: list[str]
+) -> dict[str, tuple[int, tuple[str, str | None, str | None]]]:
+    """Current (id, (value_text, unit, quote)) per series key, looked up through the partial unique index."""
+    found: dict[str, tuple[int, tuple[str, str | None, str | None]]] = {}
     # Stay well under SQLite's bound-parameter limit.
     for start in range(0, len(keys), 10_000):
         part = keys[start : start + 10_000]
         result = connection.execute(
-            sa.select(_COLUMNS.series_key, _COLUMNS.id, _COLUMNS.value_text, _COLUMNS.unit).where(
-                _COLUMNS.is_current == sa.true(), _COLUMNS.series_key.in_(part)
-            )
+            sa.select(
+                _COLUMNS.series_key, _COLUMNS.id, _COLUMNS.value_text, _COLUMNS.unit, _COLUMNS.quote
+            ).where(_COLUMNS.is_current == sa.true(), _COLUMNS.series_key.in_(part))
         )
-        for key, obs_id, value_text, unit in result:
-            found[key] = (obs_id, value_text, unit)
+        for key, obs_id, value_text, unit, quote in result:
+            found[key] = (obs_id, (value_text, unit, quote))
     return found
 
 
@@ -163,7 +177,13 @@ def ingest_observations(
         keyed: list[tuple[str, ObservationIn]] = []
         for row in chunk:
             key = series_key(
-                source_id, row.indicator, row.country_iso3, row.dimension, row.period_start, row.period_end
+                source_id,
+                row.indicator,
+                row.country_iso3,
+                row.dimension,
+                row.period_start,
+                row.period_end,
+                row.item,
             )
             if key in seen:
                 counts.duplicates += 1
@@ -177,7 +197,7 @@ def ingest_observations(
             previous = current.get(key)
             supersedes_id = None
             if previous is not None:
-                if previous[1] == row.value_text and previous[2] == row.unit:
+                if previous[1] == (row.value_text, row.unit, row.quote):
                     counts.unchanged += 1
                     continue
                 supersedes_id = previous[0]
@@ -202,6 +222,11 @@ def ingest_observations(
                     retrieved_db,
                     True,
                     supersedes_id,
+                    row.item,
+                    row.quote,
+                    row.page,
+                    row.review_status,
+                    row.contributed_by,
                 )
             )
         if superseded:

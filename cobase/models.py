@@ -122,6 +122,19 @@ class Observation(SQLModel, table=True):
     is_current: bool = Field(default=True, sa_column=sa.Column(sa.Boolean, nullable=False))
     superseded_at: datetime | None = Field(default=None, sa_column=_utc_column())
     supersedes_id: int | None = Field(default=None, foreign_key="observation.id")
+    item: str | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.String(64), nullable=True),
+        description="catalogue item (medicine, test, specialist) the value is about, when item-specific",
+    )
+    quote: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    page: int | None = None
+    review_status: str | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.String(16), nullable=True),
+        description="None for producers' data; candidate, contributed, confirmed or retracted otherwise",
+    )
+    contributed_by: str | None = None
 
 
 class RefreshRun(SQLModel, table=True):

@@ -223,6 +223,11 @@ class ObservationVersion:
     retrieved_at: datetime
     snapshot_sha256: str
     url: str
+    item: str | None = None
+    quote: str | None = None
+    page: int | None = None
+    review_status: str | None = None
+    contributed_by: str | None = None
 
     @property
     def known_from(self) -> datetime:
@@ -261,6 +266,11 @@ def observation_versions(
             Observation.retrieved_at,
             Snapshot.sha256,
             Snapshot.url,
+            Observation.item,
+            Observation.quote,
+            Observation.page,
+            Observation.review_status,
+            Observation.contributed_by,
         )
         .join(Source, Source.id == Observation.source_id)  # type: ignore[arg-type]
         .join(Snapshot, Snapshot.id == Observation.snapshot_id)  # type: ignore[arg-type]

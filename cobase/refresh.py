@@ -209,7 +209,7 @@ def refresh(
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
-    from crawlers.spiders import SPIDERS
+    from crawlers.spiders import spiders
 
     selected = list(keys) if keys else list(registry.sources)
     for key in selected:
@@ -223,7 +223,7 @@ def refresh(
         summary = SourceSummary(key=key)
         summaries[key] = summary
         summary.run_id = _start_run(engine, rows[key])
-        spider_class = SPIDERS.get(key)
+        spider_class = spiders().get(key)
         if spider_class is None:
             summary.errors.append(f"no spider for source {key!r}")
             continue

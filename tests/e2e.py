@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -46,7 +47,7 @@ def serve_routes(
             return Response("no recorded response", status=404)
         return Response(route.file.read_bytes(), status=200, content_type=route.content_type)
 
-    server.expect_request(path=lambda _path: True).respond_with_handler(handler)  # type: ignore[arg-type]
+    server.expect_request(re.compile(".*")).respond_with_handler(handler)
 
 
 def sources_file(tmp: Path, base_urls: Mapping[str, str], keep: list[str] | None = None) -> Path:

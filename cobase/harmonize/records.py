@@ -36,6 +36,11 @@ class ObservationIn:
     unit: str | None = None
     dimension: str = ""
     published_at: datetime | None = None
+    item: str | None = None
+    quote: str | None = None
+    page: int | None = None
+    review_status: str | None = None
+    contributed_by: str | None = None
 
 
 @dataclass
@@ -90,4 +95,8 @@ def harmonize(
             unit=record.unit or units.get(record.indicator),
             dimension=record.dimension,
             published_at=record.published_at,
+            item=record.item,
+            quote=record.quote,
+            page=record.page,
+            review_status=record.review_status,
         )

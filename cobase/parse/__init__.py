@@ -8,6 +8,7 @@ message naming the source and what was wrong.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,6 +33,10 @@ class ParsedRecord:
     published_at: datetime | None = None
     unit: str | None = None
     country_is_code: bool = True
+    item: str | None = None
+    quote: str | None = None
+    page: int | None = None
+    review_status: str | None = None
 
 
 Parser = Callable[[bytes, str, Mapping[str, Any]], Iterator[ParsedRecord]]
@@ -45,14 +50,17 @@ def number_text(value: float) -> str:
 
 
 def get_parser(source_key: str) -> Parser:
-    """The parser for a source key; imported lazily so one broken parser never blocks the others."""
-    from cobase.parse import who_gho, worldbank_wdi
+    """The parser of a source: the ``parse`` function of module ``cobase.parse.<source_key>``.
 
-    parsers: dict[str, Parser] = {
-        "who_gho": who_gho.parse,
-        "worldbank_wdi": worldbank_wdi.parse,
-    }
+    Imported lazily, so one broken parser never blocks the others.
+    """
+    if not source_key.isidentifier():
+        raise ParseError(f"no parser for source {source_key!r}")
     try:
-        return parsers[source_key]
-    except KeyError:
-        raise ParseError(f"no parser for source {source_key!r}") from None
+        module = importlib.import_module(f"cobase.parse.{source_key}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"cobase.parse.{source_key}":
+            raise ParseError(f"no parser for source {source_key!r}") from None
+        raise
+    parser: Parser = module.parse
+    return parser

@@ -1,8 +1,32 @@
-"""One spider per sources.yml key; :data:`SPIDERS` maps each key to its class."""
+"""One spider per sources.yml key: :func:`spiders` finds every spider module in this package.
+
+Discovery keeps the registry test honest in both directions (every key has a spider, every spider a
+key) without a hand-kept list that two people would edit at once.
+"""
 
 from __future__ import annotations
 
-from crawlers.spiders.who_gho import WhoGhoSpider
-from crawlers.spiders.worldbank_wdi import WorldbankWdiSpider
+import importlib
+import pkgutil
+from functools import lru_cache
 
-SPIDERS = {spider.name: spider for spider in (WhoGhoSpider, WorldbankWdiSpider)}
+from crawlers.spiders.base import SourceSpider
+
+
+@lru_cache(maxsize=1)
+def spiders() -> dict[str, type[SourceSpider]]:
+    """Every spider class by its ``name`` (= its sources.yml key)."""
+    found: dict[str, type[SourceSpider]] = {}
+    for module_info in pkgutil.iter_modules(__path__):
+        if module_info.name == "base" or module_info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, SourceSpider)
+                and value.__module__ == module.__name__
+                and value.name
+            ):
+                found[value.name] = value
+    return found

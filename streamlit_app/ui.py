@@ -1,0 +1,89 @@
+"""Pieces both pages show: the empty-store guidance, store errors and the timeline chart.
+
+Only our own text goes through Markdown here; anything a source wrote (labels of breakdowns, error
+messages, URLs) reaches the page through ``st.dataframe`` or a chart tooltip, which render it as text.
+"""
+
+from __future__ import annotations
+
+import re
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+EMPTY_STORE_FR = (
+    "**Aucune donnée pour l'instant.** Pour essayer l'application, chargez les données de démonstration "
+    "avec `cobase demo` ; pour récupérer les données réelles des sources, lancez `cobase refresh`, puis "
+    "rechargez cette page."
+)
+EMPTY_STORE_EN = (
+    "No data yet: `cobase demo` loads the demo fixtures, `cobase refresh` fetches real data from the sources."
+)
+
+CHART_COLUMNS = [
+    "period_start",
+    "value_num",
+    "series",
+    "source",
+    "indicator",
+    "dimension",
+    "period",
+    "value",
+    "unit",
+    "published_label",
+    "retrieved_label",
+]
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>#|~$])")
+
+
+def plain(text: str) -> str:
+    """Text that Markdown shows as typed: headings fall back to codes a source chose when unlabelled."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+def show_empty_store(database: str) -> None:
+    """Tell the physician the store is empty and which command fills it (and which store is read)."""
+    st.info(EMPTY_STORE_FR)
+    st.caption(EMPTY_STORE_EN)
+    st.caption(f"Base de données / Database: `{database}`")
+
+
+def show_store_error(error: Exception, database: str) -> None:
+    """One clear sentence instead of a traceback when the database cannot be opened."""
+    st.error(
+        "La base de données ne peut pas être ouverte : vérifiez `COBASE_DB` ou l'option `--db` de "
+        "`cobase app`. / The database cannot be opened."
+    )
+    st.caption(f"Base de données / Database: `{database}`")
+    st.code(str(error), language=None)
+
+
+def timeline_chart(frame: pd.DataFrame) -> alt.LayerChart:
+    """Value over period start, one line per source and breakdown; the tooltip carries the provenance."""
+    numeric = frame.loc[frame["value_num"].notna(), CHART_COLUMNS]
+    yearly = bool(numeric["period"].str.fullmatch(r"\d{4}").all())
+    units = sorted({unit for unit in numeric["unit"] if unit})
+    base = alt.Chart(numeric).encode(
+        x=alt.X(
+            "period_start:T",
+            title="Période / Period",
+            axis=alt.Axis(format="%Y", tickCount="year") if yearly else alt.Axis(),
+        ),
+        y=alt.Y("value_num:Q", title=", ".join(units) or "Valeur / Value", scale=alt.Scale(zero=False)),
+        color=alt.Color("series:N", title="Source · ventilation", legend=alt.Legend(orient="bottom")),
+        detail="indicator:N",
+        tooltip=[
+            alt.Tooltip("source:N", title="Source"),
+            alt.Tooltip("indicator:N", title="Indicateur"),
+            alt.Tooltip("dimension:N", title="Ventilation"),
+            alt.Tooltip("period:N", title="Période"),
+            alt.Tooltip("value:N", title="Valeur"),
+            alt.Tooltip("unit:N", title="Unité"),
+            alt.Tooltip("published_label:N", title="Publié le"),
+            alt.Tooltip("retrieved_label:N", title="Récupéré le"),
+        ],
+    )
+    return alt.layer(base.mark_line(), base.mark_point(filled=True, size=60))

@@ -1,0 +1,39 @@
+"""Sources: who publishes what we show, under which licence, and how fresh our copy is."""
+
+import data
+import streamlit as st
+import ui
+
+from cobase.db import StoreError
+
+SOURCE_COLUMN_CONFIG = {
+    "Site": st.column_config.LinkColumn(help="Site du producteur / Producer's site"),
+    "Dernier succès": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC"),
+    "Exécutée le": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC"),
+    "Erreur le": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC"),
+    "Dernière erreur": st.column_config.TextColumn(
+        help="Message de la dernière exécution en échec / Last error"
+    ),
+    "Observations": st.column_config.NumberColumn(help="Valeurs courantes / Current values", format="%d"),
+    "Période la plus récente": st.column_config.DateColumn(format="YYYY-MM-DD"),
+    "Publication la plus récente": st.column_config.DateColumn(format="YYYY-MM-DD"),
+}
+
+st.title("Sources", anchor=False)
+st.markdown(
+    "Les producteurs dont cobase conserve les données, leur licence, et la fraîcheur de notre copie : "
+    "dernière récupération réussie, dernière erreur, période et publication les plus récentes."
+)
+st.caption("Producers whose data cobase keeps, their licence, and how fresh our copy is (times in UTC).")
+
+database = data.current_database_url()
+try:
+    sources = data.source_table(database)
+    observation_total = data.current_observation_total(database)
+except StoreError as error:
+    ui.show_store_error(error, data.redacted_url(database))
+    st.stop()
+
+if observation_total == 0:
+    ui.show_empty_store(data.redacted_url(database))
+st.dataframe(sources, hide_index=True, column_config=SOURCE_COLUMN_CONFIG)
