@@ -94,7 +94,8 @@ def time_raw(path: Path, rows: int) -> float:
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute(
         "CREATE TABLE observation (id INTEGER PRIMARY KEY, series_key VARCHAR(32) NOT NULL,"
-        " source_id INTEGER, snapshot_id INTEGER, country_iso3 VARCHAR(3), indicator VARCHAR(128), dimension VARCHAR(255),"
+        " source_id INTEGER, snapshot_id INTEGER, country_iso3 VARCHAR(3), indicator VARCHAR(128),"
+        " dimension VARCHAR(255),"
         " value_num FLOAT, value_text VARCHAR, unit VARCHAR, period_start DATE, period_end DATE,"
         " published_at DATETIME, retrieved_at DATETIME, is_current BOOLEAN, superseded_at DATETIME,"
         " supersedes_id INTEGER)"

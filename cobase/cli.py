@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cobase.clock import BadDateError
+from cobase.clock import BadDateError, parse_day
 from cobase.db import StoreError, open_store, session_scope
 from cobase.harmonize.countries import UnknownCountryError, resolve_country
 from cobase.queries import OBSERVATION_COLUMNS, list_observations, source_status
@@ -73,7 +73,9 @@ def _summary_table(summaries) -> Table:  # type: ignore[no-untyped-def]
     for summary in summaries:
         table.add_row(
             summary.key,
-            "[green]success[/]" if summary.ok else "[red]failed[/]",
+            {"success": "[green]success[/]", "skipped": "[yellow]skipped[/]"}.get(
+                summary.status, "[red]failed[/]"
+            ),
             str(summary.snapshots_new),
             str(summary.snapshots_unchanged),
             str(summary.observations.new),
@@ -87,7 +89,7 @@ def _summary_table(summaries) -> Table:  # type: ignore[no-untyped-def]
 
 def run_refresh(registry, db: str | None, sources: list[str] | None) -> int:  # type: ignore[no-untyped-def]
     """Refresh with a live progress display; print the summary and errors; return the exit code."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
     from cobase.refresh import refresh
 
@@ -99,7 +101,7 @@ def run_refresh(registry, db: str | None, sources: list[str] | None) -> int:  # 
         console=err_console,
         transient=True,
     ) as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def on_progress(event: str, summary) -> None:  # type: ignore[no-untyped-def]
             if summary.key not in tasks:
@@ -114,6 +116,14 @@ def run_refresh(registry, db: str | None, sources: list[str] | None) -> int:  # 
         summaries = refresh(engine, registry, sources or None, progress=on_progress)
     console.print(_summary_table(summaries))
     for summary in summaries:
+        if summary.skipped_reason:
+            err_console.print(f"[yellow]{summary.key}[/]: {summary.skipped_reason}", highlight=False)
+        if summary.tls_unverified:
+            err_console.print(
+                f"[yellow]{summary.key}[/]: TLS certificate verification disabled by sources.yml "
+                "(verify_tls: false)",
+                highlight=False,
+            )
         for error in summary.errors[:10]:
             err_console.print(f"[red]{summary.key}[/]: {error}", highlight=False)
         if len(summary.errors) > 10:
@@ -211,6 +221,83 @@ def observations(
         writer.writeheader()
         for row in rows:
             writer.writerow(row.as_record())
+
+
+ItemOption = Annotated[
+    list[str] | None,
+    typer.Option("--item", help="Medicine, test or specialist the patient needs (repeatable; free text)."),
+]
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="Only what producers had published by this date (YYYY-MM-DD).")
+]
+
+
+def _assessment(
+    country: str, pathology: str, items: list[str] | None, as_of: str | None, window: int, db: str | None
+):  # type: ignore[no-untyped-def]
+    """Run the evidence engine, turning every user mistake into one clear sentence."""
+    from cobase.catalogue import CatalogueError
+    from cobase.evidence import assess
+    from cobase.harmonize.medicines import UnknownMedicineError
+
+    try:
+        day = parse_day(as_of) if as_of else None
+        return assess(country, pathology, items or None, as_of=day, window_years=window, db=db)
+    except (UnknownCountryError, UnknownMedicineError, CatalogueError, BadDateError, ValueError) as exc:
+        raise fail(str(exc)) from exc
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+
+
+@app.command()
+def assess(
+    country: Annotated[str, typer.Option("--country", help="ISO3/ISO2 code or name (FR/EN).")],
+    pathology: Annotated[str, typer.Option("--pathology", help="Pathology id (hiv, diabetes_t2, ...).")],
+    item: ItemOption = None,
+    as_of: AsOfOption = None,
+    window: Annotated[int, typer.Option("--window", help="Years of evidence to consider.")] = 10,
+    output_format: Annotated[str, typer.Option("--format", help="json or md.")] = "json",
+    db: DbOption = None,
+) -> None:
+    """Evidence of effective access per dimension, with gaps, contradictions and stale data."""
+    if output_format not in ("json", "md"):
+        raise fail(f"--format must be json or md, not {output_format!r}")
+    assessment = _assessment(country, pathology, item, as_of, window, db)
+    if output_format == "json":
+        typer.echo(assessment.model_dump_json(indent=2))
+        return
+    from cobase.export import render_markdown
+
+    typer.echo(render_markdown(assessment, lang="fr"))
+
+
+@app.command()
+def dossier(
+    country: Annotated[str, typer.Option("--country", help="ISO3/ISO2 code or name (FR/EN).")],
+    pathology: Annotated[str, typer.Option("--pathology", help="Pathology id (hiv, diabetes_t2, ...).")],
+    output_format: Annotated[str, typer.Option("--format", help="pdf, docx or md.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    item: ItemOption = None,
+    as_of: AsOfOption = None,
+    lang: Annotated[str, typer.Option("--lang", help="fr or en.")] = "fr",
+    window: Annotated[int, typer.Option("--window", help="Years of evidence to consider.")] = 10,
+    db: DbOption = None,
+) -> None:
+    """Write a citable dossier (PDF, DOCX or Markdown); never writes to the database."""
+    from cobase.export import write_dossier
+
+    if output_format not in ("pdf", "docx", "md"):
+        raise fail(f"--format must be pdf, docx or md, not {output_format!r}")
+    if lang not in ("fr", "en"):
+        raise fail(f"--lang must be fr or en, not {lang!r}")
+    assessment = _assessment(country, pathology, item, as_of, window, db)
+    # With an as-of date, the dossier also shows what is known today and what was published since.
+    today = _assessment(country, pathology, item, None, window, db) if as_of else None
+    try:
+        path = write_dossier(assessment, output, output_format, lang=lang, today=today)
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc.strerror or exc}") from exc
+    console.print(f"Dossier écrit / written: {path}")
 
 
 @app.command()

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from cobase.models import Observation, RefreshRun, Snapshot, Source
 
@@ -101,7 +101,7 @@ def source_status(session: Session) -> list[SourceStatus]:
         ).first()
         count, newest_period, newest_published = session.exec(
             select(
-                func.count(Observation.id),
+                func.count(col(Observation.id)),
                 func.max(Observation.period_end),
                 func.max(Observation.published_at),
             ).where(Observation.source_id == source.id, Observation.is_current == sa.true())
@@ -167,8 +167,8 @@ def list_observations(
         Source.key,
         Observation.indicator,
         Observation.dimension,
-        Observation.period_start,
-        Observation.id,
+        col(Observation.period_start),
+        col(Observation.id),
     )
     for observation, source_key, sha256, url in session.exec(query):
         yield ObservationRow(
@@ -199,7 +199,7 @@ def countries_with_data(session: Session) -> list[str]:
 
 def observation_count(session: Session, current_only: bool = False) -> int:
     """How many observations are stored (all versions by default)."""
-    query = select(func.count(Observation.id))
+    query = select(func.count(col(Observation.id)))
     if current_only:
         query = query.where(Observation.is_current == sa.true())
     return int(session.exec(query).one())
@@ -251,7 +251,7 @@ def observation_versions(
     codes = sorted({code for _key, code in indicators})
     wanted = set(indicators)
     query = (
-        select(
+        select(  # type: ignore[call-overload, misc]
             Observation.id,
             Observation.series_key,
             Source.key,

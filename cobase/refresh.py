@@ -52,15 +52,20 @@ class SourceSummary:
     run_id: int | None = None
     finished: bool = False
 
+    skipped_reason: str | None = None
+    tls_unverified: bool = False
+
     @property
     def ok(self) -> bool:
-        """True when the source was refreshed without any error."""
+        """True when the source was refreshed (or deliberately skipped) without any error."""
         return not self.errors
 
     @property
     def status(self) -> str:
-        """``success`` or ``failed`` (a partial failure is a failure: cron must notice it)."""
-        return "success" if self.ok else "failed"
+        """``success``, ``skipped`` or ``failed`` (a partial failure is a failure: cron must notice it)."""
+        if self.errors:
+            return "failed"
+        return "skipped" if self.skipped_reason else "success"
 
 
 def sync_sources(session: Session, registry: Registry) -> dict[str, SourceRow]:
@@ -180,19 +185,43 @@ def _finish_run(engine: sa.Engine, summary: SourceSummary) -> None:
         run.observations_unchanged = summary.observations.unchanged
         run.observations_revised = summary.observations.revised
         run.errors = len(summary.errors)
-        run.error = "\n".join(summary.errors[:20]) or None
+        run.error = "\n".join(summary.errors[:20]) or summary.skipped_reason
         session.add(run)
 
 
+class MissingSetting(RuntimeError):
+    """A source needs an environment variable that is not set: the source is skipped, not failed."""
+
+
 def spider_arguments(config: SourceConfig) -> dict[str, Any]:
-    """What a source's spider is told: where to fetch and which indicators."""
+    """What a source's spider is told: where to fetch, which indicators, and its own parameters."""
     arguments: dict[str, Any] = {
         "base_url": config.base_url,
         "indicators": [indicator.code for indicator in config.indicators],
+        **config.params,
     }
     if config.page_size:
         arguments["page_size"] = config.page_size
+    if config.documents:
+        arguments["documents"] = [document.url for document in config.documents]
+    for argument, variable in config.env.items():
+        value = os.environ.get(variable, "").strip()
+        if not value:
+            raise MissingSetting(f"{config.key} skipped: set {variable} to use it (see sources.yml)")
+        arguments[argument] = value
     return arguments
+
+
+def tls_settings(config: SourceConfig) -> dict[str, Any]:
+    """Per-source TLS: certificates are verified unless sources.yml says otherwise, which is logged."""
+    if not config.verify_tls:
+        log.warning(
+            "%s: TLS certificate verification is DISABLED for this source (verify_tls: false in sources.yml)",
+            config.key,
+        )
+    # Scrapy accepts any certificate unless told otherwise; evidence for legal use must come from the
+    # host it claims to come from.
+    return {"DOWNLOAD_VERIFY_CERTIFICATES": config.verify_tls}
 
 
 def refresh(
@@ -218,7 +247,8 @@ def refresh(
         rows = sync_sources(session, registry)
 
     summaries: dict[str, SourceSummary] = {}
-    process = CrawlerProcess(_scrapy_settings(), install_root_handler=False)
+    process = CrawlerProcess(_scrapy_settings())
+    crawlers_started = 0
     for key in selected:
         summary = SourceSummary(key=key)
         summaries[key] = summary
@@ -227,8 +257,17 @@ def refresh(
         if spider_class is None:
             summary.errors.append(f"no spider for source {key!r}")
             continue
-        ingestor = _SourceIngestor(engine, registry.get(key), rows[key], summary)
+        config = registry.get(key)
+        try:
+            arguments = spider_arguments(config)
+        except MissingSetting as exc:
+            summary.skipped_reason = str(exc)
+            continue
+        summary.tls_unverified = not config.verify_tls
+        ingestor = _SourceIngestor(engine, config, rows[key], summary)
+        # Each source gets its own crawler, so TLS policy (and any other setting) is per source.
         crawler = process.create_crawler(spider_class)
+        crawler.settings.setdict(tls_settings(config), priority="spider")
 
         def on_item(item: Any, ingestor: _SourceIngestor = ingestor, **_: Any) -> None:
             ingestor.receive(item)
@@ -246,14 +285,18 @@ def refresh(
             if progress:
                 progress("done", ingestor.summary)
 
-        crawler.signals.connect(on_item, signal=signals.item_scraped)
-        crawler.signals.connect(on_error, signal=signals.spider_error)
-        crawler.signals.connect(on_closed, signal=signals.spider_closed)
-        process.crawl(crawler, **spider_arguments(registry.get(key)))
+        # Strong references: the dispatcher holds weak ones, and these closures live only in this loop.
+        crawler.signals.connect(on_item, signal=signals.item_scraped, weak=False)
+        crawler.signals.connect(on_error, signal=signals.spider_error, weak=False)
+        crawler.signals.connect(on_closed, signal=signals.spider_closed, weak=False)
+        process.crawl(crawler, **arguments)
+        crawlers_started += 1
 
-    if any(summary.run_id and not summary.errors for summary in summaries.values()):
+    if crawlers_started:
         process.start()
     for summary in summaries.values():
+        if not summary.finished and not summary.skipped_reason and not summary.errors:
+            summary.errors.append("the crawl did not run to its end (see the log above)")
         _finish_run(engine, summary)
     return list(summaries.values())
 

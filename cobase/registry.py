@@ -7,6 +7,7 @@ the key, never a traceback half-way through a refresh.
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,17 @@ class Indicator(_Strict):
     description: str | None = None
 
 
+class DocumentRef(_Strict):
+    """A report listed in sources.yml (NGO, agency, national programme), fetched as a snapshot."""
+
+    url: str
+    title: str
+    producer: str
+    published: date | None = None
+    countries: list[str] = Field(default_factory=list, description="ISO3 codes the document is about")
+    language: str | None = None
+
+
 class Source(_Strict):
     """One producer endpoint, as declared in sources.yml."""
 
@@ -71,7 +83,16 @@ class Source(_Strict):
         default=None, description="key of the source whose data this one republishes (never independent)"
     )
     page_size: int | None = None
-    verify_tls: bool = True
+    verify_tls: bool = Field(
+        default=True,
+        description="check the server's TLS certificate; false only as an explicit, logged exception",
+    )
+    env: dict[str, str] = Field(
+        default_factory=dict,
+        description="spider argument -> environment variable it comes from; a missing one skips the source",
+    )
+    params: dict[str, Any] = Field(default_factory=dict, description="source-specific spider arguments")
+    documents: list[DocumentRef] = Field(default_factory=list)
     indicators: list[Indicator] = Field(default_factory=list)
 
     @field_validator("base_url")
@@ -112,7 +133,7 @@ class Registry(_Strict):
         return self.model_copy(update={"sources": changed})
 
 
-def _describe(error: dict[str, Any], path: Path) -> str:
+def _describe(error: Any, path: Path) -> str:
     loc = [str(part) for part in error["loc"]]
     where = f"{path}"
     if len(loc) >= 2 and loc[0] == "sources":
