@@ -300,6 +300,117 @@ def dossier(
     console.print(f"Dossier écrit / written: {path}")
 
 
+finding_app = typer.Typer(
+    help="Constats vérifiés ajoutés à la main / Curated findings entered by hand.", no_args_is_help=True
+)
+app.add_typer(finding_app, name="finding")
+
+
+def _finding_record(finding) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    from dataclasses import asdict
+
+    return {
+        key: value.isoformat() if hasattr(value, "isoformat") else value
+        for key, value in asdict(finding).items()
+    }
+
+
+@finding_app.command("add")
+def finding_add(
+    country: Annotated[str, typer.Option("--country", help="ISO3/ISO2 code or name (FR/EN).")],
+    dimension: Annotated[str, typer.Option("--dimension", help="availability, continuity, affordability...")],
+    statement: Annotated[str, typer.Option("--statement", help="What the document says, in one sentence.")],
+    period: Annotated[str, typer.Option("--date", help="When it happened: YYYY, YYYY-MM or YYYY-MM-DD.")],
+    by: Annotated[str, typer.Option("--by", help="Who enters the finding (name, organisation).")],
+    url: Annotated[str | None, typer.Option("--url", help="The document's URL.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="The document, if uploaded from disk.")] = None,
+    item: Annotated[
+        str | None, typer.Option("--medicine", "--item", help="Medicine, test or specialist.")
+    ] = None,
+    quote: Annotated[str | None, typer.Option("--quote", help="The exact words of the document.")] = None,
+    page: Annotated[int | None, typer.Option("--page", help="Page of the quote.")] = None,
+    published: Annotated[
+        str | None, typer.Option("--published", help="The document's publication date (YYYY-MM-DD).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Add a finding from a document (a snapshot of the document is kept)."""
+    from cobase.findings import FindingError, add_finding
+    from cobase.harmonize.medicines import UnknownMedicineError
+
+    engine = _engine(db)
+    try:
+        with session_scope(engine) as session:
+            finding = add_finding(
+                session,
+                country=country,
+                dimension=dimension,
+                statement=statement,
+                period=period,
+                contributed_by=by,
+                url=url,
+                file=file,
+                item=item,
+                quote=quote,
+                page=page,
+                published=parse_day(published) if published else None,
+            )
+    except (FindingError, UnknownCountryError, UnknownMedicineError, BadDateError) as exc:
+        raise fail(str(exc)) from exc
+    console.print(f"Constat enregistré / Finding recorded: {finding.finding_id}")
+
+
+@finding_app.command("list")
+def finding_list(
+    country: Annotated[str | None, typer.Option("--country", help="ISO3/ISO2 code or name.")] = None,
+    include_retracted: Annotated[bool, typer.Option("--include-retracted")] = False,
+    db: DbOption = None,
+) -> None:
+    """List current findings as JSON."""
+    from cobase.findings import list_findings
+
+    iso3 = None
+    if country:
+        try:
+            iso3 = resolve_country(country).iso3
+        except UnknownCountryError as exc:
+            raise fail(str(exc)) from exc
+    with session_scope(_engine(db)) as session:
+        findings = list_findings(session, iso3, include_retracted=include_retracted)
+    typer.echo(json.dumps([_finding_record(f) for f in findings], indent=2, ensure_ascii=False))
+
+
+def _set_finding_status(finding_id: str, status: str, by: str, db: str | None) -> None:
+    from cobase.findings import FindingError, set_status
+
+    try:
+        with session_scope(_engine(db)) as session:
+            finding = set_status(session, finding_id, status, by)
+    except FindingError as exc:
+        raise fail(str(exc)) from exc
+    console.print(f"{finding.finding_id}: {finding.status} ({finding.versions} versions)")
+
+
+@finding_app.command("confirm")
+def finding_confirm(
+    finding_id: Annotated[str, typer.Argument(help="The finding's id.")],
+    by: Annotated[str, typer.Option("--by", help="Who confirms it.")],
+    db: DbOption = None,
+) -> None:
+    """Confirm a finding (a new version; the previous one is kept)."""
+    _set_finding_status(finding_id, "confirmed", by, db)
+
+
+@finding_app.command("retract")
+def finding_retract(
+    finding_id: Annotated[str, typer.Argument(help="The finding's id.")],
+    by: Annotated[str, typer.Option("--by", help="Who retracts it.")],
+    db: DbOption = None,
+) -> None:
+    """Retract a finding: it stops counting as evidence, and its history is kept."""
+    _set_finding_status(finding_id, "retracted", by, db)
+
+
 @app.command()
 def demo(db: DbOption = None) -> None:
     """Load the project's own small fixtures through the real refresh path (no internet needed)."""

@@ -1,0 +1,307 @@
+"""The effective-access evidence engine: from dated observations to what a physician must show.
+
+For one country, pathology and set of treatments, :func:`assess` gathers every observation of the
+indicators the catalogue links to that pathology, keeps the version that had been published by the
+*as-of* date, and sorts it by access dimension, with gaps, contradictions and stale data in plain sight.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+
+from sqlmodel import Session
+
+from cobase.catalogue import Catalogue, Item, load_catalogue
+from cobase.clock import utcnow
+from cobase.db import open_store, session_scope
+from cobase.evidence.model import (
+    DIMENSION_LABELS,
+    DIMENSIONS,
+    Assessment,
+    Contradiction,
+    Dimension,
+    Evidence,
+    Gap,
+)
+from cobase.evidence.readings import find_contradictions, trends
+from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
+from cobase.findings import finding_indicators
+from cobase.harmonize.countries import resolve_country
+from cobase.harmonize.medicines import resolve_item
+from cobase.queries import ObservationVersion, observation_versions
+from cobase.registry import Registry, load_registry
+
+DEFAULT_WINDOW_YEARS = 10
+DEFAULT_STALE_YEARS = 3
+
+
+@lru_cache(maxsize=4)
+def _registry(path: str | None = None) -> Registry:
+    return load_registry(path)
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day ``years`` earlier (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass(frozen=True)
+class _Link:
+    source: str
+    indicator: str
+    dimension: str
+    items: tuple[str, ...]
+
+
+def _links(catalogue: Catalogue, registry: Registry, pathology: str, selected: set[str]) -> list[_Link]:
+    """Indicators informing this pathology, restricted to the selected items when they are item-specific."""
+    links: list[_Link] = []
+    for source_key, code, link in catalogue.indicators_for(pathology):
+        source = registry.sources.get(source_key)
+        indicator = source.indicator(code) if source else None
+        dimension = link.dimension or (indicator.dimension.value if indicator else None)
+        if dimension is None or dimension not in DIMENSIONS:
+            continue
+        items = tuple(item for item in link.items if item in selected) if link.items else ()
+        if link.items and not items:
+            continue  # about treatments this patient does not need
+        links.append(_Link(source_key, code, str(dimension), items))
+    # Curated findings carry their own dimension and item; they inform every pathology.
+    links += [_Link(key, code, dimension, ()) for key, code, dimension in finding_indicators()]
+    return links
+
+
+def _evidence_items(version: ObservationVersion, link: _Link, selected: set[str]) -> tuple[str, ...] | None:
+    """Items an observation is evidence for; None when it is about an item this patient does not need."""
+    if version.item is not None:
+        return (version.item,) if version.item in selected else None
+    return link.items
+
+
+def _to_evidence(
+    version: ObservationVersion,
+    link: _Link,
+    registry: Registry,
+    revised_later: bool,
+    stale_before: date,
+    items: tuple[str, ...] = (),
+) -> Evidence:
+    source = registry.sources.get(version.source)
+    indicator = source.indicator(version.indicator) if source else None
+    contributed = version.source == FINDINGS_SOURCE
+    return Evidence(
+        source=version.source,
+        producer=source.producer if source else (version.contributed_by or version.source),
+        indicator=version.indicator,
+        label_fr=indicator.label_fr
+        if indicator
+        else ("Constat contribué" if contributed else version.indicator),
+        label_en=indicator.label_en
+        if indicator
+        else ("Contributed finding" if contributed else version.indicator),
+        item=items[0] if items else None,
+        items=list(items),
+        breakdown=version.dimension,
+        value=version.value,
+        value_num=version.value_num,
+        unit=version.unit,
+        period_start=version.period_start,
+        period_end=version.period_end,
+        published_at=version.published_at,
+        retrieved_at=version.retrieved_at,
+        url=version.url,
+        snapshot_sha256=version.snapshot_sha256,
+        quote=version.quote,
+        page=version.page,
+        review_status=version.review_status,
+        contributed_by=version.contributed_by,
+        republishes=source.republishes if source else None,
+        revised_later=revised_later,
+        stale=version.period_end < stale_before,
+    )
+
+
+def _versions_as_of(
+    versions: Iterable[ObservationVersion], known_by: datetime
+) -> tuple[list[tuple[ObservationVersion, bool, list[ObservationVersion]]], list[ObservationVersion]]:
+    """Per series: the version known by ``known_by``, whether it changed later, and earlier versions.
+
+    Also returns, per series, the newest version published after ``known_by`` (what was not knowable).
+    """
+    by_series: dict[str, list[ObservationVersion]] = defaultdict(list)
+    for version in versions:
+        by_series[version.series_key].append(version)
+    shown: list[tuple[ObservationVersion, bool, list[ObservationVersion]]] = []
+    later: list[ObservationVersion] = []
+    for series in by_series.values():
+        series.sort(key=lambda v: (v.known_from, v.id))
+        known = [v for v in series if v.known_from < known_by]
+        after = [v for v in series if v.known_from >= known_by]
+        if after:
+            later.append(after[-1])
+        if known:
+            current = known[-1]
+            changed_later = any(v.value != current.value for v in after)
+            shown.append((current, changed_later, known[:-1]))
+    return shown, later
+
+
+def assess(
+    country: str,
+    pathology: str,
+    items: Sequence[str] | None = None,
+    as_of: date | None = None,
+    window_years: int = DEFAULT_WINDOW_YEARS,
+    *,
+    stale_after_years: int = DEFAULT_STALE_YEARS,
+    session: Session | None = None,
+    db: str | None = None,
+    sources: str | None = None,
+) -> Assessment:
+    """Assess what sources say about effective access to care for ``pathology`` in ``country``.
+
+    ``country`` is a code or a name (French or English, typos tolerated); ``items`` are free-text names
+    of medicines, tests or specialists (default: everything the catalogue lists for the pathology);
+    ``as_of`` keeps only evidence whose producer had published it by that date (the retrieval date
+    stands in where a producer gives none), in the version published by then.
+    """
+    if window_years < 1:
+        raise ValueError("window must be at least 1 year")
+    if session is None:
+        with session_scope(open_store(db)) as own_session:
+            return assess(
+                country,
+                pathology,
+                items,
+                as_of,
+                window_years,
+                stale_after_years=stale_after_years,
+                session=own_session,
+                sources=sources,
+            )
+    catalogue = load_catalogue()
+    registry = _registry(sources)
+    resolved_country = resolve_country(country)
+    resolved_pathology = catalogue.pathology(pathology)
+    if items:
+        chosen: list[Item] = []
+        for name in items:
+            match = resolve_item(name)
+            if match.item.id not in {item.id for item in chosen}:
+                chosen.append(match.item)
+    else:
+        chosen = catalogue.required_items(resolved_pathology.id)
+    selected = {item.id for item in chosen}
+    day = as_of or utcnow().date()
+    known_by = datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+    window_start = years_before(day, window_years)
+    stale_before = years_before(day, stale_after_years)
+
+    links = _links(catalogue, registry, resolved_pathology.id, selected)
+    link_by_indicator: dict[tuple[str, str], list[_Link]] = defaultdict(list)
+    for link in links:
+        link_by_indicator[(link.source, link.indicator)].append(link)
+    versions = observation_versions(
+        session, resolved_country.iso3, list(link_by_indicator), period_end_from=window_start
+    )
+    shown, later = _versions_as_of(versions, known_by)
+
+    per_dimension: dict[str, list[Evidence]] = {name: [] for name in DIMENSIONS}
+    revisions: list[tuple[Evidence, list[Evidence]]] = []
+    for version, changed_later, earlier in shown:
+        if version.review_status == "retracted":
+            continue  # a retracted finding is history, not evidence
+        for link in link_by_indicator[(version.source, version.indicator)]:
+            items = _evidence_items(version, link, selected)
+            if items is None:
+                continue
+            evidence = _to_evidence(version, link, registry, changed_later, stale_before, items)
+            per_dimension[link.dimension].append(evidence)
+            if earlier:
+                revisions.append(
+                    (evidence, [_to_evidence(v, link, registry, True, stale_before, items) for v in earlier])
+                )
+    published_after = [
+        _to_evidence(version, link, registry, False, stale_before, items)
+        for version in later
+        for link in link_by_indicator[(version.source, version.indicator)]
+        if (items := _evidence_items(version, link, selected)) is not None
+    ]
+
+    dimensions: list[Dimension] = []
+    for name in DIMENSIONS:
+        ordered = sorted(
+            per_dimension[name], key=lambda e: (e.source, e.indicator, e.breakdown, e.period_start)
+        )
+        latest_by_series: dict[tuple[str, str, str, str | None], Evidence] = {}
+        for entry in ordered:
+            latest_by_series[(entry.source, entry.indicator, entry.breakdown, entry.item)] = entry
+        sources_seen = sorted({e.source for e in ordered})
+        label_fr, label_en = DIMENSION_LABELS[name]
+        dimensions.append(
+            Dimension(
+                name=name,
+                label_fr=label_fr,
+                label_en=label_en,
+                evidence=ordered,
+                latest=list(latest_by_series.values()),
+                trend=trends(ordered),
+                sources=sources_seen,
+                independent_sources=sorted({e.source for e in ordered if e.independent}),
+            )
+        )
+
+    all_evidence = [e for d in dimensions for e in d.evidence]
+    covered_items = {item for e in all_evidence for item in e.items}
+    gaps = [
+        Gap(
+            kind="item",
+            id=item.id,
+            name_fr=item.name_fr,
+            name_en=item.name_en,
+            message_fr=f"Aucune source ne documente l'accès à : {item.name_fr}.",
+            message_en=f"No source documents access to: {item.name_en}.",
+        )
+        for item in chosen
+        if item.id not in covered_items
+    ]
+    gaps += [
+        Gap(
+            kind="dimension",
+            id=d.name,
+            name_fr=d.label_fr,
+            name_en=d.label_en,
+            message_fr=f"Aucune source ne documente cette dimension de l'accès : {d.label_fr.lower()}.",
+            message_en=f"No source documents this access dimension: {d.label_en.lower()}.",
+        )
+        for d in dimensions
+        if not d.evidence
+    ]
+    contradictions: list[Contradiction] = find_contradictions(
+        per_dimension["availability"], per_dimension["continuity"], revisions
+    )
+    return Assessment(
+        country_iso3=resolved_country.iso3,
+        country_name_fr=resolved_country.name_fr,
+        country_name_en=resolved_country.name_en,
+        pathology=resolved_pathology.id,
+        pathology_name_fr=resolved_pathology.name_fr,
+        pathology_name_en=resolved_pathology.name_en,
+        items=[item.id for item in chosen],
+        as_of=day,
+        window_years=window_years,
+        stale_after_years=stale_after_years,
+        generated_at=utcnow(),
+        dimensions=dimensions,
+        gaps=gaps,
+        contradictions=contradictions,
+        stale=[e for e in all_evidence if e.stale],
+        published_after_as_of=published_after,
+    )

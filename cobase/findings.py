@@ -1,0 +1,310 @@
+"""Curated findings: evidence a physician or association doctor adds by hand, with its own provenance.
+
+A finding ("ruptures de stock de dolutégravir à Conakry, mars 2024") cites a document (a URL, or a file
+the user uploads), a page and a quote. It is stored as an observation of the ``contributed`` source, on a
+snapshot of that document, with who entered it and when, and ``review_status`` ``contributed``. Confirming
+or retracting it adds a new version that supersedes the previous one, so the history is kept; a retracted
+finding stops counting as evidence but stays in the store.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import secrets
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from cobase.clock import BadDateError, utcnow
+from cobase.harmonize.countries import resolve_country
+from cobase.harmonize.medicines import resolve_item
+from cobase.harmonize.records import ObservationIn
+from cobase.ingest import ingest_observations
+from cobase.models import Observation, Snapshot
+from cobase.models import Source as SourceRow
+from cobase.registry import AccessDimension
+from cobase.snapshots import store_snapshot
+from crawlers.items import RawResponse
+
+SOURCE_KEY = "contributed"
+INDICATOR_PREFIX = "FINDING_"
+STATUSES = ("contributed", "confirmed", "retracted")
+DIMENSIONS = tuple(d.value for d in AccessDimension if d is not AccessDimension.context)
+"""Access dimensions a finding can document (the evidence engine's, without context)."""
+
+
+class FindingError(ValueError):
+    """A finding cannot be recorded or changed; the message says why."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A curated finding in its current version, with its history length."""
+
+    finding_id: str
+    observation_id: int
+    country_iso3: str
+    dimension: str
+    item: str | None
+    statement: str
+    quote: str | None
+    page: int | None
+    period_start: date
+    period_end: date
+    published_at: datetime | None
+    contributed_by: str | None
+    status: str
+    recorded_at: datetime
+    url: str
+    snapshot_sha256: str
+    versions: int
+
+
+def indicator_for(dimension: str) -> str:
+    """The indicator code under which findings about an access dimension are stored."""
+    return f"{INDICATOR_PREFIX}{dimension.upper()}"
+
+
+def finding_indicators() -> list[tuple[str, str, str]]:
+    """(source key, indicator, dimension) for every dimension a finding can document."""
+    return [(SOURCE_KEY, indicator_for(name), name) for name in DIMENSIONS]
+
+
+def parse_period(text: str) -> tuple[date, date]:
+    """``2024``, ``2024-03`` or ``2024-03-15`` as (first day, last day)."""
+    cleaned = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}", cleaned):
+            year = int(cleaned)
+            return date(year, 1, 1), date(year, 12, 31)
+        if m := re.fullmatch(r"(\d{4})-(\d{2})", cleaned):
+            year, month = int(m.group(1)), int(m.group(2))
+            return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+        day = date.fromisoformat(cleaned)
+        return day, day
+    except ValueError as exc:
+        raise BadDateError(f"not a year, month or day (YYYY, YYYY-MM, YYYY-MM-DD): {text!r}") from exc
+
+
+def _source_row(session: Session) -> SourceRow:
+    row = session.exec(select(SourceRow).where(SourceRow.key == SOURCE_KEY)).first()
+    if row is None:
+        row = SourceRow(
+            key=SOURCE_KEY,
+            producer="Contributeurs cobase / cobase contributors",
+            title="Constats vérifiés ajoutés par des médecins / Curated findings",
+            url_main="",
+            licence_name="as cited",
+        )
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _document(url: str | None, file: Path | None, timeout: float) -> RawResponse:
+    """The cited document as a snapshot body: the uploaded file, or the URL fetched once."""
+    retrieved_at = utcnow().isoformat()
+    if file is not None:
+        try:
+            body = file.read_bytes()
+        except OSError as exc:
+            raise FindingError(f"cannot read {file}: {exc.strerror or exc}") from exc
+        return RawResponse(
+            source=SOURCE_KEY,
+            url=url or file.resolve().as_uri(),
+            status=200,
+            body=body,
+            content_type=None,
+            retrieved_at=retrieved_at,
+        )
+    if not url:
+        raise FindingError("a finding needs the document it comes from: --url or --file")
+    request = urllib.request.Request(url, headers={"User-Agent": "cobase/0.1 (curated finding)"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+            content_type = response.headers.get("Content-Type")
+            status = response.status
+    except (OSError, ValueError) as exc:
+        raise FindingError(
+            f"cannot fetch {url} ({exc}); download it and pass it with --file so its snapshot is kept"
+        ) from exc
+    return RawResponse(
+        source=SOURCE_KEY,
+        url=url,
+        status=status,
+        body=body,
+        content_type=content_type,
+        retrieved_at=retrieved_at,
+    )
+
+
+def add_finding(
+    session: Session,
+    *,
+    country: str,
+    dimension: str,
+    statement: str,
+    period: str,
+    contributed_by: str,
+    url: str | None = None,
+    file: Path | None = None,
+    item: str | None = None,
+    quote: str | None = None,
+    page: int | None = None,
+    published: date | None = None,
+    fetch_timeout: float = 30.0,
+) -> Finding:
+    """Record a finding on a snapshot of its document; return it. Everything is checked before writing."""
+    if dimension not in DIMENSIONS:
+        raise FindingError(f"unknown dimension {dimension!r}; choose one of: {', '.join(DIMENSIONS)}")
+    if not statement.strip():
+        raise FindingError("a finding needs a statement (what the document says)")
+    if not contributed_by.strip():
+        raise FindingError("a finding needs the name of who enters it (--by)")
+    if page is not None and page < 1:
+        raise FindingError(f"page numbers start at 1, not {page}")
+    iso3 = resolve_country(country).iso3
+    item_id = resolve_item(item).item.id if item else None
+    period_start, period_end = parse_period(period)
+    raw = _document(url, file, fetch_timeout)
+    source = _source_row(session)
+    snapshot = store_snapshot(session, source, raw).snapshot
+    finding_id = secrets.token_hex(4)
+    published_at = datetime.combine(published, datetime.min.time(), tzinfo=UTC) if published else None
+    assert source.id is not None and snapshot.id is not None
+    ingest_observations(
+        session,
+        source_id=source.id,
+        snapshot_id=snapshot.id,
+        retrieved_at=utcnow(),
+        rows=[
+            ObservationIn(
+                country_iso3=iso3,
+                indicator=indicator_for(dimension),
+                period_start=period_start,
+                period_end=period_end,
+                value_text=statement.strip(),
+                dimension=f"finding={finding_id}",
+                published_at=published_at,
+                item=item_id,
+                quote=" ".join(quote.split()) if quote else None,
+                page=page,
+                review_status="contributed",
+                contributed_by=contributed_by.strip(),
+            )
+        ],
+    )
+    return get_finding(session, finding_id)
+
+
+def _versions(session: Session, finding_id: str) -> list[tuple[Observation, Snapshot]]:
+    if not re.fullmatch(r"[0-9a-f]{8}", finding_id):
+        raise FindingError(f"not a finding id: {finding_id!r} (8 hexadecimal characters)")
+    rows = session.exec(
+        select(Observation, Snapshot)
+        .join(Snapshot, col(Snapshot.id) == col(Observation.snapshot_id))
+        .where(Observation.dimension == f"finding={finding_id}")
+        .order_by(col(Observation.id))
+    ).all()
+    if not rows:
+        raise FindingError(f"no finding {finding_id!r}")
+    return list(rows)
+
+
+def _as_finding(finding_id: str, versions: list[tuple[Observation, Snapshot]]) -> Finding:
+    current, snapshot = next(((o, s) for o, s in versions if o.is_current), versions[-1])
+    assert current.id is not None
+    return Finding(
+        finding_id=finding_id,
+        observation_id=current.id,
+        country_iso3=current.country_iso3,
+        dimension=current.indicator.removeprefix(INDICATOR_PREFIX).lower(),
+        item=current.item,
+        statement=current.value_text,
+        quote=current.quote,
+        page=current.page,
+        period_start=current.period_start,
+        period_end=current.period_end,
+        published_at=current.published_at,
+        contributed_by=current.contributed_by,
+        status=current.review_status or "contributed",
+        recorded_at=current.retrieved_at,
+        url=snapshot.url,
+        snapshot_sha256=snapshot.sha256,
+        versions=len(versions),
+    )
+
+
+def get_finding(session: Session, finding_id: str) -> Finding:
+    """The current version of a finding."""
+    return _as_finding(finding_id, _versions(session, finding_id))
+
+
+def finding_history(session: Session, finding_id: str) -> list[Observation]:
+    """Every version of a finding, oldest first (entered, confirmed, retracted...)."""
+    return [observation for observation, _ in _versions(session, finding_id)]
+
+
+def set_status(session: Session, finding_id: str, status: str, by: str) -> Finding:
+    """Confirm or retract a finding: a new version supersedes the current one, which is kept."""
+    if status not in ("confirmed", "retracted"):
+        raise FindingError(f"status must be confirmed or retracted, not {status!r}")
+    if not by.strip():
+        raise FindingError("say who confirms or retracts the finding (--by)")
+    versions = _versions(session, finding_id)
+    current = next(o for o, _ in versions if o.is_current)
+    if current.review_status == status:
+        raise FindingError(f"finding {finding_id} is already {status}")
+    if current.review_status == "retracted":
+        raise FindingError(f"finding {finding_id} was retracted; add a new finding instead")
+    now = utcnow()
+    session.execute(
+        sa.update(Observation)
+        .where(col(Observation.id) == current.id)
+        .values(is_current=False, superseded_at=now)
+    )
+    session.flush()
+    successor = Observation.model_validate(
+        current.model_dump(
+            exclude={
+                "id",
+                "is_current",
+                "superseded_at",
+                "supersedes_id",
+                "review_status",
+                "contributed_by",
+                "retrieved_at",
+            }
+        )
+        | {
+            "is_current": True,
+            "supersedes_id": current.id,
+            "review_status": status,
+            "contributed_by": by.strip(),
+            "retrieved_at": now,
+        }
+    )
+    session.add(successor)
+    session.flush()
+    return get_finding(session, finding_id)
+
+
+def list_findings(
+    session: Session, country_iso3: str | None = None, include_retracted: bool = False
+) -> list[Finding]:
+    """Current findings, newest period first (retracted ones only when asked)."""
+    query = select(Observation.dimension).where(
+        col(Observation.dimension).startswith("finding="), col(Observation.is_current)
+    )
+    if country_iso3:
+        query = query.where(Observation.country_iso3 == country_iso3)
+    findings = [get_finding(session, key.removeprefix("finding=")) for key in session.exec(query).all()]
+    if not include_retracted:
+        findings = [f for f in findings if f.status != "retracted"]
+    return sorted(findings, key=lambda f: (f.period_start, f.finding_id), reverse=True)

@@ -1,0 +1,215 @@
+"""Curated findings: recorded with a snapshot of their document, confirmed or retracted with history."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from cobase.cli import app
+from cobase.clock import BadDateError
+from cobase.db import open_store, session_scope
+from cobase.findings import FindingError, add_finding, finding_history, get_finding, list_findings, set_status
+from cobase.harmonize.medicines import UnknownMedicineError
+from cobase.models import Snapshot
+from cobase.snapshots import load_body
+
+DOCUMENT = "Rapport 2024. Page 2 : ruptures de stock de dolutégravir à Conakry en mars 2024.".encode()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    open_store(url)
+    return url
+
+
+@pytest.fixture
+def document(tmp_path: Path) -> Path:
+    path = tmp_path / "rapport.pdf"
+    path.write_bytes(DOCUMENT)
+    return path
+
+
+def _add(db: str, document: Path, **overrides):
+    fields = dict(
+        country="Guinée",
+        dimension="continuity",
+        statement="Ruptures de stock de dolutégravir",
+        period="2024-03",
+        contributed_by="Dr A (Comede)",
+        file=document,
+        item="DTG",
+        quote="ruptures de stock de dolutégravir à Conakry",
+        page=2,
+        published=date(2024, 4, 15),
+    )
+    fields.update(overrides)
+    with session_scope(open_store(db)) as session:
+        return add_finding(session, **fields)
+
+
+def test_finding_is_stored_with_its_provenance(db: str, document: Path) -> None:
+    finding = _add(db, document)
+    assert (finding.country_iso3, finding.item, finding.page, finding.status, finding.contributed_by) == (
+        "GIN",
+        "dolutegravir",
+        2,
+        "contributed",
+        "Dr A (Comede)",
+    )
+
+
+def test_month_period_spans_the_month(db: str, document: Path) -> None:
+    finding = _add(db, document)
+    assert (finding.period_start, finding.period_end) == (date(2024, 3, 1), date(2024, 3, 31))
+
+
+def test_document_is_kept_as_a_snapshot(db: str, document: Path) -> None:
+    finding = _add(db, document)
+    with session_scope(open_store(db)) as session:
+        snapshot = session.exec(select(Snapshot).where(Snapshot.sha256 == finding.snapshot_sha256)).one()
+        assert load_body(session, snapshot) == DOCUMENT
+
+
+def test_document_url_is_fetched_once_and_kept(db: str, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/rapport.html").respond_with_data(DOCUMENT, content_type="text/html")
+    finding = _add(db, None, file=None, url=httpserver.url_for("/rapport.html"))
+    assert finding.url.endswith("/rapport.html") and len(finding.snapshot_sha256) == 64
+
+
+def test_unreachable_url_is_a_clear_error_and_stores_nothing(db: str) -> None:
+    with pytest.raises(FindingError, match="--file"):
+        _add(db, None, file=None, url="http://127.0.0.1:9/absent.pdf", fetch_timeout=2)
+    with session_scope(open_store(db)) as session:
+        assert list_findings(session, include_retracted=True) == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        ({"dimension": "vibes"}, FindingError),
+        ({"statement": "  "}, FindingError),
+        ({"contributed_by": ""}, FindingError),
+        ({"page": 0}, FindingError),
+        ({"period": "mars 2024"}, BadDateError),
+        ({"item": "xyzzyvir"}, UnknownMedicineError),
+        ({"file": None, "url": None}, FindingError),
+    ],
+)
+def test_bad_input_is_refused_before_anything_is_written(db: str, document: Path, overrides, error) -> None:
+    with pytest.raises(error):
+        _add(db, document, **overrides)
+    with session_scope(open_store(db)) as session:
+        assert session.exec(select(Snapshot)).all() == []
+
+
+def test_confirmation_is_a_new_version(db: str, document: Path) -> None:
+    finding = _add(db, document)
+    with session_scope(open_store(db)) as session:
+        confirmed = set_status(session, finding.finding_id, "confirmed", "Dr B")
+    assert (confirmed.status, confirmed.versions, confirmed.contributed_by) == ("confirmed", 2, "Dr B")
+
+
+def test_retraction_keeps_the_history(db: str, document: Path) -> None:
+    finding = _add(db, document)
+    with session_scope(open_store(db)) as session:
+        set_status(session, finding.finding_id, "confirmed", "Dr B")
+        set_status(session, finding.finding_id, "retracted", "Dr C")
+        history = finding_history(session, finding.finding_id)
+    assert [(v.review_status, v.is_current) for v in history] == [
+        ("contributed", False),
+        ("confirmed", False),
+        ("retracted", True),
+    ]
+
+
+def test_retracted_finding_is_hidden_from_the_default_list(db: str, document: Path) -> None:
+    finding = _add(db, document)
+    with session_scope(open_store(db)) as session:
+        set_status(session, finding.finding_id, "retracted", "Dr C")
+        assert (list_findings(session), len(list_findings(session, include_retracted=True))) == ([], 1)
+
+
+def test_a_retracted_finding_cannot_be_confirmed(db: str, document: Path) -> None:
+    finding = _add(db, document)
+    with session_scope(open_store(db)) as session:
+        set_status(session, finding.finding_id, "retracted", "Dr C")
+        with pytest.raises(FindingError, match="retracted"):
+            set_status(session, finding.finding_id, "confirmed", "Dr D")
+
+
+def test_unknown_finding_id_is_a_clear_error(db: str) -> None:
+    with session_scope(open_store(db)) as session, pytest.raises(FindingError, match="no finding"):
+        get_finding(session, "deadbeef")
+
+
+def test_cli_add_list_confirm_retract(db: str, document: Path) -> None:
+    runner = CliRunner()
+    added = runner.invoke(
+        app,
+        [
+            "finding",
+            "add",
+            "--country",
+            "Guinée",
+            "--dimension",
+            "continuity",
+            "--statement",
+            "Ruptures de dolutégravir",
+            "--date",
+            "2024-03",
+            "--by",
+            "Dr A",
+            "--file",
+            str(document),
+            "--medicine",
+            "dolutégravir 50 mg",
+            "--quote",
+            "ruptures",
+            "--page",
+            "2",
+            "--db",
+            db,
+        ],
+    )
+    finding_id = added.stdout.strip().split()[-1]
+    runner.invoke(app, ["finding", "confirm", finding_id, "--by", "Dr B", "--db", db])
+    listed = json.loads(runner.invoke(app, ["finding", "list", "--country", "GN", "--db", db]).stdout)
+    retracted = runner.invoke(app, ["finding", "retract", finding_id, "--by", "Dr C", "--db", db])
+    assert (added.exit_code, listed[0]["status"], listed[0]["item"], retracted.exit_code) == (
+        0,
+        "confirmed",
+        "dolutegravir",
+        0,
+    )
+
+
+def test_cli_bad_dimension_is_one_clear_sentence(db: str, document: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "finding",
+            "add",
+            "--country",
+            "GIN",
+            "--dimension",
+            "vibes",
+            "--statement",
+            "x",
+            "--date",
+            "2024",
+            "--by",
+            "Dr A",
+            "--file",
+            str(document),
+            "--db",
+            db,
+        ],
+    )
+    assert result.exit_code == 2 and "unknown dimension 'vibes'" in result.output
