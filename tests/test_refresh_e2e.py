@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -47,7 +49,7 @@ def refreshed(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, obje
     server.start()
     serve_routes(server, SOURCES)
     base = server.url_for("").rstrip("/")
-    sources = sources_file(tmp, dict.fromkeys(SOURCES, base))
+    sources = sources_file(tmp, dict.fromkeys(SOURCES, base), keep=SOURCES)
     db = f"sqlite:///{tmp / 'cobase.db'}"
     first = run_cli("refresh", "--sources", str(sources), db=db)
     second = run_cli("refresh", "--sources", str(sources), db=db)
@@ -137,26 +139,6 @@ def test_unknown_country_is_a_clear_error(refreshed) -> None:
 # --- bad input: each source failure is clear, recorded, and loses nothing stored before ---------------
 
 
-@pytest.fixture
-def good_db(tmp_path: Path, httpserver: HTTPServer) -> tuple[str, list[dict[str, str]]]:
-    """A database after one good refresh, and its observations at that point."""
-    serve_routes(httpserver, SOURCES)
-    sources = sources_file(tmp_path, dict.fromkeys(SOURCES, httpserver.url_for("").rstrip("/")))
-    db = f"sqlite:///{tmp_path / 'cobase.db'}"
-    result = run_cli("refresh", "--sources", str(sources), db=db)
-    assert result.returncode == 0, result.stderr
-    httpserver.clear()
-    return db, _observations(db, "--all-versions")
-
-
-def _refresh_with(
-    tmp_path: Path, httpserver: HTTPServer, db: str, path: str, response: Response, **scrapy: object
-):
-    serve_routes(httpserver, SOURCES, overrides={path: response})
-    sources = sources_file(tmp_path, dict.fromkeys(SOURCES, httpserver.url_for("").rstrip("/")))
-    return run_cli("refresh", "--sources", str(sources), db=db, scrapy=scrapy)
-
-
 WB_PATH = "/v2/country/all/indicator/SH.MED.PHYS.ZS"
 WHO_PATH = "/api/MH_6"
 
@@ -174,39 +156,63 @@ BAD_RESPONSES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BAD_RESPONSES))
-def test_bad_response_fails_the_source_with_a_clear_message(case, tmp_path, httpserver, good_db) -> None:
-    db, _before = good_db
-    path, response, expected = BAD_RESPONSES[case]
-    result = _refresh_with(tmp_path, httpserver, db, path, response)
-    assert result.returncode == 1 and expected.lower() in result.stderr.lower(), result.stderr
+@dataclass
+class BadRefresh:
+    """A good refresh, then one with a bad response: what was stored before and after, and the run."""
+
+    path: str
+    expected: str
+    before: list[dict[str, str]]
+    after: list[dict[str, str]]
+    result: subprocess.CompletedProcess[str]
+    status: dict[str, dict[str, object]]
 
 
-@pytest.mark.parametrize("case", sorted(BAD_RESPONSES))
-def test_bad_response_loses_nothing_stored_before(case, tmp_path, httpserver, good_db) -> None:
-    db, before = good_db
-    path, response, _expected = BAD_RESPONSES[case]
-    _refresh_with(tmp_path, httpserver, db, path, response)
-    assert _observations(db, "--all-versions") == before
+@pytest.fixture(scope="module", params=sorted(BAD_RESPONSES))
+def bad_refresh(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> BadRefresh:
+    path, response, expected = BAD_RESPONSES[request.param]
+    tmp = tmp_path_factory.mktemp(request.param)
+    db = f"sqlite:///{tmp / 'cobase.db'}"
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    try:
+        serve_routes(server, SOURCES)
+        sources = sources_file(tmp, dict.fromkeys(SOURCES, server.url_for("").rstrip("/")), keep=SOURCES)
+        good = run_cli("refresh", "--sources", str(sources), db=db)
+        assert good.returncode == 0, good.stderr
+        before = _observations(db, "--all-versions")
+        server.clear()
+        serve_routes(server, SOURCES, overrides={path: response})
+        result = run_cli("refresh", "--sources", str(sources), db=db)
+    finally:
+        server.clear()
+        server.stop()
+    return BadRefresh(path, expected, before, _observations(db, "--all-versions"), result, _status(db))
 
 
-@pytest.mark.parametrize("case", sorted(BAD_RESPONSES))
-def test_bad_response_is_recorded_as_a_failed_run(case, tmp_path, httpserver, good_db) -> None:
-    db, _before = good_db
-    path, response, expected = BAD_RESPONSES[case]
-    _refresh_with(tmp_path, httpserver, db, path, response)
-    failed = "worldbank_wdi" if path == WB_PATH else "who_gho"
-    status = _status(db)
+def test_bad_response_fails_the_refresh_with_a_clear_message(bad_refresh: BadRefresh) -> None:
     assert (
-        status[failed]["last_run_status"] == "failed"
-        and expected.lower() in str(status[failed]["last_error"]).lower()
+        bad_refresh.result.returncode == 1
+        and bad_refresh.expected.lower() in bad_refresh.result.stderr.lower()
     )
 
 
-def test_a_failing_source_does_not_stop_the_other(tmp_path, httpserver, good_db) -> None:
-    db, _before = good_db
-    _refresh_with(tmp_path, httpserver, db, WB_PATH, Response("boom", status=500))
-    assert _status(db)["who_gho"]["last_run_status"] == "success"
+def test_bad_response_loses_nothing_stored_before(bad_refresh: BadRefresh) -> None:
+    assert bad_refresh.after == bad_refresh.before
+
+
+def test_bad_response_is_recorded_as_a_failed_run(bad_refresh: BadRefresh) -> None:
+    failed = "worldbank_wdi" if bad_refresh.path == WB_PATH else "who_gho"
+    status = bad_refresh.status[failed]
+    assert (
+        status["last_run_status"] == "failed"
+        and bad_refresh.expected.lower() in str(status["last_error"]).lower()
+    )
+
+
+def test_a_failing_source_does_not_stop_the_other(bad_refresh: BadRefresh) -> None:
+    other = "who_gho" if bad_refresh.path == WB_PATH else "worldbank_wdi"
+    assert bad_refresh.status[other]["last_run_status"] == "success"
 
 
 def test_timeout_is_a_clear_failure(tmp_path: Path, httpserver: HTTPServer) -> None:
