@@ -429,6 +429,10 @@ def demo(db: DbOption = None) -> None:
         "COBASE_SCRAPY_SETTINGS",
         json.dumps({"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "ROBOTSTXT_OBEY": False}),
     )
+    for key in folders:
+        # A local server needs no real credential (e.g. ReliefWeb's pre-approved appname).
+        for variable in registry.get(key).env.values():
+            os.environ.setdefault(variable, "cobase-demo")
     with serve_fixtures(folders) as base_urls:
         for key, base_url in base_urls.items():
             registry = registry.with_base_url(key, base_url)
