@@ -1,0 +1,84 @@
+"""Benchmark: ``cobase refresh`` of every source against local servers serving the test fixtures.
+
+Usage: ``python bench/refresh.py [--runs 3]``. Each run refreshes every source that has fixtures
+(``tests/fixtures/<source>/routes.json``) into a fresh SQLite database, in a child process exactly as
+cron would, and records its wall time and peak memory. Prints per-run figures, then
+``refresh_s: X peak_memory_mb: Y`` (medians) as its last line. Targets: under 2 minutes, under 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from cobase.fixture_server import serve_fixtures  # noqa: E402
+from cobase.registry import load_registry  # noqa: E402
+
+
+def one_run(folders: dict[str, Path], workdir: Path) -> tuple[float, float, int]:
+    """Seconds, peak MB of the child, and its exit code, for one refresh of every served source."""
+    data = yaml.safe_load((REPO / "sources.yml").read_text(encoding="utf-8"))
+    with serve_fixtures(folders) as base_urls:
+        data["sources"] = {key: value for key, value in data["sources"].items() if key in base_urls}
+        for key, url in base_urls.items():
+            data["sources"][key]["base_url"] = url
+            data["sources"][key].pop("republishes", None)
+        sources = workdir / "sources.yml"
+        sources.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        env = dict(os.environ)
+        env["COBASE_SCRAPY_SETTINGS"] = json.dumps(
+            {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "ROBOTSTXT_OBEY": False}
+        )
+        for key in base_urls:
+            for variable in load_registry().get(key).env.values():
+                env.setdefault(variable, "cobase-bench")
+        db = f"sqlite:///{workdir / f'refresh_{time.monotonic_ns()}.db'}"
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            [sys.executable, "-m", "cobase", "refresh", "--sources", str(sources), "--db", db],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _pid, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0 and child.stderr:
+        print(child.stderr.read()[-2000:], file=sys.stderr)
+    return elapsed, usage.ru_maxrss / 1024, code
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    registry = load_registry()
+    fixtures = REPO / "tests" / "fixtures"
+    folders = {key: fixtures / key for key in registry.sources if (fixtures / key / "routes.json").exists()}
+    print(f"sources: {', '.join(sorted(folders))}")
+    times: list[float] = []
+    peaks: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in range(args.runs):
+            elapsed, peak, code = one_run(folders, Path(tmp))
+            times.append(elapsed)
+            peaks.append(peak)
+            print(f"run {run + 1}: {elapsed:.1f} s, peak {peak:.0f} MB, exit code {code}", flush=True)
+    print(f"refresh_s: {statistics.median(times):.1f} peak_memory_mb: {statistics.median(peaks):.0f}")
+
+
+if __name__ == "__main__":
+    main()
