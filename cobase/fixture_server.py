@@ -4,6 +4,10 @@ Used by ``cobase demo`` (a newcomer without internet gets a working app through 
 and by the end-to-end tests. Each fixture folder has a ``routes.json``: a list of
 ``{"path", "query", "file", "content_type"}``; a request matches a route when the path is equal and the
 route's query parameters are a subset of the request's; the most specific match wins.
+
+APIs searched by POST (ReliefWeb) add ``"method": "POST"`` (default ``GET``) and optionally
+``"body_contains"``: a string, or a list of strings, that must all occur in the request body (to tell
+apart, say, the page with ``"offset": 2`` from the first one). Each of them counts towards specificity.
 """
 
 from __future__ import annotations
@@ -26,6 +30,14 @@ class Route:
     query: dict[str, str]
     file: Path
     content_type: str
+    method: str = "GET"
+    body_contains: tuple[str, ...] = ()
+
+
+def _strings(value: str | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(str(part) for part in value)
 
 
 def load_routes(folder: Path) -> list[Route]:
@@ -41,35 +53,54 @@ def load_routes(folder: Path) -> list[Route]:
             query={str(k): str(v) for k, v in entry.get("query", {}).items()},
             file=folder / entry["file"],
             content_type=entry.get("content_type", "application/json"),
+            method=str(entry.get("method", "GET")).upper(),
+            body_contains=_strings(entry.get("body_contains")),
         )
         for entry in entries
     ]
 
 
-def match_route(routes: list[Route], path: str, query: Mapping[str, str]) -> Route | None:
-    """The most specific route for a request path and its query parameters, if any."""
+def match_route(
+    routes: list[Route], path: str, query: Mapping[str, str], *, method: str = "GET", body: bytes = b""
+) -> Route | None:
+    """The most specific route for a request (method, path, query parameters and body), if any."""
+    text = body.decode("utf-8", errors="replace")
     candidates = [
         route
         for route in routes
-        if route.path == path and all(query.get(key) == value for key, value in route.query.items())
+        if route.path == path
+        and route.method == method.upper()
+        and all(query.get(key) == value for key, value in route.query.items())
+        and all(part in text for part in route.body_contains)
     ]
-    return max(candidates, key=lambda route: len(route.query), default=None)
+    return max(candidates, key=lambda route: len(route.query) + len(route.body_contains), default=None)
 
 
 def _handler(routes: list[Route]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            self._answer(b"")
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self._answer(self.rfile.read(length) if length else b"")
+
+        def _answer(self, body: bytes) -> None:
             parts = urlsplit(self.path)
-            route = match_route(routes, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)))
+            query = dict(parse_qsl(parts.query, keep_blank_values=True))
+            route = match_route(routes, parts.path, query, method=self.command, body=body)
             if route is None:
                 self.send_error(404, "no recorded response for this request")
                 return
-            body = route.file.read_bytes()
+            answer = route.file.read_bytes()
             self.send_response(200)
             self.send_header("Content-Type", route.content_type)
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(answer)))
+            # Said outright: a client that keeps the connection for its next request would find it closed,
+            # and only idempotent requests (GET, not POST) are silently retried on a fresh one.
+            self.send_header("Connection", "close")
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(answer)
 
         def log_message(self, format: str, *args: object) -> None:
             return

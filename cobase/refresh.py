@@ -203,7 +203,8 @@ def spider_arguments(config: SourceConfig) -> dict[str, Any]:
     if config.page_size:
         arguments["page_size"] = config.page_size
     if config.documents:
-        arguments["documents"] = [document.url for document in config.documents]
+        # Whole entries, not only URLs: the parser needs each document's countries and publication date.
+        arguments["documents"] = [document.model_dump(mode="json") for document in config.documents]
     for argument, variable in config.env.items():
         value = os.environ.get(variable, "").strip()
         if not value:

@@ -42,7 +42,8 @@ def serve_routes(
     def handler(request: Request) -> Response:
         if request.path in forced:
             return forced[request.path]
-        route = match_route(routes, request.path, dict(parse_qsl(request.query_string.decode())))
+        query = dict(parse_qsl(request.query_string.decode()))
+        route = match_route(routes, request.path, query, method=request.method, body=request.get_data())
         if route is None:
             return Response("no recorded response", status=404)
         return Response(route.file.read_bytes(), status=200, content_type=route.content_type)

@@ -86,7 +86,8 @@ def replay_crawl(spider: SourceSpider, source: str, max_requests: int = 100) -> 
             return items
         request = pending.popleft()
         parts = urlsplit(request.url)
-        route = match_route(routes, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)))
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        route = match_route(routes, parts.path, query, method=request.method, body=request.body)
         if route is None:
             response = build_response(request, b"Not Found", 404, "text/plain")
             failure = Failure(HttpError(response, "Ignoring non-200 response"))

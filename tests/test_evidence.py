@@ -394,3 +394,14 @@ def test_stockout_reading(value: str, value_num: float | None, quote: str | None
     from tests.test_export_support import evidence
 
     assert reports_stockout(evidence(value=value, value_num=value_num, quote=quote)) is expected
+
+
+def test_source_that_does_not_cover_the_country_is_a_visible_gap(db: str) -> None:
+    gaps = assess("GIN", "hiv", as_of=BEFORE_REVISION, db=db).gaps
+    oecd = next(g for g in gaps if g.kind == "source" and g.id == "oecd_health")
+    assert "ne couvre pas Guinée" in oecd.message_fr
+
+
+def test_covered_country_has_no_such_gap(db: str) -> None:
+    gaps = assess("Turquie", "hiv", as_of=BEFORE_REVISION, db=db).gaps
+    assert "oecd_health" not in {g.id for g in gaps if g.kind == "source"}

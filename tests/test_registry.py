@@ -118,5 +118,5 @@ def test_base_url_override_keeps_the_rest(tmp_path: Path) -> None:
 
 
 def test_unknown_source_lookup_lists_known_keys() -> None:
-    with pytest.raises(SourcesFileError, match="known: who_gho"):
+    with pytest.raises(SourcesFileError, match=r"known: .*who_gho"):
         load_registry(REPO / "sources.yml").get("nope")

@@ -78,6 +78,32 @@ def _links(catalogue: Catalogue, registry: Registry, pathology: str, selected: s
     return links
 
 
+def _not_covered(registry: Registry, links: list[_Link], iso3: str, name_fr: str, name_en: str) -> list[Gap]:
+    """Sources linked to this pathology that do not cover the country at all (``params.countries``).
+
+    Their silence is not evidence of anything, and the physician must see that it is expected.
+    """
+    gaps: list[Gap] = []
+    for key in sorted({link.source for link in links}):
+        source = registry.sources.get(key)
+        countries = source.params.get("countries") if source else None
+        if not isinstance(countries, list) or iso3 in countries:
+            continue
+        gaps.append(
+            Gap(
+                kind="source",
+                id=key,
+                name_fr=source.title if source else key,
+                name_en=source.title if source else key,
+                message_fr=f"{source.producer if source else key} ({key}) ne couvre pas {name_fr} : "
+                "aucune donnée n'est à attendre de cette source.",
+                message_en=f"{source.producer if source else key} ({key}) does not cover {name_en}: "
+                "no data is to be expected from this source.",
+            )
+        )
+    return gaps
+
+
 def _evidence_items(version: ObservationVersion, link: _Link, selected: set[str]) -> tuple[str, ...] | None:
     """Items an observation is evidence for; None when it is about an item this patient does not need."""
     if version.item is not None:
@@ -284,6 +310,9 @@ def assess(
         for d in dimensions
         if not d.evidence
     ]
+    gaps += _not_covered(
+        registry, links, resolved_country.iso3, resolved_country.name_fr, resolved_country.name_en
+    )
     contradictions: list[Contradiction] = find_contradictions(
         per_dimension["availability"], per_dimension["continuity"], revisions
     )

@@ -107,7 +107,7 @@ class Dimension(_Frozen):
 class Gap(_Frozen):
     """Something the physician needs documented and for which no source has anything."""
 
-    kind: str = Field(description="item or dimension")
+    kind: str = Field(description="item, dimension, or source (a source that does not cover the country)")
     id: str
     name_fr: str
     name_en: str

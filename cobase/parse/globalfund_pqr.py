@@ -1,0 +1,306 @@
+"""Read Global Fund data: Price & Quality Reporting (PQR) transactions, and grant disbursements (OData).
+
+Two bodies, told apart by content:
+
+**PQR transaction export (CSV)**, one row per purchase order line, columns matched by name (case and
+spacing ignored; the names are those of the PQR ``ExternalReportingView`` export: ``Country Name``,
+``ISO3CodeCountry``, ``Product Name (EN)``, ``Strength Dosage Form (EN)`` or ``Description``,
+``Pack quantity``, ``Unit Cost (USD)``, ``Purchase Order Date``, ``Scheduled Delivery Date``,
+``Actual Delivery Date``, ``Product Category Language``). Rules:
+
+* the export repeats each transaction once per language (``Product Category Language`` ``en``/``fr``/
+  ``es``): only English rows are read, so nothing is counted three times;
+* the product is resolved to a catalogue item by :func:`cobase.harmonize.medicines.resolve_medicine` after
+  PQR's packaging suffix is removed (``Dolutegravir+Lamivudine+Tenofovir - FDC`` is TLD); a name with a
+  parenthesis is tried as written (``Tenofovir (TDF)``), then without it (``Lamivudine (3TC)``). A product
+  that matches no item (bednets, tests, combinations the catalogue lacks) is counted, logged and ignored,
+  never matched to a look-alike;
+* values are aggregated per country x item x strength/form x **month**, so that the timeline shows
+  continuity per molecule: the month is the actual delivery month, or the purchase order month for an
+  order not yet delivered. ``PQR_UNIT_COST_USD`` is the median unit cost of that month's transactions,
+  ``PQR_DELIVERY_DELAY_DAYS`` the median of (actual - scheduled delivery date) in days (negative: early),
+  ``PQR_DELIVERED_QUANTITY`` the packs delivered. The strength and form is the breakdown
+  (``STRENGTH_FORM=50 mg - Tablet``): two strengths are two series;
+* dates are read as PQR writes them, US ``M/D/YYYY`` with an optional time (``11/10/2017 12:00:00 AM``),
+  or ISO ``YYYY-MM-DD``; numbers may carry thousands commas;
+* the export states no publication date: ``published_at`` is None (the retrieval date stands in).
+
+**Grant disbursements (OData v4 JSON)** aggregated by the data service (``$apply=groupby(...)``) per
+country, component and year: ``GF_DISBURSEMENTS_USD`` with ``COMPONENT=<componentName>`` as breakdown.
+Rows that are not about one country (``geographicAreaLevelName`` other than ``Country``, no ISO3 code) are
+skipped; a row missing a field raises :class:`~cobase.parse.ParseError`, so a service that ignored the
+aggregation (rows without ``disbursed``) is an error, not silently partial sums.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import io
+import json
+import logging
+import re
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from cobase.clock import period_from_year_text
+
+# Resolving medicines is harmonization, but PQR rows must be grouped per catalogue item before any record
+# exists (two spellings of one molecule are one series), so this parser resolves them itself.
+from cobase.harmonize.medicines import UnknownMedicineError, resolve_medicine
+from cobase.parse import ParsedRecord, ParseError, number_text
+
+SOURCE = "globalfund_pqr"
+UNIT_COST = "PQR_UNIT_COST_USD"
+DELIVERY_DELAY = "PQR_DELIVERY_DELAY_DAYS"
+DELIVERED_QUANTITY = "PQR_DELIVERED_QUANTITY"
+DISBURSEMENTS = "GF_DISBURSEMENTS_USD"
+
+log = logging.getLogger(__name__)
+
+# PQR column -> the names it is published under, best first (compared casefolded, spaces collapsed).
+_PQR_COLUMNS: dict[str, tuple[str, ...]] = {
+    "iso3": ("ISO3CodeCountry", "ISO3 Code", "Country ISO3"),
+    "country": ("Country Name", "Country"),
+    "product": ("Product Name (EN)", "Product Name", "Product"),
+    "strength_form": ("Strength Dosage Form (EN)", "Description", "Strength"),
+    "packs": ("Pack quantity", "Total Package Quantity"),
+    "unit_cost": ("Unit Cost (USD)",),
+    "ordered": ("Purchase Order Date", "Order Date"),
+    "scheduled": ("Scheduled Delivery Date",),
+    "delivered": ("Actual Delivery Date",),
+    "language": ("Product Category Language",),
+}
+_PQR_OPTIONAL = {"iso3", "country", "language"}  # one of iso3/country is checked separately
+_PACKAGING_SUFFIX = re.compile(r"\s+-\s+(?:fdc|co-?blister.*)\s*$", re.IGNORECASE)
+_PARENTHESIS = re.compile(r"\s*\([^)]*\)")
+_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s.*)?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T\s].*)?$")
+_ISO3 = re.compile(r"^[A-Z]{3}$")
+_BOM_AND_SPACE = b"\xef\xbb\xbf \t\r\n"
+
+
+def parse(body: bytes, url: str, request_meta: Mapping[str, Any]) -> Iterator[ParsedRecord]:
+    """Yield the records of a PQR transaction CSV or of a page of grant disbursements (OData JSON)."""
+    head = body.lstrip(_BOM_AND_SPACE)
+    if not head:
+        raise ParseError(f"{SOURCE}: {url} returned an empty body")
+    if head.startswith((b"{", b"[")):
+        return _parse_disbursements(body, url)
+    if head.startswith(b"<"):
+        raise ParseError(f"{SOURCE}: {url} is an HTML page, not a PQR export or OData answer")
+    return _parse_pqr(body, url)
+
+
+# --- PQR transactions ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Month:
+    """What one country x item x strength/form received or ordered in one month."""
+
+    unit_costs: list[float] = field(default_factory=list)
+    delays: list[int] = field(default_factory=list)
+    packs: float = 0.0
+    deliveries: int = 0
+
+
+_Key = tuple[str, bool, str, str, date]  # country, country_is_code, item, strength/form, first day of month
+
+
+def _parse_pqr(body: bytes, url: str) -> Iterator[ParsedRecord]:
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"{SOURCE}: {url} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [" ".join(cell.casefold().split()) for cell in next(reader, [])]
+    columns = _pqr_positions(header, url)
+    months: dict[_Key, _Month] = defaultdict(_Month)
+    unmatched: Counter[str] = Counter()
+    for line_number, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < len(header):
+            raise ParseError(f"{SOURCE}: {url} line {line_number}: {len(row)} fields, expected {len(header)}")
+        cells = {name: row[index].strip() for name, index in columns.items()}
+        if cells.get("language", "en").casefold() not in ("en", ""):
+            continue  # the same transaction in French or Spanish
+        item = _item_for(cells["product"])
+        if item is None:
+            unmatched[cells["product"]] += 1
+            continue
+        _add_transaction(months, cells, item, f"{SOURCE}: {url} line {line_number}")
+    if unmatched:
+        log.info(
+            "%s: %d rows of %d products matching no catalogue item ignored in %s (e.g. %s)",
+            SOURCE,
+            sum(unmatched.values()),
+            len(unmatched),
+            url,
+            ", ".join(name for name, _ in unmatched.most_common(5)),
+        )
+    for key in sorted(months):
+        yield from _month_records(key, months[key])
+
+
+def _pqr_positions(header: list[str], url: str) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    for name, aliases in _PQR_COLUMNS.items():
+        folded = [alias.casefold() for alias in aliases]
+        index = next((header.index(alias) for alias in folded if alias in header), None)
+        if index is not None:
+            positions[name] = index
+    required = [name for name in _PQR_COLUMNS if name not in _PQR_OPTIONAL]
+    missing = [_PQR_COLUMNS[name][0] for name in required if name not in positions]
+    if "iso3" not in positions and "country" not in positions:
+        missing.insert(0, "Country Name")
+    if missing:
+        raise ParseError(
+            f"{SOURCE}: {url} is not a PQR transaction export: no column {', '.join(map(repr, missing))}"
+        )
+    return positions
+
+
+def _add_transaction(months: dict[_Key, _Month], cells: Mapping[str, str], item: str, where: str) -> None:
+    country, is_code = _country(cells, where)
+    ordered = _date(cells["ordered"], "Purchase Order Date", where)
+    scheduled = _date(cells["scheduled"], "Scheduled Delivery Date", where)
+    delivered = _date(cells["delivered"], "Actual Delivery Date", where)
+    day = delivered or ordered
+    if day is None:
+        raise ParseError(f"{where}: neither 'Actual Delivery Date' nor 'Purchase Order Date'")
+    strength_form = " ".join(cells["strength_form"].split())
+    month = months[(country, is_code, item, strength_form, day.replace(day=1))]
+    if cells["unit_cost"]:
+        month.unit_costs.append(_number(cells["unit_cost"], "Unit Cost (USD)", where))
+    if delivered is not None:
+        month.deliveries += 1
+        if cells["packs"]:
+            month.packs += _number(cells["packs"], "Pack quantity", where)
+        if scheduled is not None:
+            month.delays.append((delivered - scheduled).days)
+
+
+def _month_records(key: _Key, month: _Month) -> Iterator[ParsedRecord]:
+    country, is_code, item, strength_form, first_day = key
+    last_day = first_day.replace(day=calendar.monthrange(first_day.year, first_day.month)[1])
+    values: list[tuple[str, float]] = []
+    if month.unit_costs:
+        values.append((UNIT_COST, round(statistics.median(month.unit_costs), 6)))
+    if month.delays:
+        values.append((DELIVERY_DELAY, float(statistics.median(month.delays))))
+    if month.deliveries:
+        values.append((DELIVERED_QUANTITY, round(month.packs, 6)))
+    for indicator, value in values:
+        yield ParsedRecord(
+            country=country,
+            indicator=indicator,
+            period_start=first_day,
+            period_end=last_day,
+            value_text=number_text(value),
+            value_num=value,
+            dimension=f"STRENGTH_FORM={strength_form}" if strength_form else "",
+            country_is_code=is_code,
+            item=item,
+        )
+
+
+@lru_cache(maxsize=4096)
+def _item_for(product: str) -> str | None:
+    """The catalogue item a PQR product name is, or None: an unmatched product is ignored, never guessed."""
+    name = _PACKAGING_SUFFIX.sub("", product).strip()
+    for candidate in dict.fromkeys((name, _PARENTHESIS.sub("", name).strip())):
+        if not candidate:
+            continue
+        try:
+            return resolve_medicine(candidate).item.id
+        except UnknownMedicineError:
+            continue
+    return None
+
+
+def _country(cells: Mapping[str, str], where: str) -> tuple[str, bool]:
+    code = cells.get("iso3", "").upper()
+    if _ISO3.match(code):
+        return code, True
+    if name := cells.get("country", ""):
+        return name, False
+    raise ParseError(f"{where}: no country (neither 'ISO3CodeCountry' nor 'Country Name')")
+
+
+def _date(text: str, column: str, where: str) -> date | None:
+    if not text:
+        return None
+    try:
+        if m := _US_DATE.match(text):
+            return date(int(m.group(3)), int(m.group(1)), int(m.group(2)))
+        if m := _ISO_DATE.match(text):
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        pass
+    raise ParseError(f"{where}: unreadable {column!r} {text!r} (expected M/D/YYYY or YYYY-MM-DD)")
+
+
+def _number(text: str, column: str, where: str) -> float:
+    try:
+        return float(text.replace(",", "").replace("$", "").strip())
+    except ValueError:
+        raise ParseError(f"{where}: {column!r} {text!r} is not a number") from None
+
+
+# --- grant disbursements (OData) -----------------------------------------------------------------------
+
+_DISBURSEMENT_FIELDS = ("geographicAreaCode_ISO3", "componentName", "disbursementYear", "disbursed")
+
+
+def _parse_disbursements(body: bytes, url: str) -> Iterator[ParsedRecord]:
+    try:
+        document = json.loads(body)
+    except ValueError as exc:
+        raise ParseError(f"{SOURCE}: {url} is not valid JSON ({exc})") from None
+    rows = document.get("value") if isinstance(document, dict) else None
+    if not isinstance(rows, list):
+        raise ParseError(f"{SOURCE}: {url} is not an OData answer: no 'value' list of rows")
+    totals: dict[tuple[str, str, str], float] = defaultdict(float)
+    for position, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            raise ParseError(f"{SOURCE}: {url}: row {position} is not an object: {str(row)[:80]!r}")
+        fields = {name.casefold(): value for name, value in row.items()}
+        where = f"{SOURCE}: {url} row {position}"
+        missing = [name for name in _DISBURSEMENT_FIELDS if name.casefold() not in fields]
+        if missing:
+            raise ParseError(f"{where} has no {', '.join(map(repr, missing))}")
+        level = fields.get("geographicarealevelname")
+        code = str(fields["geographicareacode_iso3"] or "").strip().upper()
+        if (level is not None and str(level).casefold() != "country") or not code:
+            continue  # regional and multi-country grants
+        amount = fields["disbursed"]
+        if amount is None:
+            continue
+        if isinstance(amount, bool) or not isinstance(amount, int | float):
+            raise ParseError(f"{where}: 'disbursed' {amount!r} is not a number")
+        totals[(code, str(fields["componentname"] or "").strip(), str(fields["disbursementyear"]))] += amount
+    for (code, component, year), amount in sorted(totals.items()):
+        try:
+            period_start, period_end = period_from_year_text(year)
+        except ValueError:
+            raise ParseError(f"{SOURCE}: {url}: 'disbursementYear' {year!r} is not a year") from None
+        value = round(amount, 2)
+        yield ParsedRecord(
+            country=code,
+            indicator=DISBURSEMENTS,
+            period_start=period_start,
+            period_end=period_end,
+            value_text=number_text(value),
+            value_num=value,
+            dimension=f"COMPONENT={component}" if component else "",
+        )
+
+
+__all__ = ["DELIVERED_QUANTITY", "DELIVERY_DELAY", "DISBURSEMENTS", "UNIT_COST", "parse"]

@@ -1,0 +1,144 @@
+"""Read OECD Health Statistics answers from the OECD SDMX API (SDMX-JSON or SDMX-CSV), one series per
+indicator declared in ``sources.yml``.
+
+The message is read by the generic :mod:`cobase.parse._sdmx` reader; this module only says what an OECD
+observation means for cobase:
+
+* the indicator is the one the spider asked for (``request_meta["indicator"]``): an SDMX message names
+  the dataflow and the dimension values, not cobase's indicator code.
+* the country is the reference-area dimension (``REF_AREA``; ``LOCATION`` in the legacy OECD.Stat
+  layout), an ISO3 code for countries. Aggregates (``OECD``, ``EU27_2020``) are left to harmonization.
+* the period is ``TIME_PERIOD``: ``2019``, ``2019-Q1``, ``2019-01`` or ``2019-01-15``, else the
+  ``start``/``end`` the JSON gives. A message without a time dimension cannot be stored as dated
+  evidence and raises :class:`~cobase.parse.ParseError`.
+* breakdowns: the request key pins every dimension but the area for most series; a dimension left open
+  that comes back with several values (sex, age) becomes the record's dimension, ``"SEX=F"``; dimensions
+  with one value in the answer are not repeated on every record.
+* ``UNIT_MULT`` (a power of ten) is applied, so the stored value is in the unit ``sources.yml`` states.
+* observations without a value (``null``, empty, ``NaN``) are skipped.
+* the message states when it was *prepared* (the retrieval), not when OECD published the series, so
+  ``published_at`` stays empty and the retrieval date stands in.
+
+OECD Health Statistics covers the OECD members and a few partner countries; :func:`covers` says whether a
+country is among them (the list is ``params.countries`` of the source in ``sources.yml``, the same list the
+spider requests), so that a gap can read "not covered by the OECD" rather than "no data".
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterator, Mapping
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from cobase.clock import BadDateError, period_from_year_text
+from cobase.parse import ParsedRecord, ParseError, number_text
+from cobase.parse._sdmx import SdmxObservation, read_sdmx
+from cobase.registry import load_registry
+
+SOURCE = "oecd_health"
+NOT_COVERED_FR = "Pays non couvert par les statistiques de santé de l'OCDE"
+NOT_COVERED_EN = "Country not covered by OECD Health Statistics"
+
+_QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse(body: bytes, url: str, request_meta: Mapping[str, Any]) -> Iterator[ParsedRecord]:
+    """Yield one record per observation with a value, for the indicator the request was made for."""
+    indicator = str(request_meta.get("indicator") or "").strip()
+    if not indicator:
+        raise ParseError(
+            f"{SOURCE}: {url}: the request carries no indicator code (request_meta['indicator'])"
+        )
+    data = read_sdmx(body, url, SOURCE)
+    observations = [obs for obs in data.observations if obs.value is not None]
+    if not observations:
+        return
+    if data.area_dimension is None:
+        raise ParseError(f"{SOURCE}: {url} has no reference-area dimension (REF_AREA or LOCATION)")
+    if not data.has_time_dimension:
+        raise ParseError(f"{SOURCE}: {url} has no TIME_PERIOD dimension: its values cannot be dated")
+    breakdowns = _varying_dimensions(observations, exclude=data.area_dimension)
+    for observation in observations:
+        yield _record(observation, indicator, data.area_dimension, breakdowns, url)
+
+
+def covers(iso3: str, sources: str | Path | None = None) -> bool:
+    """Whether OECD Health Statistics publishes data for this country (ISO3 code, any case)."""
+    return iso3.strip().upper() in covered_countries(sources)
+
+
+@lru_cache(maxsize=4)
+def covered_countries(sources: str | Path | None = None) -> frozenset[str]:
+    """The ISO3 codes of ``params.countries`` of this source in ``sources.yml`` (or the given file); none
+    when the file does not register the source."""
+    source = load_registry(sources).sources.get(SOURCE)
+    countries = source.params.get("countries") or () if source else ()
+    return frozenset(str(code).strip().upper() for code in countries)
+
+
+def _record(
+    observation: SdmxObservation, indicator: str, area: str, breakdowns: list[str], url: str
+) -> ParsedRecord:
+    country = observation.key.get(area, "").strip()
+    where = f"{SOURCE}: {url} ({country or '?'} {observation.time_period or '?'})"
+    if not country:
+        raise ParseError(f"{where}: an observation has no {area}")
+    period_start, period_end = _period(observation, where)
+    value = observation.value
+    if isinstance(value, float):
+        value *= 10 ** _unit_multiplier(observation, where)
+        value_num: float | None = value
+        value_text = number_text(value)
+    else:
+        value_num, value_text = None, str(value)
+    return ParsedRecord(
+        country=country,
+        indicator=indicator,
+        period_start=period_start,
+        period_end=period_end,
+        value_text=value_text,
+        value_num=value_num,
+        dimension=";".join(f"{dim}={observation.key.get(dim, '')}" for dim in breakdowns),
+    )
+
+
+def _varying_dimensions(observations: list[SdmxObservation], exclude: str) -> list[str]:
+    """Dimensions (in message order) that take more than one value among the observations."""
+    order = list(dict.fromkeys(dim for obs in observations for dim in obs.key))
+    return [dim for dim in order if dim != exclude and len({obs.key.get(dim) for obs in observations}) > 1]
+
+
+def _period(observation: SdmxObservation, where: str) -> tuple[date, date]:
+    text = (observation.time_period or "").strip()
+    if m := _QUARTER.match(text):
+        year, quarter = int(m.group(1)), int(m.group(2))
+        return date(year, 3 * quarter - 2, 1), _month_end(year, 3 * quarter)
+    if (m := _MONTH.match(text)) and 1 <= int(m.group(2)) <= 12:
+        return date(int(m.group(1)), int(m.group(2)), 1), _month_end(int(m.group(1)), int(m.group(2)))
+    try:
+        if _DAY.match(text):
+            day = date.fromisoformat(text)
+            return day, day
+        return period_from_year_text(text)
+    except (BadDateError, ValueError):
+        if observation.period is not None:
+            return observation.period
+    raise ParseError(f"{where}: unreadable TIME_PERIOD {text!r} (expected 2019, 2019-Q1, 2019-01)")
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _unit_multiplier(observation: SdmxObservation, where: str) -> int:
+    text = observation.attributes.get("UNIT_MULT", "0").strip() or "0"
+    try:
+        return int(text)
+    except ValueError:
+        raise ParseError(f"{where}: UNIT_MULT {text!r} is not a power of ten") from None

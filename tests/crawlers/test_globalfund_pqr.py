@@ -1,0 +1,410 @@
+"""Global Fund PQR and disbursements: the spider replayed on saved responses, the parser on fixtures."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from scrapy import Request
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from cobase.parse import ParsedRecord, ParseError, get_parser
+from cobase.parse.globalfund_pqr import parse
+from cobase.registry import load_registry
+from crawlers.items import FetchFailure, RawResponse
+from crawlers.spiders.globalfund_pqr import DISBURSEMENTS_APPLY, GlobalfundPqrSpider
+from tests.helpers import build_response, fixture_bytes, fixture_response, good_fixtures, replay_crawl
+
+SOURCE = "globalfund_pqr"
+BASE_URL = "http://127.0.0.1:8765"
+SERVICE = "https://data-service.theglobalfund.org"
+DISBURSEMENTS_PATH = "/v3.3/odata/VGrantAgreementDisbursements"
+PQR_EXPORT = "/pqr/pqr_transactions.csv"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PQR_COLUMNS = [
+    "Country Name",
+    "ISO3CodeCountry",
+    "Product Category Language",
+    "Product Name (EN)",
+    "Strength Dosage Form (EN)",
+    "Pack quantity",
+    "Unit Cost (USD)",
+    "Purchase Order Date",
+    "Scheduled Delivery Date",
+    "Actual Delivery Date",
+]
+TLD_ROW = {
+    "Country Name": "Guinea",
+    "ISO3CodeCountry": "GIN",
+    "Product Category Language": "en",
+    "Product Name (EN)": "Tenofovir Disoproxil Fumarate/Lamivudine/Dolutegravir 300/300/50 mg",
+    "Strength Dosage Form (EN)": "300mg+300mg+50mg - Tablet",
+    "Pack quantity": "100",
+    "Unit Cost (USD)": "0.07",
+    "Purchase Order Date": "2024-01-10",
+    "Scheduled Delivery Date": "2024-03-01",
+    "Actual Delivery Date": "2024-02-20T00:00:00",
+}
+
+
+def _spider(**kwargs: Any) -> GlobalfundPqrSpider:
+    return GlobalfundPqrSpider(base_url=kwargs.pop("base_url", BASE_URL), **kwargs)
+
+
+def _first_request(spider: GlobalfundPqrSpider | None = None) -> Request:
+    return next(iter((spider or _spider()).start_requests()))
+
+
+def _page(filename: str, page: int = 1, spider: GlobalfundPqrSpider | None = None) -> list[Any]:
+    spider = spider or _spider()
+    meta = {"cobase": {"dataset": "disbursements", "page": page}}
+    return list(spider.parse(fixture_response(SOURCE, filename, _first_request(spider).url, meta=meta)))
+
+
+def _records(filename: str) -> list[ParsedRecord]:
+    return list(parse(fixture_bytes(SOURCE, filename), f"{SERVICE}/{filename}", {}))
+
+
+def _pqr(*changes: dict[str, str], columns: list[str] = PQR_COLUMNS) -> list[ParsedRecord]:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows({**TLD_ROW, **change} for change in changes)
+    return list(parse(buffer.getvalue().encode(), f"{BASE_URL}{PQR_EXPORT}", {}))
+
+
+def _value(records: list[ParsedRecord], indicator: str, **where: Any) -> float | None:
+    (record,) = [
+        r
+        for r in records
+        if r.indicator == indicator and all(getattr(r, key) == value for key, value in where.items())
+    ]
+    return record.value_num
+
+
+def _odata(*rows: dict[str, Any]) -> list[ParsedRecord]:
+    body = json.dumps({"@odata.context": f"{SERVICE}/v3.3/odata/$metadata", "value": list(rows)})
+    return list(parse(body.encode(), f"{SERVICE}{DISBURSEMENTS_PATH}", {}))
+
+
+@pytest.fixture(scope="module")
+def declared_indicators() -> set[str]:
+    return {indicator.code for indicator in load_registry(REPO_ROOT / "sources.yml").get(SOURCE).indicators}
+
+
+@pytest.fixture(scope="module")
+def pqr_records() -> list[ParsedRecord]:
+    return _records("pqr_transactions.csv")
+
+
+# --- spider: requests ------------------------------------------------------------------------------
+
+
+def test_first_request_is_the_aggregated_disbursements_view() -> None:
+    url = urlsplit(_first_request().url)
+    assert (url.path, parse_qs(url.query)) == (DISBURSEMENTS_PATH, {"$apply": [DISBURSEMENTS_APPLY]})
+
+
+def test_first_request_carries_dataset_and_page() -> None:
+    assert _first_request().meta == {"cobase": {"dataset": "disbursements", "page": 1}}
+
+
+def test_no_pqr_export_configured_means_one_request() -> None:
+    assert len(list(_spider().start_requests())) == 1
+
+
+def test_pqr_export_path_is_joined_to_base_url() -> None:
+    requests = list(_spider(pqr_exports=[PQR_EXPORT]).start_requests())
+    assert (requests[1].url, requests[1].meta["cobase"]) == (
+        f"{BASE_URL}{PQR_EXPORT}",
+        {"dataset": "pqr", "file": "pqr_transactions.csv"},
+    )
+
+
+def test_absolute_pqr_export_url_is_kept() -> None:
+    url = "https://pqr.example.org/export/transactions.csv"
+    assert list(_spider(pqr_exports=url).start_requests())[1].url == url
+
+
+def test_odata_path_is_a_parameter() -> None:
+    url = _first_request(_spider(odata_path="/v3.4/odata/")).url
+    assert urlsplit(url).path == "/v3.4/odata/VGrantAgreementDisbursements"
+
+
+def test_start_request_errback_is_the_base_errback() -> None:
+    spider = _spider()
+    assert _first_request(spider).errback == spider.errback
+
+
+# --- spider: responses -----------------------------------------------------------------------------
+
+
+def test_page_is_yielded_as_raw_response_exactly() -> None:
+    raw = _page("disbursements.json")[0]
+    assert isinstance(raw, RawResponse) and raw.body == fixture_bytes(SOURCE, "disbursements.json")
+
+
+def test_raw_response_names_source_dataset_and_page() -> None:
+    raw = _page("disbursements.json")[0]
+    assert (raw.source, raw.request_meta) == (SOURCE, {"dataset": "disbursements", "page": 1})
+
+
+def test_next_link_is_rebased_onto_base_url() -> None:
+    follow_up = urlsplit(_page("disbursements.json")[1].url)
+    assert (f"{follow_up.scheme}://{follow_up.netloc}", follow_up.path) == (BASE_URL, DISBURSEMENTS_PATH)
+
+
+def test_next_link_keeps_its_query() -> None:
+    query = parse_qs(urlsplit(_page("disbursements.json")[1].url).query)
+    assert query == {"$apply": [DISBURSEMENTS_APPLY], "$skiptoken": ["5"]}
+
+
+def test_next_link_unchanged_when_base_url_is_the_service() -> None:
+    follow_up = _page("disbursements.json", spider=_spider(base_url=SERVICE))[1]
+    assert follow_up.url.startswith(f"{SERVICE}{DISBURSEMENTS_PATH}?")
+
+
+def test_next_page_request_counts_pages() -> None:
+    assert _page("disbursements.json")[1].meta["cobase"] == {"dataset": "disbursements", "page": 2}
+
+
+def test_last_page_requests_nothing_more() -> None:
+    assert [type(item) for item in _page("disbursements_skiptoken5.json", page=2)] == [RawResponse]
+
+
+def test_body_that_is_not_json_is_still_kept() -> None:
+    assert [type(item) for item in _page("bad_not_json.json")] == [RawResponse]
+
+
+def test_pqr_export_is_not_paged() -> None:
+    spider = _spider(pqr_exports=[PQR_EXPORT])
+    request = list(spider.start_requests())[1]
+    response = fixture_response(SOURCE, "pqr_transactions.csv", request.url, meta=request.meta)
+    assert [type(item) for item in spider.parse(response)] == [RawResponse]
+
+
+def test_errback_turns_http_error_into_fetch_failure() -> None:
+    spider = _spider()
+    request = _first_request(spider)
+    failure = Failure(HttpError(build_response(request, b"oops", 503), "Ignoring non-200 response"))
+    failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
+    (item,) = spider.errback(failure)
+    assert item == FetchFailure(
+        source=SOURCE,
+        url=request.url,
+        error=f"HTTP 503 from {request.url}",
+        request_meta={"dataset": "disbursements", "page": 1},
+    )
+
+
+def test_replay_fetches_both_pages_and_the_export() -> None:
+    items = replay_crawl(_spider(pqr_exports=[PQR_EXPORT]), SOURCE)
+    fetched = sorted((item.request_meta["dataset"], item.request_meta.get("page", 0)) for item in items)
+    assert fetched == [("disbursements", 1), ("disbursements", 2), ("pqr", 0)]
+
+
+def test_replay_gives_records_for_every_declared_indicator(declared_indicators: set[str]) -> None:
+    items = replay_crawl(_spider(pqr_exports=[PQR_EXPORT]), SOURCE)
+    parser = get_parser(SOURCE)
+    parsed = {record.indicator for raw in items for record in parser(raw.body, raw.url, raw.request_meta)}
+    assert parsed == declared_indicators
+
+
+# --- parser: PQR transactions ----------------------------------------------------------------------
+
+
+def test_pqr_fdc_product_maps_to_the_combination_item(pqr_records: list[ParsedRecord]) -> None:
+    assert {r.item for r in pqr_records if r.country == "GIN" and r.period_start == date(2023, 4, 1)} == {
+        "tdf_3tc_dtg"
+    }
+
+
+def test_full_combination_name_with_strengths_maps_to_tld() -> None:
+    assert {r.item for r in _pqr({})} == {"tdf_3tc_dtg"}
+
+
+def test_product_abbreviation_in_parenthesis_is_dropped_when_needed() -> None:
+    assert {r.item for r in _pqr({"Product Name (EN)": "Lamivudine (3TC)"})} == {"lamivudine"}
+
+
+def test_product_that_could_be_two_combinations_is_ignored() -> None:
+    assert _pqr({"Product Name (EN)": "Emtricitabine+Tenofovir - FDC"}) == []
+
+
+def test_unmatched_products_are_ignored(pqr_records: list[ParsedRecord]) -> None:
+    assert {r.country for r in pqr_records} == {"GIN", "CIV", "CMR"}  # no bednet (COD), no 3TC/TDF row
+
+
+def test_unmatched_products_are_counted_in_the_log() -> None:
+    messages: list[logging.LogRecord] = []
+    handler = logging.Handler(level=logging.INFO)
+    handler.emit = messages.append  # type: ignore[method-assign]
+    logger = logging.getLogger("cobase.parse.globalfund_pqr")
+    logger.addHandler(handler)
+    previous = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        _records("pqr_transactions.csv")
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+    assert "2 rows of 2 products matching no catalogue item ignored" in messages[0].getMessage()
+
+
+def test_translated_duplicate_rows_are_not_counted(pqr_records: list[ParsedRecord]) -> None:
+    packs = _value(pqr_records, "PQR_DELIVERED_QUANTITY", country="GIN", period_start=date(2023, 4, 1))
+    assert packs == 15000.0  # 10 000 + 5,000; the French copy of the first order is skipped
+
+
+def test_unit_cost_is_the_median_of_the_month(pqr_records: list[ParsedRecord]) -> None:
+    cost = _value(pqr_records, "PQR_UNIT_COST_USD", country="GIN", period_start=date(2023, 4, 1))
+    assert cost == pytest.approx(0.06415)
+
+
+def test_delivery_delay_is_the_median_of_actual_minus_scheduled(pqr_records: list[ParsedRecord]) -> None:
+    delay = _value(pqr_records, "PQR_DELIVERY_DELAY_DAYS", country="GIN", period_start=date(2023, 4, 1))
+    assert delay == 8.5  # 19 days late and 2 days early
+
+
+def test_early_delivery_gives_a_negative_delay() -> None:
+    assert _value(_pqr({}), "PQR_DELIVERY_DELAY_DAYS") == -10.0
+
+
+def test_two_strengths_are_two_series(pqr_records: list[ParsedRecord]) -> None:
+    dimensions = {r.dimension for r in pqr_records if r.item == "dolutegravir"}
+    assert dimensions == {
+        "STRENGTH_FORM=50mg - Tablet",
+        "STRENGTH_FORM=10mg - Tablet for oral suspension",
+    }
+
+
+def test_period_is_the_delivery_month(pqr_records: list[ParsedRecord]) -> None:
+    cmr = next(r for r in pqr_records if r.country == "CMR")
+    assert (cmr.period_start, cmr.period_end) == (date(2023, 1, 1), date(2023, 1, 31))
+
+
+def test_undelivered_order_gives_only_a_unit_cost_in_its_order_month(pqr_records: list[ParsedRecord]) -> None:
+    civ = [(r.indicator, r.period_start) for r in pqr_records if r.country == "CIV"]
+    assert civ == [("PQR_UNIT_COST_USD", date(2023, 11, 1))]
+
+
+def test_country_name_is_used_without_an_iso3_column() -> None:
+    columns = [column for column in PQR_COLUMNS if column != "ISO3CodeCountry"]
+    record = _pqr({}, columns=columns)[0]
+    assert (record.country, record.country_is_code) == ("Guinea", False)
+
+
+def test_pqr_states_no_publication_date(pqr_records: list[ParsedRecord]) -> None:
+    assert {r.published_at for r in pqr_records} == {None}
+
+
+# --- parser: grant disbursements -------------------------------------------------------------------
+
+
+def test_disbursements_per_country_component_and_year() -> None:
+    gin = {
+        (r.dimension, r.period_start.year, r.value_text)
+        for r in _records("disbursements.json")
+        if r.country == "GIN"
+    }
+    assert gin == {
+        ("COMPONENT=HIV/AIDS", 2022, "10523456.78"),
+        ("COMPONENT=HIV/AIDS", 2023, "12004000.5"),
+        ("COMPONENT=Tuberculosis", 2023, "3100000"),
+    }
+
+
+def test_multicountry_rows_are_skipped() -> None:
+    assert {r.country for r in _records("disbursements.json")} == {"GIN", "CIV"}
+
+
+def test_null_amount_is_skipped() -> None:
+    assert [r.dimension for r in _records("disbursements_skiptoken5.json") if r.country == "CMR"] == [
+        "COMPONENT=Malaria"
+    ]
+
+
+def test_field_names_are_matched_whatever_their_case() -> None:
+    row = {"GeographicAreaCode_ISO3": "GIN", "ComponentName": "HIV", "DisbursementYear": 2021, "Disbursed": 5}
+    assert _odata(row)[0].value_num == 5.0
+
+
+def test_rows_of_one_key_are_summed() -> None:
+    row = {"geographicAreaCode_ISO3": "GIN", "componentName": "HIV", "disbursementYear": 2021, "disbursed": 5}
+    assert _odata(row, {**row, "disbursed": 7})[0].value_num == 12.0
+
+
+# --- parser: bad input -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("filename", "message"),
+    [
+        ("bad_not_json.json", r"globalfund_pqr: .*bad_not_json\.json is an HTML page"),
+        ("bad_truncated_json.json", r"bad_truncated_json\.json is not valid JSON"),
+        ("bad_no_value_list.json", r"is not an OData answer: no 'value' list"),
+        ("bad_not_aggregated.json", r"row 1 has no 'disbursed'"),
+        ("bad_pqr_missing_columns.csv", r"not a PQR transaction export: no column 'Unit Cost \(USD\)'"),
+        ("bad_pqr_date.csv", r"line 2: unreadable 'Actual Delivery Date' '20\.04\.2023'"),
+    ],
+)
+def test_bad_input_raises_parse_error_naming_source_url_and_problem(filename: str, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        _records(filename)
+
+
+def test_empty_body_raises_parse_error() -> None:
+    with pytest.raises(ParseError, match="empty body"):
+        list(parse(b"\r\n", f"{SERVICE}{DISBURSEMENTS_PATH}", {}))
+
+
+def test_unreadable_unit_cost_raises_parse_error() -> None:
+    with pytest.raises(ParseError, match=r"'Unit Cost \(USD\)' 'n/a' is not a number"):
+        _pqr({"Unit Cost (USD)": "n/a"})
+
+
+def test_odata_row_that_is_not_an_object_raises() -> None:
+    with pytest.raises(ParseError, match="row 1 is not an object"):
+        _odata("GIN")  # type: ignore[arg-type]
+
+
+# --- invariants over every good fixture ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
+def test_every_fixture_yields_records(filename: str) -> None:
+    assert _records(filename)
+
+
+@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
+def test_invariant_period_in_order(filename: str) -> None:
+    assert all(r.period_start <= r.period_end for r in _records(filename))
+
+
+@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
+def test_invariant_value_is_a_number_with_its_text(filename: str) -> None:
+    assert all(r.value_num is not None and r.value_text.strip() for r in _records(filename))
+
+
+@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
+def test_invariant_indicator_declared(filename: str, declared_indicators: set[str]) -> None:
+    assert {r.indicator for r in _records(filename)} <= declared_indicators
+
+
+@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
+def test_invariant_pqr_values_name_their_item(filename: str) -> None:
+    assert all((r.item is not None) == r.indicator.startswith("PQR_") for r in _records(filename))
+
+
+@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
+def test_invariant_one_value_per_series(filename: str) -> None:
+    keys = [(r.indicator, r.country, r.item, r.dimension, r.period_start) for r in _records(filename)]
+    assert len(keys) == len(set(keys))

@@ -1,0 +1,434 @@
+"""OECD Health Statistics: the spider replayed on saved SDMX answers; the generic SDMX reader and the parser
+on fixtures (SDMX-JSON flat and series-keyed, SDMX-CSV with labels) and on the real OECD.Stat recording.
+
+The fixtures follow the layout of ``sdmx.oecd.org`` answers (``meta`` + ``data``, value objects with
+``order``/``names``, ``TIME_PERIOD`` with ``start``/``end``); the numbers are made up.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy import Request
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from cobase.parse import ParsedRecord, ParseError, get_parser
+from cobase.parse._sdmx import read_sdmx
+from cobase.parse.oecd_health import covered_countries, covers, parse
+from cobase.registry import load_registry
+from crawlers.items import FetchFailure, RawResponse
+from crawlers.spiders.oecd_health import OecdHealthSpider
+from tests.helpers import build_response, fixture_bytes, fixture_response, good_fixtures, replay_crawl
+
+SOURCE = "oecd_health"
+BASE_URL = "http://127.0.0.1:8765"
+API_URL = "https://sdmx.oecd.org/public/rest/data"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REAL_RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+CSV_HEADER = (
+    "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,FREQ,MEASURE,TIME_PERIOD,OBS_VALUE,OBS_STATUS,UNIT_MULT\n"
+)
+
+
+@pytest.fixture(scope="module")
+def config() -> Any:
+    return load_registry(REPO_ROOT / "sources.yml").get(SOURCE)
+
+
+@pytest.fixture(scope="module")
+def declared_indicators(config: Any) -> set[str]:
+    return {indicator.code for indicator in config.indicators}
+
+
+def _spider(config: Any, **overrides: Any) -> OecdHealthSpider:
+    arguments = {**config.params, **overrides}
+    return OecdHealthSpider(base_url=BASE_URL, indicators=[i.code for i in config.indicators], **arguments)
+
+
+def _requests(config: Any, **overrides: Any) -> list[Any]:
+    return list(_spider(config, **overrides).start_requests())
+
+
+def _indicator_of(filename: str) -> str:
+    return filename.split(".")[0]
+
+
+def _records(filename: str) -> list[ParsedRecord]:
+    meta = {"indicator": _indicator_of(filename)}
+    return list(parse(fixture_bytes(SOURCE, filename), f"{API_URL}/{filename}", meta))
+
+
+def _csv_records(*rows: str) -> list[ParsedRecord]:
+    body = (CSV_HEADER + "".join(f"{row}\n" for row in rows)).encode()
+    return list(parse(body, f"{API_URL}/test.csv", {"indicator": "SHA_HF3_PT_EXP_HLTH"}))
+
+
+def _one(records: list[ParsedRecord], country: str, year: int, dimension: str = "") -> ParsedRecord:
+    (record,) = [
+        r for r in records if (r.country, r.period_start.year, r.dimension) == (country, year, dimension)
+    ]
+    return record
+
+
+def _real_recording() -> Path:
+    path = REAL_RECORDINGS / "oecd" / "OECD_PART2_all_all.sdmx.json"
+    if not path.is_file():
+        pytest.skip(f"real recording not available: {path}")
+    return path
+
+
+# --- spider: requests ------------------------------------------------------------------------------
+
+
+def test_one_request_per_indicator(config: Any, declared_indicators: set[str]) -> None:
+    assert {r.meta["cobase"]["indicator"] for r in _requests(config)} == declared_indicators
+
+
+def test_request_path_is_dataflow_then_key(config: Any) -> None:
+    url = _requests(config)[0].url
+    assert url.startswith(f"{BASE_URL}/public/rest/data/OECD.ELS.HD,DSD_SHA@DF_SHA,1.1/AUS+AUT+")
+
+
+def test_key_lists_only_the_covered_countries(config: Any) -> None:
+    key = _requests(config)[0].meta["cobase"]["key"]
+    assert key.split(".")[0].split("+") == config.params["countries"]
+
+
+def test_query_asks_for_flat_sdmx_json_since_start_period(config: Any) -> None:
+    url = _requests(config)[0].url
+    assert url.endswith("?startPeriod=2010&dimensionAtObservation=AllDimensions&format=jsondata")
+
+
+def test_data_format_is_a_parameter(config: Any) -> None:
+    assert _requests(config, data_format="csvfilewithlabels")[0].url.endswith("format=csvfilewithlabels")
+
+
+def test_request_meta_names_indicator_dataflow_and_key(config: Any) -> None:
+    meta = _requests(config, countries="TUR,COL")[1].meta["cobase"]
+    assert meta == {
+        "indicator": "PHYS_PRACT_10P3HB",
+        "dataflow": "OECD.ELS.HD,DSD_HEALTH_EMP_REAC@DF_PHYS,1.0",
+        "key": "TUR+COL.HSE.10P3HB...PHYS..P.",
+    }
+
+
+def test_series_may_come_as_json_text(config: Any) -> None:
+    series = json.dumps({"SHA_HF3_PT_EXP_HLTH": {"dataflow": "F", "key": "{countries}.A"}})
+    spider = OecdHealthSpider(BASE_URL, ["SHA_HF3_PT_EXP_HLTH"], countries="MEX", series=series)
+    assert next(iter(spider.start_requests())).meta["cobase"]["key"] == "MEX.A"
+
+
+def test_indicator_without_series_is_a_fetch_failure(config: Any) -> None:
+    (item,) = OecdHealthSpider(BASE_URL, ["NEW_CODE"], countries=["TUR"]).start_requests()
+    assert isinstance(item, FetchFailure) and "no dataflow and key for indicator 'NEW_CODE'" in item.error
+
+
+def test_every_declared_indicator_has_a_series(config: Any, declared_indicators: set[str]) -> None:
+    assert set(config.params["series"]) == declared_indicators
+
+
+def test_start_request_errback_is_the_base_errback(config: Any) -> None:
+    spider = _spider(config)
+    assert next(iter(spider.start_requests())).errback == spider.errback
+
+
+# --- spider: responses -----------------------------------------------------------------------------
+
+
+def _first_request(config: Any) -> Request:
+    return _requests(config)[0]
+
+
+def test_answer_is_yielded_as_raw_response_exactly(config: Any) -> None:
+    request = _first_request(config)
+    response = fixture_response(SOURCE, "SHA_HF3_PT_EXP_HLTH.json", request.url, meta=request.meta)
+    (raw,) = _spider(config).parse(response)
+    assert isinstance(raw, RawResponse) and raw.body == fixture_bytes(SOURCE, "SHA_HF3_PT_EXP_HLTH.json")
+
+
+def test_raw_response_carries_the_indicator(config: Any) -> None:
+    request = _first_request(config)
+    (raw,) = _spider(config).parse(
+        fixture_response(SOURCE, "SHA_HF3_PT_EXP_HLTH.json", request.url, meta=request.meta)
+    )
+    assert (raw.source, raw.request_meta["indicator"]) == (SOURCE, "SHA_HF3_PT_EXP_HLTH")
+
+
+def test_errback_turns_no_results_404_into_fetch_failure(config: Any) -> None:
+    spider = _spider(config)
+    request = _first_request(config)
+    failure = Failure(HttpError(build_response(request, b"NoResultsFound", 404), "Ignoring non-200 response"))
+    failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
+    (item,) = spider.errback(failure)
+    assert item.error == f"HTTP 404 from {request.url}"
+
+
+def test_replay_fetches_every_declared_indicator(config: Any, declared_indicators: set[str]) -> None:
+    items = replay_crawl(_spider(config), SOURCE)
+    assert {(type(item), item.request_meta["indicator"]) for item in items} == {
+        (RawResponse, code) for code in declared_indicators
+    }
+
+
+def test_replay_gives_records_for_every_declared_indicator(
+    config: Any, declared_indicators: set[str]
+) -> None:
+    items = replay_crawl(_spider(config), SOURCE)
+    parser = get_parser(SOURCE)
+    assert {
+        r.indicator for raw in items for r in parser(raw.body, raw.url, raw.request_meta)
+    } == declared_indicators
+
+
+# --- parser: SDMX-JSON -----------------------------------------------------------------------------
+
+
+def test_flat_json_value_and_period() -> None:
+    record = _one(_records("SHA_HF3_PT_EXP_HLTH.json"), "TUR", 2021)
+    assert (record.value_num, record.period_start, record.period_end) == (
+        15.9,
+        date(2021, 1, 1),
+        date(2021, 12, 31),
+    )
+
+
+def test_value_text_is_canonical() -> None:
+    assert _one(_records("PHYS_PRACT_10P3HB.json"), "TUR", 2019).value_text == "2"
+
+
+def test_null_observation_is_skipped() -> None:
+    assert ("COL", 2022) not in {
+        (r.country, r.period_start.year) for r in _records("SHA_HF3_PT_EXP_HLTH.json")
+    }
+
+
+def test_pinned_dimensions_are_not_a_breakdown() -> None:
+    assert {r.dimension for r in _records("SHA_HF3_PT_EXP_HLTH.json")} == {""}
+
+
+def test_series_layout_with_dataset_level_dimensions() -> None:
+    record = _one(_records("PHYS_PRACT_10P3HB.series.json"), "COL", 2021, "SEX=F")
+    assert record.value_num == pytest.approx(1.12)
+
+
+def test_open_dimension_with_several_values_is_the_breakdown() -> None:
+    assert {r.dimension for r in _records("PHYS_PRACT_10P3HB.series.json")} == {"SEX=_T", "SEX=F", "SEX=M"}
+
+
+def test_published_at_is_left_to_the_retrieval_date() -> None:
+    assert {r.published_at for r in _records("SHA_HF3_PT_EXP_HLTH.json")} == {None}
+
+
+def test_indicator_comes_from_the_request() -> None:
+    assert {r.indicator for r in _records("PHYS_PRACT_10P3HB.json")} == {"PHYS_PRACT_10P3HB"}
+
+
+def test_observation_attribute_default_applies() -> None:
+    data = read_sdmx(fixture_bytes(SOURCE, "SHA_HF3_PT_EXP_HLTH.json"), API_URL, SOURCE)
+    assert {obs.attributes.get("OBS_STATUS") for obs in data.observations} == {"A", "E", "P"}
+
+
+def test_dataset_attributes_reach_every_observation() -> None:
+    data = read_sdmx(fixture_bytes(SOURCE, "SHA_HF3_PT_EXP_HLTH.json"), API_URL, SOURCE)
+    assert {obs.attributes.get("UNIT_MULT") for obs in data.observations} == {"0"}
+
+
+# --- parser: SDMX-CSV ------------------------------------------------------------------------------
+
+
+def test_csv_with_labels_reads_codes_not_labels() -> None:
+    data = read_sdmx(fixture_bytes(SOURCE, "PHYS_PRACT_10P3HB.csv"), API_URL, SOURCE)
+    assert "Sex" not in data.observations[0].key and data.observations[0].key["SEX"] == "_T"
+
+
+def test_csv_breakdown_and_value() -> None:
+    assert _one(_records("PHYS_PRACT_10P3HB.csv"), "COL", 2021, "SEX=M").value_num == pytest.approx(1.38)
+
+
+def test_csv_row_without_value_is_skipped() -> None:
+    assert "MEX" not in {r.country for r in _records("PHYS_PRACT_10P3HB.csv")}
+
+
+def test_csv_and_json_agree_on_totals() -> None:
+    csv_totals = {
+        (r.country, r.period_start, r.value_num)
+        for r in _records("PHYS_PRACT_10P3HB.csv")
+        if r.dimension == "SEX=_T"
+    }
+    json_totals = {
+        (r.country, r.period_start, r.value_num)
+        for r in _records("PHYS_PRACT_10P3HB.json")
+        if r.country in ("TUR", "COL")
+    }
+    assert csv_totals == json_totals
+
+
+def test_quarter_period() -> None:
+    (record,) = _csv_records("DATAFLOW,X:Y(1.0),I,TUR,Q,M,2021-Q2,3.5,A,0")
+    assert (record.period_start, record.period_end) == (date(2021, 4, 1), date(2021, 6, 30))
+
+
+def test_month_period() -> None:
+    (record,) = _csv_records("DATAFLOW,X:Y(1.0),I,TUR,M,M,2024-02,3.5,A,0")
+    assert (record.period_start, record.period_end) == (date(2024, 2, 1), date(2024, 2, 29))
+
+
+def test_unit_multiplier_is_applied() -> None:
+    (record,) = _csv_records("DATAFLOW,X:Y(1.0),I,TUR,A,M,2021,3.5,A,3")
+    assert record.value_num == 3500.0
+
+
+def test_unreadable_period_raises_parse_error() -> None:
+    with pytest.raises(ParseError, match=r"oecd_health: .* \(TUR 21\): unreadable TIME_PERIOD '21'"):
+        _csv_records("DATAFLOW,X:Y(1.0),I,TUR,A,M,21,3.5,A,0")
+
+
+def test_answer_without_observations_yields_nothing() -> None:
+    assert _csv_records() == []
+
+
+# --- parser: bad input -----------------------------------------------------------------------------
+
+
+def test_missing_indicator_in_request_meta_raises() -> None:
+    with pytest.raises(ParseError, match="carries no indicator code"):
+        list(parse(fixture_bytes(SOURCE, "SHA_HF3_PT_EXP_HLTH.json"), API_URL, {}))
+
+
+def test_sdmx_error_message_is_quoted() -> None:
+    with pytest.raises(
+        ParseError, match=r"answered .* with an error: 150 Semantic Error Invalid number of dimensions"
+    ):
+        _records("bad_error_message.json")
+
+
+def test_json_without_structure_raises() -> None:
+    with pytest.raises(
+        ParseError, match=r"^oecd_health: .*bad_no_structure\.json is not an SDMX-JSON message"
+    ):
+        _records("bad_no_structure.json")
+
+
+def test_key_position_outside_the_structure_raises() -> None:
+    with pytest.raises(ParseError, match="'9' is not a value of dimension REF_AREA"):
+        _records("bad_key_out_of_range.json")
+
+
+def test_answer_without_time_dimension_raises() -> None:
+    with pytest.raises(ParseError, match="has no TIME_PERIOD dimension"):
+        _records("bad_no_time_dimension.json")
+
+
+def test_csv_that_is_not_sdmx_raises() -> None:
+    with pytest.raises(ParseError, match="is neither SDMX-JSON nor SDMX-CSV"):
+        _records("bad_not_sdmx.csv")
+
+
+def test_html_page_raises() -> None:
+    with pytest.raises(ParseError, match="is neither SDMX-JSON nor SDMX-CSV"):
+        list(parse(b"<html><body>Service unavailable</body></html>", API_URL, {"indicator": "X"}))
+
+
+def test_invalid_json_raises() -> None:
+    with pytest.raises(ParseError, match="is not valid JSON"):
+        list(parse(b'{"data": ', API_URL, {"indicator": "X"}))
+
+
+def test_empty_body_raises() -> None:
+    with pytest.raises(ParseError, match="empty body"):
+        list(parse(b"", API_URL, {"indicator": "X"}))
+
+
+# --- coverage ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("iso3", ["TUR", "COL", "MEX", "CHL", "BRA", "tur"])
+def test_covers_members_and_partners(iso3: str) -> None:
+    assert covers(iso3)
+
+
+@pytest.mark.parametrize("iso3", ["GIN", "DZA", "CIV", "COD", "CMR", "MAR"])
+def test_does_not_cover_most_origin_countries(iso3: str) -> None:
+    assert not covers(iso3)
+
+
+def test_coverage_is_the_requested_country_list(config: Any) -> None:
+    assert covered_countries(REPO_ROOT / "sources.yml") == frozenset(config.params["countries"])
+
+
+# --- invariants over every good fixture ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
+def test_every_fixture_yields_records(filename: str) -> None:
+    assert _records(filename)
+
+
+@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
+def test_invariant_period_in_order(filename: str) -> None:
+    assert all(r.period_start <= r.period_end for r in _records(filename))
+
+
+@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
+def test_invariant_value_is_a_number(filename: str) -> None:
+    assert all(r.value_num is not None and r.value_text.strip() for r in _records(filename))
+
+
+@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
+def test_invariant_country_is_a_covered_iso3(filename: str) -> None:
+    assert {r.country for r in _records(filename)} <= covered_countries()
+
+
+@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
+def test_invariant_indicator_declared(filename: str, declared_indicators: set[str]) -> None:
+    assert {r.indicator for r in _records(filename)} <= declared_indicators
+
+
+# --- the real OECD.Stat SDMX-JSON recording (shared, outside the repository) -----------------------
+
+
+def test_real_recording_has_7_observations() -> None:
+    path = _real_recording()
+    assert len(read_sdmx(path.read_bytes(), path.as_uri(), SOURCE).observations) == 7
+
+
+def test_real_recording_first_observation() -> None:
+    path = _real_recording()
+    first = read_sdmx(path.read_bytes(), path.as_uri(), SOURCE).observations[0]
+    assert (first.key["LOCATION"], first.key["IND"], first.key["PER"], first.value) == (
+        "AUS",
+        "5CLAT",
+        "INI",
+        pytest.approx(11.963615756565),
+    )
+
+
+def test_real_recording_has_no_time_period() -> None:
+    path = _real_recording()
+    data = read_sdmx(path.read_bytes(), path.as_uri(), SOURCE)
+    assert (data.has_time_dimension, {obs.time_period for obs in data.observations}) == (False, {None})
+
+
+def test_real_recording_area_dimension_found_by_role() -> None:
+    path = _real_recording()
+    assert read_sdmx(path.read_bytes(), path.as_uri(), SOURCE).area_dimension == "LOCATION"
+
+
+def test_real_recording_attribute_positions_skip_valueless_attributes() -> None:
+    path = _real_recording()
+    data = read_sdmx(path.read_bytes(), path.as_uri(), SOURCE)
+    hun_change = next(
+        obs for obs in data.observations if obs.key["LOCATION"] == "HUN" and obs.key["PER"] == "CHG"
+    )
+    assert hun_change.attributes == {"OBS_STATUS": "x"}
+
+
+def test_real_recording_cannot_be_stored_without_a_period() -> None:
+    path = _real_recording()
+    with pytest.raises(ParseError, match="has no TIME_PERIOD dimension: its values cannot be dated"):
+        list(parse(path.read_bytes(), path.as_uri(), {"indicator": "PART2"}))

@@ -1,0 +1,365 @@
+"""ReliefWeb reports: the spider replayed on saved responses (POST), the parser on fixtures.
+
+The fixtures are answers written for these tests in the ReliefWeb API envelope (``totalCount``,
+``count``, ``data[].id/fields/href``, ``links``) as recorded for the v1 disasters endpoint in
+/work/shared/fixtures/reliefweb, with the v2 report fields. No report answer was recorded: the real
+envelope is checked below on the recorded disasters answer when it is available.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy import Request
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from cobase.parse import ParsedRecord, ParseError, get_parser
+from cobase.parse.reliefweb_reports import EXCERPT_LIMIT, parse
+from cobase.registry import load_registry
+from crawlers.items import FetchFailure, RawResponse
+from crawlers.spiders.reliefweb_reports import (
+    DEFAULT_MAX_PAGES,
+    QUERY,
+    ReliefwebReportsSpider,
+    without_appname,
+)
+from tests.helpers import build_response, fixture_bytes, fixture_response, good_fixtures, replay_crawl
+
+SOURCE = "reliefweb_reports"
+BASE_URL = "http://127.0.0.1:8765"
+APPNAME = "cobase-test-x7q2"
+API_URL = "https://api.reliefweb.int/v2/reports"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REAL_RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+
+
+def _spider(*countries: str, **kwargs: Any) -> ReliefwebReportsSpider:
+    options: dict[str, Any] = {"appname": APPNAME, "page_size": 2, **kwargs}
+    return ReliefwebReportsSpider(base_url=BASE_URL, countries=list(countries) or ["GIN"], **options)
+
+
+def _first_request(spider: ReliefwebReportsSpider | None = None) -> Request:
+    return next(iter((spider or _spider()).start_requests()))
+
+
+def _payload(request: Request) -> dict[str, Any]:
+    return json.loads(request.body)
+
+
+def _callback_output(filename: str, page: int = 1, spider: ReliefwebReportsSpider | None = None) -> list[Any]:
+    spider = spider or _spider()
+    request = _first_request(spider)
+    meta = {"cobase": {**request.meta["cobase"], "page": page, "offset": (page - 1) * 2}}
+    return list(spider.parse(fixture_response(SOURCE, filename, request.url, meta=meta)))
+
+
+def _records(filename: str) -> list[ParsedRecord]:
+    return list(parse(fixture_bytes(SOURCE, filename), API_URL, {}))
+
+
+def _report_records(report_id: int) -> list[ParsedRecord]:
+    records = [r for name in good_fixtures(SOURCE) for r in _records(name)]
+    return [r for r in records if r.dimension.startswith(f"report={report_id};")]
+
+
+def _http_failure(status: int, body: bytes = b"") -> list[FetchFailure]:
+    spider = _spider()
+    request = _first_request(spider)
+    failure = Failure(HttpError(build_response(request, body, status), "Ignoring non-200 response"))
+    failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
+    return list(spider.errback(failure))
+
+
+@pytest.fixture(scope="module")
+def declared_indicators() -> set[str]:
+    return {indicator.code for indicator in load_registry(REPO_ROOT / "sources.yml").get(SOURCE).indicators}
+
+
+# --- spider: requests ------------------------------------------------------------------------------
+
+
+def test_one_post_per_country() -> None:
+    requests = list(_spider("GIN", "civ").start_requests())
+    assert [(r.method, r.meta["cobase"]["country"]) for r in requests] == [("POST", "GIN"), ("POST", "CIV")]
+
+
+def test_request_url_carries_the_appname() -> None:
+    assert _first_request().url == f"{BASE_URL}/v2/reports?appname={APPNAME}"
+
+
+def test_filter_is_the_lower_case_primary_country() -> None:
+    assert _payload(_first_request())["filter"] == {"field": "primary_country.iso3", "value": "gin"}
+
+
+def test_first_page_starts_at_offset_zero_with_page_size() -> None:
+    payload = _payload(_first_request())
+    assert (payload["offset"], payload["limit"]) == (0, 2)
+
+
+def test_query_names_stockouts_in_french_and_english() -> None:
+    query = _payload(_first_request())["query"]["value"]
+    assert all(term in query for term in ('"rupture de stock"', "stockout", "pénurie", "shortage", "ARV"))
+
+
+def test_fields_include_what_the_parser_reads() -> None:
+    included = set(_payload(_first_request())["fields"]["include"])
+    assert {"title", "source.shortname", "date.original", "date.created", "primary_country.iso3"} <= included
+
+
+def test_newest_reports_first() -> None:
+    assert _payload(_first_request())["sort"][0] == "date.original:desc"
+
+
+def test_request_meta_records_what_was_asked() -> None:
+    assert _first_request().meta["cobase"] == {
+        "country": "GIN",
+        "page": 1,
+        "offset": 0,
+        "limit": 2,
+        "query": QUERY,
+    }
+
+
+def test_countries_may_be_comma_separated() -> None:
+    spider = ReliefwebReportsSpider(base_url=BASE_URL, appname=APPNAME, countries="gin, civ")
+    assert spider.countries == ["GIN", "CIV"]
+
+
+def test_missing_appname_is_refused_naming_the_variable() -> None:
+    with pytest.raises(ValueError, match="COBASE_RELIEFWEB_APPNAME"):
+        ReliefwebReportsSpider(base_url=BASE_URL, appname=" ", countries=["GIN"])
+
+
+def test_max_pages_has_a_default() -> None:
+    assert _spider().max_pages == DEFAULT_MAX_PAGES
+
+
+# --- spider: responses -----------------------------------------------------------------------------
+
+
+def test_page_is_kept_exactly() -> None:
+    raw = _callback_output("reports_GIN_offset0.json")[0]
+    assert isinstance(raw, RawResponse) and raw.body == fixture_bytes(SOURCE, "reports_GIN_offset0.json")
+
+
+def test_stored_url_has_no_appname() -> None:
+    assert _callback_output("reports_GIN_offset0.json")[0].url == f"{BASE_URL}/v2/reports"
+
+
+def test_next_page_while_offset_is_below_total_count() -> None:
+    follow_up = _callback_output("reports_GIN_offset0.json")[1]
+    assert (_payload(follow_up)["offset"], follow_up.meta["cobase"]["page"]) == (2, 2)
+
+
+def test_last_page_requests_nothing_more() -> None:
+    output = _callback_output("reports_GIN_offset2.json", page=2)
+    assert [type(item) for item in output] == [RawResponse]
+
+
+def test_max_pages_bounds_paging() -> None:
+    output = _callback_output("reports_GIN_offset0.json", spider=_spider(max_pages=1))
+    assert [type(item) for item in output] == [RawResponse]
+
+
+def test_body_that_is_not_json_is_kept_without_next_page() -> None:
+    output = _callback_output("bad_not_json.json")
+    assert [type(item) for item in output] == [RawResponse]
+
+
+def test_refused_appname_names_the_variable() -> None:
+    (failure,) = _http_failure(403, fixture_bytes(SOURCE, "bad_appname_403.json"))
+    assert "HTTP 403" in failure.error and "set COBASE_RELIEFWEB_APPNAME" in failure.error
+
+
+def test_refused_appname_quotes_the_api_message() -> None:
+    (failure,) = _http_failure(403, fixture_bytes(SOURCE, "bad_appname_403.json"))
+    assert "AccessDeniedHttpException: Invalid or unapproved appname" in failure.error
+
+
+def test_failure_never_shows_the_appname() -> None:
+    (failure,) = _http_failure(500)
+    assert APPNAME not in failure.url + failure.error
+
+
+def test_server_error_does_not_blame_the_appname() -> None:
+    (failure,) = _http_failure(500)
+    assert failure.error == f"HTTP 500 from {BASE_URL}/v2/reports"
+
+
+def test_without_appname_removes_only_the_appname() -> None:
+    assert without_appname(f"{API_URL}?appname=x&preset=latest") == f"{API_URL}?preset=latest"
+
+
+def test_replay_pages_through_every_country() -> None:
+    items = replay_crawl(_spider("GIN", "CIV", "SEN"), SOURCE)
+    fetched = sorted((item.request_meta["country"], item.request_meta["page"]) for item in items)
+    assert fetched == [("CIV", 1), ("GIN", 1), ("GIN", 2), ("SEN", 1)]
+
+
+def test_replay_gives_records_for_the_declared_indicator(declared_indicators: set[str]) -> None:
+    parser = get_parser(SOURCE)
+    items = replay_crawl(_spider("GIN", "CIV"), SOURCE)
+    parsed = {record.indicator for raw in items for record in parser(raw.body, raw.url, raw.request_meta)}
+    assert parsed == declared_indicators
+
+
+# --- parser: one assertion each ------------------------------------------------------------------
+
+
+def test_country_is_the_upper_cased_primary_country() -> None:
+    assert {r.country for r in _records("reports_GIN_offset0.json")} == {"GIN"}
+
+
+def test_period_is_the_day_of_date_original() -> None:
+    (record, *_) = _report_records(4099870)
+    assert (record.period_start, record.period_end) == (date(2024, 3, 5), date(2024, 3, 5))
+
+
+def test_period_is_the_day_as_written_not_moved_to_utc() -> None:
+    (record,) = _report_records(4051234)  # date.original 2023-11-30T00:00:00+01:00
+    assert record.period_start == date(2023, 11, 30)
+
+
+def test_published_at_is_date_created_in_utc() -> None:
+    (record,) = _report_records(4099870)
+    assert record.published_at == datetime(2024, 3, 6, 8, 1, 12, tzinfo=UTC)
+
+
+def test_value_is_the_title() -> None:
+    (record,) = _report_records(4099870)
+    assert record.value_text == "Guinea: Humanitarian Situation Report No. 3 (January - February 2024)"
+
+
+def test_dimension_names_report_and_source() -> None:
+    (record,) = _report_records(4099870)
+    assert record.dimension == "report=4099870;source=UNICEF"
+
+
+def test_one_record_per_medicine_named_with_the_stockout() -> None:
+    assert [r.item for r in _report_records(4101001)] == ["dolutegravir", "tdf_3tc_dtg"]
+
+
+def test_no_catalogue_medicine_gives_one_record_without_item() -> None:
+    assert [r.item for r in _report_records(4099870)] == [None]
+
+
+def test_quote_is_the_stockout_sentence_without_markup() -> None:
+    record = _report_records(4101001)[0]
+    assert record.quote == (
+        "Depuis février 2024, les patients suivis à Conakry signalent une rupture de stock de dolutégravir "
+        "et de TLD dans plusieurs sites de prise en charge."
+    )
+
+
+def test_scripts_in_the_body_are_not_read() -> None:
+    assert not any("track" in (r.quote or "") for r in _report_records(4101001))
+
+
+def test_markdown_body_is_read_without_link_targets() -> None:
+    (record, *_) = _report_records(4112200)
+    assert record.quote and "(WHO, 2 Apr 2024)" in record.quote and "node/4112199" not in record.quote
+
+
+def test_every_record_is_a_candidate() -> None:
+    assert {r.review_status for name in good_fixtures(SOURCE) for r in _records(name)} == {"candidate"}
+
+
+def test_empty_search_gives_nothing() -> None:
+    assert _records("reports_empty.json") == []
+
+
+def test_long_body_without_stockout_term_is_quoted_from_its_start() -> None:
+    report = json.loads(fixture_bytes(SOURCE, "reports_CIV_offset0.json"))
+    report["data"][0]["fields"]["body"] = "Health centres reopened. " * 40
+    (record,) = parse(json.dumps(report).encode(), API_URL, {})
+    assert record.quote and record.quote.startswith("Health centres reopened.") and len(record.quote) <= 300
+
+
+def test_api_error_names_the_appname_variable() -> None:
+    with pytest.raises(
+        ParseError, match=r"reliefweb_reports: .*403 AccessDeniedHttpException.*COBASE_RELIEFWEB"
+    ):
+        _records("bad_appname_403.json")
+
+
+def test_changed_schema_raises_parse_error() -> None:
+    with pytest.raises(ParseError, match="no 'data' list of reports"):
+        _records("bad_no_data.json")
+
+
+def test_report_without_country_raises_naming_the_report() -> None:
+    with pytest.raises(ParseError, match=r"report 4112200 in .* has no 'primary_country.iso3'"):
+        _records("bad_missing_country.json")
+
+
+def test_invalid_json_raises_parse_error_naming_source_and_url() -> None:
+    with pytest.raises(ParseError, match=r"reliefweb_reports: https://api\.reliefweb\.int/v2/reports .*JSON"):
+        _records("bad_not_json.json")
+
+
+def test_empty_body_raises_parse_error() -> None:
+    with pytest.raises(ParseError, match="empty body"):
+        list(parse(b"", API_URL, {}))
+
+
+def test_report_without_dates_raises() -> None:
+    report = json.loads(fixture_bytes(SOURCE, "reports_CIV_offset0.json"))
+    report["data"][0]["fields"]["date"] = {}
+    with pytest.raises(ParseError, match=r"neither 'date\.original' nor 'date\.created'"):
+        list(parse(json.dumps(report).encode(), API_URL, {}))
+
+
+# --- invariants over every good fixture ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("filename", [name for name in good_fixtures(SOURCE) if name != "reports_empty.json"])
+def test_every_fixture_yields_records(filename: str) -> None:
+    assert _records(filename)
+
+
+@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
+def test_invariant_period_is_one_day(filename: str) -> None:
+    assert all(r.period_start == r.period_end for r in _records(filename))
+
+
+@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
+def test_invariant_published_at_is_aware_utc(filename: str) -> None:
+    assert all(r.published_at is not None and r.published_at.tzinfo == UTC for r in _records(filename))
+
+
+@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
+def test_invariant_quote_is_short_plain_text(filename: str) -> None:
+    assert all(r.quote and len(r.quote) <= EXCERPT_LIMIT and "<" not in r.quote for r in _records(filename))
+
+
+@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
+def test_invariant_indicator_declared(filename: str, declared_indicators: set[str]) -> None:
+    assert {r.indicator for r in _records(filename)} <= declared_indicators
+
+
+# --- real recordings (shared, outside the repository) ---------------------------------------------
+
+
+def test_real_envelope_pages_like_the_fixtures() -> None:
+    path = REAL_RECORDINGS / "reliefweb" / "v1-disasters-appname-vocabulary-preset-external-limit-1000.json"
+    if not path.is_file():
+        pytest.skip(f"real recording not available: {path}")
+    recorded = json.loads(path.read_bytes())
+    ours = json.loads(fixture_bytes(SOURCE, "reports_GIN_offset0.json"))
+    assert {"totalCount", "count", "data", "links"} <= set(recorded) & set(ours)
+
+
+def test_real_envelope_total_count_drives_paging() -> None:
+    path = REAL_RECORDINGS / "reliefweb" / "v1-disasters-appname-vocabulary-preset-external-limit-1000.json"
+    if not path.is_file():
+        pytest.skip(f"real recording not available: {path}")
+    spider = _spider(page_size=1000)
+    request = _first_request(spider)
+    response = build_response(request, path.read_bytes(), 200, "application/json")
+    follow_up = list(spider.parse(response))[1]
+    assert _payload(follow_up)["offset"] == 1000  # totalCount 3677
