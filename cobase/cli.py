@@ -32,7 +32,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     str | None,
@@ -45,7 +45,7 @@ SourcesOption = Annotated[
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print one clear sentence and return the exit to raise."""
-    err_console.print(f"[bold red]Erreur / Error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]Erreur / Error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -409,6 +409,55 @@ def finding_retract(
 ) -> None:
     """Retract a finding: it stops counting as evidence, and its history is kept."""
     _set_finding_status(finding_id, "retracted", by, db)
+
+
+document_app = typer.Typer(
+    help="Rapports ajoutés par un utilisateur / Reports added by a user.", no_args_is_help=True
+)
+app.add_typer(document_app, name="document")
+
+
+@document_app.command("add")
+def document_add(
+    title: Annotated[str, typer.Option("--title", help="The report's title.")],
+    producer: Annotated[str, typer.Option("--producer", help="Who published it (MSF, UNAIDS, ministry...).")],
+    country: Annotated[list[str], typer.Option("--country", help="Country it is about (repeatable).")],
+    url: Annotated[str | None, typer.Option("--url", help="The report's URL.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="The report (PDF or HTML) from disk.")] = None,
+    published: Annotated[
+        str | None, typer.Option("--published", help="Publication date (YYYY-MM-DD).")
+    ] = None,
+    language: Annotated[str | None, typer.Option("--language", help="fr, en...")] = None,
+    db: DbOption = None,
+) -> None:
+    """Add a PDF or HTML report: kept as a snapshot, its mentions extracted as candidate evidence."""
+    from cobase.refresh import ingest_raw
+    from cobase.snapshots import DocumentFetchError, fetch_document
+
+    try:
+        iso3 = [resolve_country(name).iso3 for name in country]
+        day = parse_day(published) if published else None
+        registry = load_registry()
+        raw = fetch_document("documents", url, file)
+    except (UnknownCountryError, BadDateError, SourcesFileError, DocumentFetchError) as exc:
+        raise fail(str(exc)) from exc
+    raw.request_meta = {
+        "listed_url": raw.url,
+        "title": title,
+        "producer": producer,
+        "countries": iso3,
+        "published": day.isoformat() if day else None,
+        "language": language,
+        "added_by_user": True,
+    }
+    summary = ingest_raw(_engine(db), registry, raw)
+    if summary.errors:
+        raise fail("; ".join(summary.errors), code=1)
+    counts = summary.observations
+    console.print(
+        f"Rapport conservé / Report kept ({'new' if summary.snapshots_new else 'already known'}): "
+        f"{counts.new} mentions candidates / candidate mentions"
+    )
 
 
 @app.command()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import calendar
 import re
 import secrets
-import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,8 +27,7 @@ from cobase.ingest import ingest_observations
 from cobase.models import Observation, Snapshot
 from cobase.models import Source as SourceRow
 from cobase.registry import AccessDimension
-from cobase.snapshots import store_snapshot
-from crawlers.items import RawResponse
+from cobase.snapshots import DocumentFetchError, fetch_document, store_snapshot
 
 SOURCE_KEY = "contributed"
 INDICATOR_PREFIX = "FINDING_"
@@ -106,44 +104,6 @@ def _source_row(session: Session) -> SourceRow:
     return row
 
 
-def _document(url: str | None, file: Path | None, timeout: float) -> RawResponse:
-    """The cited document as a snapshot body: the uploaded file, or the URL fetched once."""
-    retrieved_at = utcnow().isoformat()
-    if file is not None:
-        try:
-            body = file.read_bytes()
-        except OSError as exc:
-            raise FindingError(f"cannot read {file}: {exc.strerror or exc}") from exc
-        return RawResponse(
-            source=SOURCE_KEY,
-            url=url or file.resolve().as_uri(),
-            status=200,
-            body=body,
-            content_type=None,
-            retrieved_at=retrieved_at,
-        )
-    if not url:
-        raise FindingError("a finding needs the document it comes from: --url or --file")
-    request = urllib.request.Request(url, headers={"User-Agent": "cobase/0.1 (curated finding)"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = response.read()
-            content_type = response.headers.get("Content-Type")
-            status = response.status
-    except (OSError, ValueError) as exc:
-        raise FindingError(
-            f"cannot fetch {url} ({exc}); download it and pass it with --file so its snapshot is kept"
-        ) from exc
-    return RawResponse(
-        source=SOURCE_KEY,
-        url=url,
-        status=status,
-        body=body,
-        content_type=content_type,
-        retrieved_at=retrieved_at,
-    )
-
-
 def add_finding(
     session: Session,
     *,
@@ -172,7 +132,10 @@ def add_finding(
     iso3 = resolve_country(country).iso3
     item_id = resolve_item(item).item.id if item else None
     period_start, period_end = parse_period(period)
-    raw = _document(url, file, fetch_timeout)
+    try:
+        raw = fetch_document(SOURCE_KEY, url, file, fetch_timeout)
+    except DocumentFetchError as exc:
+        raise FindingError(str(exc)) from exc
     source = _source_row(session)
     snapshot = store_snapshot(session, source, raw).snapshot
     finding_id = secrets.token_hex(4)

@@ -302,6 +302,20 @@ def refresh(
     return list(summaries.values())
 
 
+def ingest_raw(engine: sa.Engine, registry: Registry, raw: RawResponse) -> SourceSummary:
+    """Keep one response a user supplied (an uploaded report) and ingest it like a crawled one.
+
+    The same path as a refresh: snapshot first, then parse, harmonize and ingest in one transaction;
+    the returned summary carries any parse error.
+    """
+    config = registry.get(raw.source)
+    summary = SourceSummary(key=raw.source)
+    with session_scope(engine) as session:
+        row = sync_sources(session, registry)[raw.source]
+    _SourceIngestor(engine, config, row, summary).receive(raw)
+    return summary
+
+
 def reparse_pending(engine: sa.Engine, registry: Registry, key: str) -> SourceSummary:
     """Parse again the snapshots of a source that were never parsed successfully (no network needed)."""
     summary = SourceSummary(key=key)

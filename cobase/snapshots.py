@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import urllib.request
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from cobase.clock import parse_datetime
+from cobase.clock import parse_datetime, utcnow
 from cobase.models import Snapshot, SnapshotBlob, Source
 from crawlers.items import RawResponse
 
@@ -61,6 +63,51 @@ def store_snapshot(session: Session, source: Source, raw: RawResponse) -> Stored
     session.add(snapshot)
     session.flush()
     return StoredSnapshot(snapshot, is_new=True)
+
+
+class DocumentFetchError(ValueError):
+    """A document a user cites cannot be read or fetched; the message says what to do."""
+
+
+def fetch_document(source_key: str, url: str | None, file: Path | None, timeout: float = 30.0) -> RawResponse:
+    """A document a user cites, as a raw response: the uploaded file, or the URL fetched once.
+
+    Used for curated findings and user-added reports: the snapshot is what the citation points to.
+    """
+    retrieved_at = utcnow().isoformat()
+    if file is not None:
+        try:
+            body = file.read_bytes()
+        except OSError as exc:
+            raise DocumentFetchError(f"cannot read {file}: {exc.strerror or exc}") from exc
+        return RawResponse(
+            source=source_key,
+            url=url or file.resolve().as_uri(),
+            status=200,
+            body=body,
+            content_type=None,
+            retrieved_at=retrieved_at,
+        )
+    if not url:
+        raise DocumentFetchError("the document is needed: give its URL (--url) or the file (--file)")
+    request = urllib.request.Request(url, headers={"User-Agent": "cobase/0.1 (user-cited document)"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+            content_type = response.headers.get("Content-Type")
+            status = response.status
+    except (OSError, ValueError) as exc:
+        raise DocumentFetchError(
+            f"cannot fetch {url} ({exc}); download it and pass it with --file so its snapshot is kept"
+        ) from exc
+    return RawResponse(
+        source=source_key,
+        url=url,
+        status=status,
+        body=body,
+        content_type=content_type,
+        retrieved_at=retrieved_at,
+    )
 
 
 def load_body(session: Session, snapshot: Snapshot) -> bytes:
