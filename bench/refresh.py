@@ -23,17 +23,20 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from cobase.fixture_server import serve_fixtures  # noqa: E402
+from cobase.fixture_server import fixture_folder, serve_fixtures  # noqa: E402
 from cobase.registry import load_registry  # noqa: E402
 
 
-def one_run(folders: dict[str, Path], workdir: Path) -> tuple[float, float, int]:
+def one_run(
+    folders: dict[str, Path], overrides: dict[str, dict[str, object]], workdir: Path
+) -> tuple[float, float, int]:
     """Seconds, peak MB of the child, and its exit code, for one refresh of every served source."""
     data = yaml.safe_load((REPO / "sources.yml").read_text(encoding="utf-8"))
     with serve_fixtures(folders) as base_urls:
         data["sources"] = {key: value for key, value in data["sources"].items() if key in base_urls}
         for key, url in base_urls.items():
             data["sources"][key]["base_url"] = url
+            data["sources"][key].update(overrides[key])
             data["sources"][key].pop("republishes", None)
         sources = workdir / "sources.yml"
         sources.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -67,13 +70,18 @@ def main() -> None:
     args = parser.parse_args()
     registry = load_registry()
     fixtures = REPO / "tests" / "fixtures"
-    folders = {key: fixtures / key for key in registry.sources if (fixtures / key / "routes.json").exists()}
+    folders: dict[str, Path] = {}
+    overrides: dict[str, dict[str, object]] = {}
+    for key in registry.sources:
+        found = fixture_folder(fixtures, key)
+        if found is not None:
+            folders[key], overrides[key] = found
     print(f"sources: {', '.join(sorted(folders))}")
     times: list[float] = []
     peaks: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(args.runs):
-            elapsed, peak, code = one_run(folders, Path(tmp))
+            elapsed, peak, code = one_run(folders, overrides, Path(tmp))
             times.append(elapsed)
             peaks.append(peak)
             print(f"run {run + 1}: {elapsed:.1f} s, peak {peak:.0f} MB, exit code {code}", flush=True)

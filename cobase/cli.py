@@ -463,14 +463,20 @@ def document_add(
 @app.command()
 def demo(db: DbOption = None) -> None:
     """Load the project's own small fixtures through the real refresh path (no internet needed)."""
-    from cobase.fixture_server import serve_fixtures
+    from cobase.fixture_server import fixture_folder, serve_fixtures
 
     fixtures = PROJECT_ROOT / "tests" / "fixtures"
     try:
         registry = load_registry()
     except SourcesFileError as exc:
         raise fail(str(exc)) from exc
-    folders = {key: fixtures / key for key in registry.sources if (fixtures / key / "routes.json").exists()}
+    folders: dict[str, Path] = {}
+    for key in registry.sources:
+        found = fixture_folder(fixtures, key)
+        if found is not None:
+            folders[key], overrides = found
+            if overrides:
+                registry = registry.with_overrides(key, **overrides)
     if not folders:
         raise fail(f"no demo fixtures found under {fixtures} (cobase demo needs a source checkout)")
     # Local server: no politeness delay needed, and no robots.txt to ask for.

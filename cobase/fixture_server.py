@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 
@@ -38,6 +39,23 @@ def _strings(value: str | list[str] | None) -> tuple[str, ...]:
     if value is None:
         return ()
     return (value,) if isinstance(value, str) else tuple(str(part) for part in value)
+
+
+def fixture_folder(root: Path, key: str) -> tuple[Path, dict[str, Any]] | None:
+    """Where a source's recorded responses are served from, and what its sources.yml entry needs changed.
+
+    ``root/<key>/routes.json`` serves as is. A source whose entry lists absolute URLs (``documents``) keeps
+    its recordings in ``root/<key>/mirror/`` with an ``entry.json`` of fields to replace (e.g. the list of
+    documents, with URLs relative to the local server).
+    """
+    if (root / key / "routes.json").exists():
+        return root / key, {}
+    mirror = root / key / "mirror"
+    if not (mirror / "routes.json").exists():
+        return None
+    entry = mirror / "entry.json"
+    overrides = json.loads(entry.read_text(encoding="utf-8")) if entry.exists() else {}
+    return mirror, overrides
 
 
 def load_routes(folder: Path) -> list[Route]:

@@ -128,8 +128,12 @@ class Registry(_Strict):
 
     def with_base_url(self, key: str, base_url: str) -> Registry:
         """A copy with one source's base URL replaced (mirrors, local test servers)."""
+        return self.with_overrides(key, base_url=base_url)
+
+    def with_overrides(self, key: str, **fields: Any) -> Registry:
+        """A copy with some fields of one source replaced, validated like the file itself."""
         changed = dict(self.sources)
-        changed[key] = self.sources[key].model_copy(update={"base_url": base_url.rstrip("/")})
+        changed[key] = Source.model_validate({**self.sources[key].model_dump(), **fields})
         return self.model_copy(update={"sources": changed})
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import sqlite3
 from pathlib import Path
 
@@ -22,24 +23,7 @@ from tests.e2e import FIXTURES, run_cli, serve_routes, sources_file
 pytestmark = pytest.mark.e2e
 
 SOURCE = "documents"
-DOCUMENTS = [
-    {
-        "url": "/docs/guinee-arv-2024.pdf",
-        "title": "Accès aux antirétroviraux en Guinée",
-        "producer": "Test NGO",
-        "published": "2024-06-01",
-        "countries": ["GIN"],
-        "language": "fr",
-    },
-    {
-        "url": "/docs/kinshasa-stockouts.html",
-        "title": "Stock-outs of HIV medicines in Kinshasa health facilities",
-        "producer": "Test journal",
-        "published": "2018-01-19",
-        "countries": ["COD"],
-        "language": "en",
-    },
-]
+DOCUMENTS = json.loads((FIXTURES / SOURCE / "mirror" / "entry.json").read_text(encoding="utf-8"))["documents"]
 
 
 def _sources(tmp: Path, base_url: str) -> Path:
