@@ -151,6 +151,27 @@ def refresh(
 
 
 @app.command()
+def reparse(
+    source: Annotated[str, typer.Argument(help="Source key.")],
+    sources: SourcesOption = None,
+    db: DbOption = None,
+) -> None:
+    """Parse again, without the network, snapshots that failed to parse (e.g. after a parser fix)."""
+    from cobase.refresh import reparse_pending
+
+    try:
+        registry = load_registry(sources)
+        registry.get(source)
+    except SourcesFileError as exc:
+        raise fail(str(exc)) from exc
+    summary = reparse_pending(_engine(db), registry, source)
+    console.print(_summary_table([summary]))
+    for error in summary.errors:
+        err_console.print(f"[red]{source}[/]: {error}", highlight=False)
+    raise typer.Exit(0 if summary.ok else 1)
+
+
+@app.command()
 def status(
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,

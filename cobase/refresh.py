@@ -16,10 +16,11 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cobase.clock import utcnow
 from cobase.db import session_scope
@@ -317,15 +318,30 @@ def ingest_raw(engine: sa.Engine, registry: Registry, raw: RawResponse) -> Sourc
 
 
 def reparse_pending(engine: sa.Engine, registry: Registry, key: str) -> SourceSummary:
-    """Parse again the snapshots of a source that were never parsed successfully (no network needed)."""
+    """Parse again, without the network, the snapshots of a source that never parsed successfully.
+
+    Useful after a parser fix. A pending snapshot is skipped when a later snapshot of the same URL was
+    parsed: its older values must not overwrite newer ones. Snapshots are handled oldest first, one at a
+    time, so memory stays bounded by the largest body.
+    """
     summary = SourceSummary(key=key)
     with session_scope(engine) as session:
         row = sync_sources(session, registry)[key]
-        pending = session.exec(
-            select(Snapshot).where(Snapshot.source_id == row.id, Snapshot.parse_status != "ok")
+        snapshots = session.exec(
+            select(Snapshot).where(Snapshot.source_id == row.id).order_by(col(Snapshot.retrieved_at))
         ).all()
-        bodies = [(snapshot, load_body(session, snapshot)) for snapshot in pending]
+    newest_ok: dict[str, datetime] = {}
+    for snapshot in snapshots:
+        if snapshot.parse_status == "ok":
+            newest_ok[snapshot.url] = snapshot.retrieved_at
     ingestor = _SourceIngestor(engine, registry.get(key), row, summary)
-    for snapshot, body in bodies:
+    for snapshot in snapshots:
+        if snapshot.parse_status == "ok" or snapshot.retrieved_at < newest_ok.get(
+            snapshot.url, snapshot.retrieved_at
+        ):
+            continue
+        with session_scope(engine) as session:
+            body = load_body(session, snapshot)
+        summary.snapshots_unchanged += 1
         ingestor.ingest_snapshot(snapshot, body)
     return summary
