@@ -36,12 +36,18 @@ def fixture_bytes(source: str, filename: str) -> bytes:
     return fixture_path(source, filename).read_bytes()
 
 
+SERVING_FILES = {"routes.json", "entry.json"}
+
+
 def good_fixtures(source: str) -> list[str]:
-    """Names of the fixtures a parser must read without error (every file but ``bad_*`` and routes)."""
+    """Names of the fixtures a parser must read without error.
+
+    Every file but ``bad_*`` and the serving metadata (``routes.json``, a mirror's ``entry.json``).
+    """
     return sorted(
         path.name
         for path in (FIXTURES / source).iterdir()
-        if path.is_file() and path.name != "routes.json" and not path.name.startswith("bad_")
+        if path.is_file() and path.name not in SERVING_FILES and not path.name.startswith("bad_")
     )
 
 
