@@ -1,23 +1,54 @@
-"""What the pages read: cached DataFrames built on cobase's read functions, never SQL.
+"""What the pages read, built on cobase's public functions, never SQL: tables, assessments, dossiers.
 
 The engine is a ``st.cache_resource`` (one pool per database URL, shared by all sessions); reads are
 ``st.cache_data`` with a short TTL so a refresh running in cron shows up within a minute. Every cached
 function takes the database URL as an argument, so two databases (two tests, or a URL changed between
-runs) never share cached results.
+runs) never share cached results. Assessments are cached as JSON text (``Assessment.model_dump_json``)
+keyed on the database, country, pathology, items, as-of date and window. The only writes are
+:func:`save_finding` and :func:`change_finding_status`, which clear the caches so every page shows them.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import json
+import re
+import tempfile
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import altair as alt
 import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from cobase import clock
+from cobase.catalogue import Item, load_catalogue
 from cobase.db import open_store, session_scope
-from cobase.harmonize.countries import UnknownCountryError, all_countries, display_name
-from cobase.queries import countries_with_data, list_observations, observation_count, source_status
+from cobase.evidence import Assessment, Contradiction, Evidence, assess
+from cobase.export import render_docx, render_markdown, render_pdf, timeline_chart
+from cobase.findings import DIMENSIONS as FINDING_DIMENSIONS
+from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
+from cobase.findings import Finding, add_finding, finding_indicators, list_findings, set_status
+from cobase.harmonize.countries import (
+    Country,
+    UnknownCountryError,
+    all_countries,
+    display_name,
+    resolve_country,
+)
+from cobase.harmonize.medicines import UnknownMedicineError, resolve_item
+from cobase.queries import (
+    countries_with_data,
+    list_observations,
+    observation_count,
+    observation_versions,
+    source_status,
+)
 from cobase.registry import load_registry
 from cobase.settings import database_url
 
@@ -58,10 +89,9 @@ OBSERVATION_TABLE_COLUMNS: dict[str, str] = {
 
 SOURCE_TABLE_COLUMNS: dict[str, str] = {
     "source": "Source",
-    "title": "Titre",
     "producer": "Producteur",
-    "licence": "Licence",
-    "url_main": "Site",
+    "freshness": "Fraîcheur",
+    "update_cadence": "Cadence",
     "last_success_at": "Dernier succès",
     "last_run_status": "Dernière exécution",
     "last_run_at": "Exécutée le",
@@ -70,7 +100,35 @@ SOURCE_TABLE_COLUMNS: dict[str, str] = {
     "observations": "Observations",
     "newest_period": "Période la plus récente",
     "newest_published_at": "Publication la plus récente",
+    "licence": "Licence",
+    "title": "Titre",
+    "url_main": "Site",
 }
+"""Columns of the Sources page: freshness first (what a reader checks), then runs, then the citation."""
+
+CADENCE_DAYS: tuple[tuple[str, int], ...] = (
+    (r"\bdaily\b|quotidien", 1),
+    (r"\bweekly\b|hebdomadaire", 7),
+    (r"\bmonthly\b|mensuel", 31),
+    (r"\bquarterly\b|trimestriel", 92),
+    (r"semi-?annual|biannual|twice a year|semestriel", 183),
+    (r"\byearly\b|\bannual\b|annuel", 366),
+    (r"two years|biennial|biennal", 731),
+)
+"""How long a ``sources.yml`` ``update_cadence`` lets our copy age before it is overdue, read from the
+first rhythm its text names ("yearly (early July…)", "when a new edition is published (checked
+monthly)"); a month counts as 31 days and a quarter as 92, so a refresh late in a long month is not
+flagged."""
+
+
+def cadence_days(cadence: str) -> int | None:
+    """Days one ``update_cadence`` allows; None when the text names no rhythm we can measure."""
+    text = cadence.casefold()
+    return next((days for pattern, days in CADENCE_DAYS if re.search(pattern, text)), None)
+
+
+NOT_REFRESHED: dict[str, str] = {FINDINGS_SOURCE: "saisis à la main / entered by hand"}
+"""Freshness of stored sources no refresh fetches."""
 
 
 def current_database_url() -> str:
@@ -214,9 +272,17 @@ def observation_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def period_label(start: date, end: date) -> str:
-    """A period as people write it: ``2022`` for a calendar year, ``2015–2017``, or the two dates."""
+    """A period as people write it: ``2022``, ``2015–2017``, ``2024-03`` for a month, or the two dates."""
     if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
         return str(start.year) if start.year == end.year else f"{start.year}–{end.year}"
+    if (
+        start.day == 1
+        and (start.year, start.month) == (end.year, end.month)
+        and (end + timedelta(days=1)).day == 1
+    ):
+        return f"{start.year}-{start.month:02d}"
+    if start == end:
+        return start.isoformat()
     return f"{start.isoformat()} – {end.isoformat()}"
 
 
@@ -233,9 +299,11 @@ def source_table(url: str) -> pd.DataFrame:
         statuses = {status.source: status for status in source_status(session)}
     registry = load_registry().sources
     rows: list[dict[str, Any]] = []
+    now = clock.utcnow()  # through the module, so tests that freeze the clock reach it
     for key in [*registry, *sorted(set(statuses) - set(registry))]:
         declared = registry.get(key)
         status = statuses.get(key)
+        cadence = declared.update_cadence if declared else ""
         rows.append(
             {
                 "source": key,
@@ -255,6 +323,10 @@ def source_table(url: str) -> pd.DataFrame:
                 "newest_published_at": status.newest_published_at.date()
                 if status and status.newest_published_at
                 else None,
+                "update_cadence": cadence,
+                "freshness": freshness(cadence, status.last_success_at if status else None, now)
+                if declared
+                else NOT_REFRESHED.get(key, "hors de sources.yml / not in sources.yml"),
             }
         )
     return pd.DataFrame(rows, columns=list(SOURCE_TABLE_COLUMNS)).rename(columns=SOURCE_TABLE_COLUMNS)
@@ -262,3 +334,508 @@ def source_table(url: str) -> pd.DataFrame:
 
 def _timestamp(value: datetime | None) -> pd.Timestamp | None:
     return None if value is None else pd.Timestamp(value)
+
+
+def freshness(cadence: str, last_success_at: datetime | None, now: datetime) -> str:
+    """Whether our copy of a source is as fresh as its ``update_cadence`` promises.
+
+    "à jour" when the last successful refresh is younger than one cadence, "en retard" (with its age in
+    days) when older, "jamais" when it never succeeded; a cadence we cannot read ("irregular") is said so
+    rather than guessed.
+    """
+    if last_success_at is None:
+        return "jamais actualisée / never refreshed"
+    allowed = cadence_days(cadence)
+    if allowed is None:
+        return "cadence non mesurable / cadence not measurable"
+    age = now - last_success_at
+    if age > timedelta(days=allowed):
+        return f"en retard / overdue ({age.days} j)"
+    return "à jour / fresh"
+
+
+# --- The two journeys: what the physician chooses, and the assessment it gives -----------------------
+
+ITEM_KIND_LABELS: dict[str, str] = {
+    "medicine": "médicament",
+    "test": "examen",
+    "equipment": "équipement",
+    "specialist": "spécialiste",
+}
+
+
+@st.cache_data(show_spinner=False)
+def pathology_choices() -> dict[str, str]:
+    """Pathology id -> "Infection par le VIH / HIV infection", in catalogue order."""
+    return {
+        pathology.id: f"{pathology.name_fr} / {pathology.name_en}"
+        for pathology in load_catalogue().pathologies.values()
+    }
+
+
+@st.cache_data(show_spinner=False)
+def item_choices(pathology: str) -> tuple[list[str], list[str]]:
+    """(options, pre-ticked) item ids for a pathology.
+
+    Options list what the catalogue requires for the pathology first, then every other item, since a
+    patient may need treatment for a second condition. Pre-ticked are the first-line medicines WHO
+    guidance names (every required medicine when it names none, as for dialysis) and all follow-up
+    tests, equipment and specialists: the physician unticks what the patient does not need.
+    """
+    catalogue = load_catalogue()
+    chosen = catalogue.pathology(pathology)
+    required = list(chosen.requires.all_ids())
+    medicines = list(chosen.first_line) or list(chosen.requires.medicines)
+    ticked = [*medicines, *chosen.requires.tests, *chosen.requires.equipment, *chosen.requires.specialists]
+    options = required + [item_id for item_id in catalogue.items if item_id not in required]
+    return options, ticked
+
+
+@st.cache_data(show_spinner=False)
+def all_item_ids() -> list[str]:
+    """Every catalogue item, in French alphabetical order of its label, for searches."""
+    return sorted(load_catalogue().items, key=item_label)
+
+
+def item_label(item_id: str) -> str:
+    """The label of a catalogue id ("Ténofovir…/dolutégravir (TLD) · médicament"); typed text as typed.
+
+    The first abbreviation is part of the label because physicians type it ("TLD", "RHZE") and the
+    list's filter only searches labels.
+    """
+    item = load_catalogue().items.get(item_id)
+    if item is None:
+        return item_id
+    short = f" ({item.abbreviations[0]})" if item.abbreviations else ""
+    return f"{item.name_fr}{short} · {ITEM_KIND_LABELS.get(item.kind.value, item.kind.value)}"
+
+
+def item_name(item_id: str, lang: str = "fr") -> str:
+    """The catalogue name of an item, or its id when the catalogue does not know it."""
+    item = load_catalogue().items.get(item_id)
+    if item is None:
+        return item_id
+    return item.name_fr if lang == "fr" else item.name_en
+
+
+@dataclass
+class ResolvedItems:
+    """What the physician ticked or typed, as catalogue items, and what could not be matched."""
+
+    item_ids: list[str] = field(default_factory=list)
+    matched: list[tuple[str, Item]] = field(default_factory=list)
+    """Typed text -> the item it was resolved to, shown so the physician can check it."""
+    unknown: list[tuple[str, list[Item]]] = field(default_factory=list)
+    """Typed text that names no single item, with the closest candidates."""
+
+
+def resolve_items(selected: Sequence[str]) -> ResolvedItems:
+    """Catalogue ids as they are; free text through the medicine-name matcher, never silently guessed."""
+    catalogue = load_catalogue()
+    result = ResolvedItems()
+    for entry in selected:
+        if entry in catalogue.items:
+            item_id = entry
+        else:
+            try:
+                match = resolve_item(entry)
+            except UnknownMedicineError as error:
+                result.unknown.append((entry, list(error.candidates)))
+                continue
+            item_id = match.item.id
+            result.matched.append((entry, match.item))
+        if item_id not in result.item_ids:
+            result.item_ids.append(item_id)
+    return result
+
+
+def resolve_country_text(text: str) -> Country:
+    """A country typed freely (accents, typos, English or French); raises UnknownCountryError."""
+    return resolve_country(text)
+
+
+def today() -> date:
+    """Today in UTC: the as-of date of the 'Préparer un certificat' journey."""
+    return clock.utcnow().date()
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=256)
+def _assessment_json(
+    url: str, country_iso3: str, pathology: str, items: tuple[str, ...], as_of: date, window_years: int
+) -> str:
+    # Cached as JSON text: one string is cheap to copy out of the cache on every rerun, and does not
+    # depend on the classes' identity when Streamlit reloads a module.
+    with session_scope(engine_for(url)) as session:
+        result = assess(country_iso3, pathology, list(items), as_of, window_years, session=session)
+    return result.model_dump_json()
+
+
+def assessment(
+    url: str, country_iso3: str, pathology: str, items: tuple[str, ...], as_of: date, window_years: int
+) -> Assessment:
+    """What sources had published by ``as_of`` about access to these items (cached per argument set)."""
+    return Assessment.model_validate_json(
+        _assessment_json(url, country_iso3, pathology, items, as_of, window_years)
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=1024)
+def dimension_chart(
+    url: str,
+    country_iso3: str,
+    pathology: str,
+    items: tuple[str, ...],
+    as_of: date,
+    window_years: int,
+    dimension: str,
+) -> str | None:
+    """Vega-Lite spec (JSON text) of one dimension's timeline chart; None when nothing is numeric.
+
+    The chart is the dossier's (:func:`cobase.export.timeline_chart`), fitted to the page's width with
+    its own height kept (Streamlit's default sizing squeezes the plot under the legend). It is built
+    per dimension because a page shows one dimension at a time. Altair's schema validation is skipped:
+    the chart comes from a function the export tests check, and validating it on every page view cost
+    more than building the rest of the page.
+    """
+    shown = assessment(url, country_iso3, pathology, items, as_of, window_years).dimension(dimension)
+    with alt.utils.schemapi.debug_mode(False):
+        chart = timeline_chart(shown, "fr")
+        if chart is None:
+            return None
+        fitted = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+        return json.dumps(_vega_lite(fitted))
+
+
+def _vega_lite(chart: alt.Chart) -> dict[str, Any]:
+    """The chart's Vega-Lite spec; inline rows are put in as they are, since Altair walking every value
+    of every row to convert it took most of the time of showing a page."""
+    rows = chart.data.values if isinstance(chart.data, alt.Data) else None
+    if not isinstance(rows, list):
+        return chart.to_dict(validate=False)
+    spec = chart.properties(data=alt.Data(name="rows")).to_dict(validate=False)
+    spec["data"] = {"values": rows}
+    return spec
+
+
+DOSSIER_FORMATS: dict[str, tuple[str, str]] = {
+    "pdf": ("PDF", "application/pdf"),
+    "docx": ("DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "md": ("Markdown", "text/markdown"),
+}
+"""Dossier formats offered for download: button label and MIME type."""
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=32)
+def dossier_bytes(
+    url: str,
+    country_iso3: str,
+    pathology: str,
+    items: tuple[str, ...],
+    as_of: date,
+    window_years: int,
+    fmt: str,
+    lang: str,
+    today_as_of: date | None = None,
+) -> bytes:
+    """The dossier ``cobase dossier`` writes, as bytes; reading only, it never writes to the database.
+
+    ``today_as_of`` (the 'Contester un avis' journey) adds the present-day assessment, so the dossier
+    shows what was published after the opinion.
+    """
+    shown = assessment(url, country_iso3, pathology, items, as_of, window_years)
+    present = (
+        assessment(url, country_iso3, pathology, items, today_as_of, window_years) if today_as_of else None
+    )
+    if fmt == "pdf":
+        return render_pdf(shown, lang=lang, today=present)
+    if fmt == "docx":
+        return render_docx(shown, lang=lang, today=present)
+    if fmt == "md":
+        return render_markdown(shown, lang=lang, today=present).encode("utf-8")
+    raise ValueError(f"unknown dossier format {fmt!r}")
+
+
+def dossier_file_name(country_iso3: str, pathology: str, as_of: date, fmt: str, contest: bool) -> str:
+    """A file name that says what the dossier is about, and nothing about the patient."""
+    day = f"avis-{as_of.isoformat()}" if contest else as_of.isoformat()
+    return f"cobase_{country_iso3}_{pathology}_{day}.{fmt}"
+
+
+EVIDENCE_COLUMNS: tuple[str, ...] = (
+    "Indicateur",
+    "Traitements",
+    "Ventilation",
+    "Période",
+    "Valeur",
+    "Source",
+    "Publié le",
+    "Récupéré le",
+    "Lien",
+    "Empreinte",
+    "Citation",
+    "Mentions",
+)
+"""Columns of an evidence table: the value, then everything needed to cite it."""
+
+
+def safe_link(url: str) -> str | None:
+    """The URL if it is a web address; None for anything a browser could run or that names a local file."""
+    return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+def evidence_badges(evidence: Evidence) -> list[str]:
+    """Short words that warn the reader how to weigh a piece of evidence."""
+    badges: list[str] = []
+    if evidence.review_status == "contributed":
+        badges.append("contribué / contributed")
+    elif evidence.review_status == "confirmed":
+        badges.append("contribué, confirmé / contributed, confirmed")
+    elif evidence.review_status == "candidate":
+        badges.append("à vérifier / to be checked")
+    if evidence.republishes:
+        badges.append(f"republie {evidence.republishes} / republishes {evidence.republishes}")
+    if evidence.revised_later:
+        badges.append("révisé depuis / revised since")
+    if evidence.stale:
+        badges.append("ancien / old")
+    return badges
+
+
+def evidence_frame(evidence: Sequence[Evidence]) -> pd.DataFrame:
+    """Evidence as a table with full citations, newest period first within each indicator."""
+    rows = [
+        {
+            "Indicateur": entry.label_fr,
+            "Traitements": ", ".join(item_name(item_id) for item_id in entry.items),
+            "Ventilation": entry.breakdown if not entry.breakdown.startswith("finding=") else "",
+            "Période": period_label(entry.period_start, entry.period_end),
+            "Valeur": entry.value
+            if not entry.unit or entry.unit in entry.value
+            else f"{entry.value} {entry.unit}",
+            "Source": f"{entry.producer} ({entry.source})"
+            if entry.contributed_by is None
+            else f"{entry.contributed_by} ({entry.source})",
+            "Publié le": entry.published_at.date() if entry.published_at else None,
+            "Récupéré le": pd.Timestamp(entry.retrieved_at),
+            "Lien": safe_link(entry.url),
+            "Empreinte": entry.snapshot_sha256[:12],
+            "Citation": _citation(entry),
+            "Mentions": evidence_badges(entry),
+            "_order": (entry.label_fr, entry.source, entry.breakdown, -entry.period_start.toordinal()),
+        }
+        for entry in evidence
+    ]
+    if not rows:
+        return pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
+    rows.sort(key=lambda row: row["_order"])
+    return pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
+
+
+def contradiction_frame(contradictions: Sequence[Contradiction]) -> pd.DataFrame:
+    """Both sides of every contradiction in one evidence table, numbered as the page lists them."""
+    frames = [
+        evidence_frame(contradiction.sides).assign(**{"N°": number})
+        for number, contradiction in enumerate(contradictions, start=1)
+    ]
+    if not frames:
+        return pd.DataFrame(columns=["N°", *EVIDENCE_COLUMNS])
+    return pd.concat(frames, ignore_index=True)[["N°", *EVIDENCE_COLUMNS]]
+
+
+def _citation(evidence: Evidence) -> str:
+    parts = []
+    if evidence.quote:
+        parts.append(f"« {evidence.quote} »")
+    if evidence.page is not None:
+        parts.append(f"p. {evidence.page}")
+    if safe_link(evidence.url) is None:
+        parts.append(evidence.url)  # an uploaded document: its name is the only handle a reader has
+    return " ".join(parts)
+
+
+# --- Rapports: stored documents and curated findings ---------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def _indicator_items() -> dict[tuple[str, str], tuple[str, ...]]:
+    """(source, indicator) -> catalogue items the indicator map says it is about."""
+    catalogue = load_catalogue()
+    return {
+        (source, code): tuple(link.items)
+        for source, indicators in catalogue.indicator_map.items()
+        for code, link in indicators.items()
+    }
+
+
+def _known_indicators() -> list[tuple[str, str]]:
+    """Every (source, indicator) the store can hold: the registry's and the curated findings'."""
+    pairs = [
+        (source.key, indicator.code)
+        for source in load_registry().sources.values()
+        for indicator in source.indicators
+    ]
+    return pairs + [(key, code) for key, code, _dimension in finding_indicators()]
+
+
+def _in_range(moment: datetime | None, start: date | None, end: date | None) -> bool:
+    if moment is None:
+        return start is None and end is None
+    day = moment.date()
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
+CONTRIBUTORS = "Contributeurs cobase / cobase contributors"
+"""Who publishes curated findings: the people named on each finding, not a producer of sources.yml."""
+
+DOCUMENT_COLUMNS: tuple[str, ...] = (
+    "Source",
+    "Producteur",
+    "Lien",
+    "Empreinte",
+    "Publié le",
+    "Récupéré le",
+    "Périodes",
+    "Valeurs",
+    "Indicateurs",
+    "Traitements",
+)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def stored_documents(
+    url: str, country_iso3: str, item: str | None, start: date | None, end: date | None
+) -> pd.DataFrame:
+    """Documents kept for a country (one row per snapshot), optionally about one item, published in a range.
+
+    A document is about an item when one of its values names it, or when the indicator map links its
+    indicator to it. The date range applies to the producer's publication date (our retrieval date when
+    the producer gives none), since that is what an as-of date is compared with.
+    """
+    registry = load_registry().sources
+    linked = _indicator_items()
+    with session_scope(engine_for(url)) as session:
+        versions = observation_versions(session, country_iso3, _known_indicators())
+    newest: dict[str, Any] = {}
+    for version in versions:
+        if version.series_key not in newest or version.id > newest[version.series_key].id:
+            newest[version.series_key] = version
+    groups: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
+    for version in newest.values():
+        groups[(version.source, version.url, version.snapshot_sha256)].append(version)
+    rows: list[dict[str, Any]] = []
+    for (source, document_url, sha256), members in groups.items():
+        items = {v.item for v in members if v.item} | {
+            i for v in members for i in linked.get((v.source, v.indicator), ())
+        }
+        if item is not None and item not in items:
+            continue
+        published = max((v.published_at for v in members if v.published_at), default=None)
+        retrieved = max(v.retrieved_at for v in members)
+        if not _in_range(published or retrieved, start, end):
+            continue
+        declared = registry.get(source)
+        rows.append(
+            {
+                "Source": source,
+                "Producteur": declared.producer
+                if declared
+                else (CONTRIBUTORS if source == FINDINGS_SOURCE else source),
+                "Lien": safe_link(document_url) or document_url,
+                "Empreinte": sha256[:12],
+                "Publié le": published.date() if published else None,
+                "Récupéré le": pd.Timestamp(retrieved),
+                "Périodes": period_label(
+                    min(v.period_start for v in members), max(v.period_end for v in members)
+                ),
+                "Valeurs": len(members),
+                "Indicateurs": ", ".join(sorted({v.indicator for v in members})),
+                "Traitements": ", ".join(sorted(item_name(i) for i in items)),
+            }
+        )
+    rows.sort(key=lambda row: (row["Publié le"] or date.min, row["Source"]), reverse=True)
+    return pd.DataFrame(rows, columns=list(DOCUMENT_COLUMNS))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def findings(
+    url: str,
+    country_iso3: str | None,
+    item: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    include_retracted: bool = False,
+) -> list[dict[str, Any]]:
+    """Curated findings (current versions) matching the search, newest period first, as plain records.
+
+    As for documents, the date range applies to the cited document's publication date (the day the
+    finding was entered when the document's date is unknown).
+    """
+    with session_scope(engine_for(url)) as session:
+        found = list_findings(session, country_iso3=country_iso3, include_retracted=include_retracted)
+    return [
+        asdict(finding)
+        for finding in found
+        if (item is None or finding.item == item)
+        and _in_range(finding.published_at or finding.recorded_at, start, end)
+    ]
+
+
+FINDING_DIMENSION_CHOICES: tuple[str, ...] = FINDING_DIMENSIONS
+"""Access dimensions a finding can document, in the evidence engine's order."""
+
+
+def save_finding(
+    url: str,
+    *,
+    country: str,
+    dimension: str,
+    statement: str,
+    period: str,
+    contributed_by: str,
+    document_url: str | None,
+    upload_name: str | None,
+    upload_bytes: bytes | None,
+    item: str | None,
+    quote: str | None,
+    page: int | None,
+    published: date | None,
+) -> Finding:
+    """Store one curated finding (the only thing typed in the app that is ever stored), then refresh reads.
+
+    An uploaded file is kept as the finding's snapshot; it goes through a temporary file only because
+    :func:`cobase.findings.add_finding` reads a path, and that file is deleted at once. Without a URL,
+    the upload is recorded under its file name (``upload:rapport.pdf``), never a path on this server.
+    Raises FindingError, BadDateError, UnknownCountryError or UnknownMedicineError with a clear message.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        path: Path | None = None
+        if upload_bytes is not None:
+            path = Path(folder) / "document"
+            path.write_bytes(upload_bytes)
+        recorded_url = document_url or (f"upload:{upload_name}" if upload_name else None)
+        with session_scope(engine_for(url)) as session:
+            finding = add_finding(
+                session,
+                country=country,
+                dimension=dimension,
+                statement=statement,
+                period=period,
+                contributed_by=contributed_by,
+                url=recorded_url,
+                file=path,
+                item=item,
+                quote=quote,
+                page=page,
+                published=published,
+                fetch_timeout=20.0,
+            )
+    st.cache_data.clear()  # assessments and searches must show the new finding at once
+    return finding
+
+
+def change_finding_status(url: str, finding_id: str, status: str, by: str) -> Finding:
+    """Confirm or retract a finding (a new version; the old one is kept), then refresh reads."""
+    with session_scope(engine_for(url)) as session:
+        finding = set_status(session, finding_id, status, by)
+    st.cache_data.clear()
+    return finding

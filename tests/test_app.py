@@ -19,6 +19,7 @@ from tests.seed import PUBLISHED_V1, PUBLISHED_V2, ingest_rows, seed_database
 
 ENTRY = Path(__file__).resolve().parent.parent / "streamlit_app" / "streamlit_app.py"
 SOURCES_PAGE = "views/sources.py"
+COUNTRY_PAGE = "views/country.py"
 ART_URL = "https://ghoapi.azureedge.net/api/HIV_ARTCOVERAGE"
 ART_LABEL_FR = "Couverture estimée du traitement antirétroviral chez les personnes vivant avec le VIH"
 TIMEOUT_SECONDS = 60
@@ -48,8 +49,15 @@ def empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return AppTest.from_file(str(ENTRY), default_timeout=TIMEOUT_SECONDS)
 
 
-def _guinea(at: AppTest) -> AppTest:
+def _country_page(at: AppTest) -> AppTest:
+    """The Pays page (the app opens on 'Préparer un certificat'; AppTest switches after a first run)."""
     at.run()
+    at.switch_page(COUNTRY_PAGE).run()
+    return at
+
+
+def _guinea(at: AppTest) -> AppTest:
+    _country_page(at)
     at.selectbox(key="pays").set_value("GIN").run()
     assert not at.exception, at.exception
     return at
@@ -65,8 +73,14 @@ def _texts(elements: object) -> str:
     return "\n".join(element.value for element in elements)  # type: ignore[attr-defined]
 
 
-def test_country_page_runs_without_exception(seeded: AppTest) -> None:
+def test_app_opens_on_preparer_un_certificat(seeded: AppTest) -> None:
     seeded.run()
+    assert not seeded.exception
+    assert seeded.title[0].value == "Préparer un certificat"
+
+
+def test_country_page_runs_without_exception(seeded: AppTest) -> None:
+    _country_page(seeded)
     assert not seeded.exception
     assert seeded.title[0].value == "Pays / Country"
 
@@ -78,8 +92,11 @@ def test_sources_page_runs_without_exception(seeded: AppTest) -> None:
     assert seeded.title[0].value == "Sources"
 
 
-def test_empty_store_says_how_to_get_data(empty: AppTest) -> None:
+@pytest.mark.parametrize("page", [None, COUNTRY_PAGE, "views/contester.py"])
+def test_empty_store_says_how_to_get_data(empty: AppTest, page: str | None) -> None:
     empty.run()
+    if page:
+        empty.switch_page(page).run()
     assert not empty.exception
     message = _texts(empty.info)
     assert "cobase demo" in message
@@ -94,19 +111,23 @@ def test_empty_store_on_sources_page_says_how_to_get_data(empty: AppTest) -> Non
     assert "cobase demo" in _texts(empty.info)
 
 
-def test_unopenable_store_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "page", [None, COUNTRY_PAGE, "views/contester.py", "views/rapports.py", SOURCES_PAGE]
+)
+def test_unopenable_store_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str | None
+) -> None:
     monkeypatch.setenv("COBASE_DB", f"sqlite:///{tmp_path}")  # a directory: SQLite cannot open it
     at = AppTest.from_file(str(ENTRY), default_timeout=TIMEOUT_SECONDS).run()
+    if page:
+        at.switch_page(page).run()
     assert not at.exception
     assert "base de données ne peut pas être ouverte" in at.error[0].value
-    at.switch_page(SOURCES_PAGE).run()
-    assert not at.exception
-    assert at.error
     assert not at.dataframe
 
 
 def test_countries_with_data_come_first_with_french_names(seeded: AppTest) -> None:
-    seeded.run()
+    _country_page(seeded)
     box = seeded.selectbox(key="pays")
     assert box.options[:2] == ["Côte d'Ivoire (CIV)", "Guinée (GIN)"]
     assert len(box.options) > 100
@@ -114,7 +135,7 @@ def test_countries_with_data_come_first_with_french_names(seeded: AppTest) -> No
 
 
 def test_no_country_chosen_shows_no_values(seeded: AppTest) -> None:
-    seeded.run()
+    _country_page(seeded)
     assert seeded.selectbox(key="pays").value is None
     assert not seeded.dataframe
 
@@ -194,6 +215,8 @@ def test_indicator_missing_from_registry_is_shown_under_its_code(
 
 def test_query_parameter_opens_a_country(seeded: AppTest) -> None:
     """A shared link (``?pays=...``) opens that country; Streamlit puts the option's label in the URL."""
+    seeded.run()
+    seeded.switch_page(COUNTRY_PAGE)
     seeded.query_params["pays"] = "Côte d'Ivoire (CIV)"
     seeded.run()
     assert not seeded.exception
@@ -202,7 +225,7 @@ def test_query_parameter_opens_a_country(seeded: AppTest) -> None:
 
 
 def test_country_without_data_says_so(seeded: AppTest) -> None:
-    seeded.run()
+    _country_page(seeded)
     seeded.selectbox(key="pays").set_value("MLI").run()
     assert not seeded.exception
     assert "Aucune donnée pour ce pays" in _texts(seeded.info)
@@ -226,13 +249,16 @@ def test_sources_page_shows_status_and_failed_run_error(seeded: AppTest) -> None
     assert pd.Timestamp(table.loc["who_gho", "Période la plus récente"]).date() == date(2022, 12, 31)
 
 
-@pytest.mark.parametrize("page", [None, SOURCES_PAGE])
-def test_no_patient_data_can_be_entered(seeded: AppTest, page: str | None) -> None:
-    """The app is a reference, not a patient file: no free-text, date or file inputs anywhere."""
+@pytest.mark.parametrize("page", [COUNTRY_PAGE, SOURCES_PAGE])
+def test_no_patient_data_can_be_entered(seeded: AppTest, page: str) -> None:
+    """These pages are a reference, not a patient file: no free-text, date or file inputs at all.
+
+    The journeys (one date: the OFII opinion's) and the findings form are checked in
+    tests/test_app_journeys.py.
+    """
     seeded.run()
-    if page:
-        seeded.switch_page(page).run()
-    else:
+    seeded.switch_page(page).run()
+    if page == COUNTRY_PAGE:
         seeded.selectbox(key="pays").set_value("GIN").run()
     for kind in ("text_input", "text_area", "date_input", "number_input", "file_uploader", "chat_input"):
         assert not seeded.get(kind), kind

@@ -1,0 +1,104 @@
+"""Benchmark: the 'Contester un avis' dossier page and its PDF, in headless Chromium, on 500,000 rows.
+
+Usage: ``python bench/app.py [--size 500000] [--runs 7] [--db URL]``. Builds the synthetic store with
+``bench/assess.py``'s ``build(url, size)`` (200 countries x 20 years of every indicator the catalogue
+links to a pathology, 5 % revised, the rest other indicators), unless ``--db`` names a store already
+built. Serves the app with ``streamlit run`` on a free local port and drives Debian's chromium
+(``/usr/bin/chromium``) headless, as ``tests/test_browser.py`` does.
+
+Each run opens a shared link for another country (``/contester?pays=…&pathologie=hiv&avis=2025-06-30``),
+so nothing comes from the app's cache, and measures:
+
+* ``dossier_page_s``: from navigation to the page fully rendered (script finished, nothing stale, every
+  chart drawn, the export buttons shown): the opinion-date and present-day assessments side by side,
+  with the evidence published after the opinion;
+* ``pdf_s``: from clicking "Télécharger le dossier PDF" to the file downloaded (both assessments and
+  every chart drawn into the PDF).
+
+One warm-up run (imports, engine, first connection) is not counted. Prints each run, then the medians as
+its last line: ``dossier_page_s: X pdf_s: Y``. Targets: dossier page under 2 s, PDF under 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from assess import COUNTRIES, build  # noqa: E402  (bench/ is not a package; assess.py sits beside us)
+
+from tests.test_browser import CHROMIUM, chromium, serve_app, wait_until_rendered  # noqa: E402
+
+OPINION = "2025-06-30"
+"""Between the synthetic store's first publication (2025-03-01) and its revisions (2025-09-01)."""
+PATHOLOGY = "hiv"
+TIMEOUT_MS = 120_000
+
+
+def measure(base: str, countries: list[str], downloads: Path) -> tuple[list[float], list[float]]:
+    """Seconds to a fully rendered dossier page, and to the downloaded PDF, for each country."""
+    page_times: list[float] = []
+    pdf_times: list[float] = []
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        for number, country in enumerate(countries):
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            query = urlencode({"pays": country, "pathologie": PATHOLOGY, "avis": OPINION})
+            started = time.perf_counter()
+            page.goto(f"{base}/contester?{query}")
+            page_s = wait_until_rendered(page, min_charts=2) - started  # the open dimension, then and now
+            started = time.perf_counter()
+            with page.expect_download(timeout=TIMEOUT_MS) as download_info:
+                page.locator(".st-key-dossier_pdf button").click()
+            download = download_info.value
+            target = downloads / download.suggested_filename
+            download.save_as(str(target))
+            pdf_s = time.perf_counter() - started
+            assert target.read_bytes().startswith(b"%PDF"), f"{target} is not a PDF"
+            page.close()
+            warm_up = number == 0
+            print(
+                f"{'warm-up ' if warm_up else ''}{country}: page_s: {page_s:.2f} pdf_s: {pdf_s:.2f}",
+                flush=True,
+            )
+            if not warm_up:
+                page_times.append(page_s)
+                pdf_times.append(pdf_s)
+        context.close()
+    return page_times, pdf_times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=500_000, help="observations in the synthetic store")
+    parser.add_argument("--runs", type=int, default=7, help="measured runs (one country each)")
+    parser.add_argument("--db", help="an already built store to reuse (skips building)")
+    args = parser.parse_args()
+    if not CHROMIUM.exists():
+        sys.exit(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        url = args.db or f"sqlite:///{folder / 'app_bench.db'}"
+        if not args.db:
+            started = time.perf_counter()
+            written = build(url, args.size)
+            print(f"size: {written} build_s: {time.perf_counter() - started:.0f}", flush=True)
+        # Countries spread over the list, so consecutive runs never share a cached assessment.
+        step = max(1, len(COUNTRIES) // (args.runs + 1))
+        countries = [COUNTRIES[index * step] for index in range(args.runs + 1)]
+        with serve_app(url, folder / "streamlit.log") as base:
+            page_times, pdf_times = measure(base, countries, folder)
+    print(f"dossier_page_s: {statistics.median(page_times):.2f} pdf_s: {statistics.median(pdf_times):.2f}")
+
+
+if __name__ == "__main__":
+    main()
