@@ -1,18 +1,25 @@
 """Helpers for end-to-end tests: serve fixtures on 127.0.0.1 and run the real ``cobase`` CLI.
 
 The CLI runs in a subprocess because Twisted's reactor cannot be restarted within one process, exactly
-as cron would run it.
+as cron would run it. The server is the module-scoped ``local_server`` fixture of ``tests/conftest.py``;
+:func:`refresh_sources` points a copy of sources.yml at it and refreshes, and
+:func:`good_then_bad_refresh` runs the bad-input scenario every source module checks.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl
 
 import yaml
@@ -51,8 +58,27 @@ def serve_routes(
     server.expect_request(re.compile(".*")).respond_with_handler(handler)
 
 
-def sources_file(tmp: Path, base_urls: Mapping[str, str], keep: list[str] | None = None) -> Path:
-    """A copy of sources.yml with base URLs pointing at the local server (and only ``keep`` sources)."""
+def base_url(server: HTTPServer) -> str:
+    """The local server's address, without a trailing slash, as sources.yml's ``base_url`` takes it."""
+    return server.url_for("").rstrip("/")
+
+
+def database_url(tmp: Path) -> str:
+    """A SQLite database in ``tmp``, as ``--db`` takes it."""
+    return f"sqlite:///{tmp / 'cobase.db'}"
+
+
+def sources_file(
+    tmp: Path,
+    base_urls: Mapping[str, str],
+    keep: list[str] | None = None,
+    extra_source_fields: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Path:
+    """A copy of sources.yml with base URLs pointing at the local server (and only ``keep`` sources).
+
+    ``extra_source_fields`` maps a source key to fields to set on its entry; its ``params`` are updated,
+    not replaced.
+    """
     data = yaml.safe_load((REPO / "sources.yml").read_text(encoding="utf-8"))
     if keep is not None:
         data["sources"] = {key: value for key, value in data["sources"].items() if key in keep}
@@ -62,24 +88,132 @@ def sources_file(tmp: Path, base_urls: Mapping[str, str], keep: list[str] | None
     for key, url in base_urls.items():
         if key in data["sources"]:
             data["sources"][key]["base_url"] = url
+    for key, changes in (extra_source_fields or {}).items():
+        entry = data["sources"][key]
+        for field, value in changes.items():
+            entry[field] = {**entry.get("params", {}), **value} if field == "params" else value
     path = tmp / "sources.yml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
 
 
 def run_cli(
-    *args: str, db: str, scrapy: Mapping[str, object] | None = None, timeout: float = 180
+    *args: str,
+    db: str,
+    scrapy: Mapping[str, object] | None = None,
+    timeout: float = 180,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m cobase ARGS --db DB`` and capture its output."""
-    env = dict(os.environ)
-    env["COBASE_SCRAPY_SETTINGS"] = json.dumps({**FAST_SCRAPY, **(scrapy or {})})
-    env["COLUMNS"] = "200"
-    env.pop("COBASE_DB", None)
+    """Run ``python -m cobase ARGS --db DB`` and capture its output; ``env`` adds environment variables."""
+    environment = {**os.environ, **(env or {})}
+    environment["COBASE_SCRAPY_SETTINGS"] = json.dumps({**FAST_SCRAPY, **(scrapy or {})})
+    environment["COLUMNS"] = "200"
+    environment.pop("COBASE_DB", None)
     return subprocess.run(
         [sys.executable, "-m", "cobase", *args, "--db", db],
         capture_output=True,
         text=True,
-        env=env,
+        env=environment,
         timeout=timeout,
         cwd=REPO,
     )
+
+
+def observations(db: str, *args: str, source: str | None = None) -> list[dict[str, str]]:
+    """``cobase observations ARGS`` (of ``source`` only, when given), its CSV read into rows."""
+    result = run_cli("observations", *(("--source", source) if source else ()), *args, db=db)
+    assert result.returncode == 0, result.stderr
+    return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+def status(db: str) -> dict[str, dict[str, Any]]:
+    """``cobase status --json``, by source key."""
+    result = run_cli("status", "--json", db=db)
+    assert result.returncode == 0, result.stderr
+    return {entry["source"]: entry for entry in json.loads(result.stdout)}
+
+
+def sql_rows(db: str, sql: str) -> list[tuple[Any, ...]]:
+    """The rows ``sql`` selects in the SQLite database ``db``."""
+    with sqlite3.connect(db.removeprefix("sqlite:///")) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def refresh_sources(
+    server: HTTPServer,
+    tmp: Path,
+    db: str,
+    sources: list[str],
+    overrides: Mapping[str, Response] | None = None,
+    extra_source_fields: Mapping[str, Mapping[str, Any]] | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    routes: list[str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``cobase refresh`` of only ``sources``, all on ``server``, which answers from their recordings.
+
+    ``routes`` names the fixture folders served when they are not the sources' own; ``overrides`` forces
+    the response of some paths; ``extra_source_fields`` as for :func:`sources_file`.
+    """
+    server.clear()
+    serve_routes(server, routes or sources, overrides)
+    path = sources_file(
+        tmp, dict.fromkeys(sources, base_url(server)), keep=sources, extra_source_fields=extra_source_fields
+    )
+    return run_cli("refresh", "--sources", str(path), db=db, env=env)
+
+
+def refresh_twice(
+    server: HTTPServer,
+    tmp: Path,
+    sources: list[str],
+    extra_source_fields: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[str, subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    """Two good refreshes of a new database in ``tmp``: the first stores, the second must add nothing."""
+    db = database_url(tmp)
+    first = refresh_sources(server, tmp, db, sources, extra_source_fields=extra_source_fields)
+    second = refresh_sources(server, tmp, db, sources, extra_source_fields=extra_source_fields)
+    return db, first, second
+
+
+@dataclass(frozen=True)
+class BadRefresh:
+    """A good refresh, then one where ``path`` answered badly: what was stored before and after, the run."""
+
+    db: str
+    path: str
+    expected: str  # what the failure must say
+    before: list[dict[str, str]]
+    after: list[dict[str, str]]
+    result: subprocess.CompletedProcess[str]
+    status: dict[str, dict[str, Any]]
+
+    @property
+    def stderr_one_line(self) -> str:
+        """The bad refresh's stderr with its white space folded (a long message may wrap)."""
+        return " ".join(self.result.stderr.split())
+
+
+def good_then_bad_refresh(
+    server: HTTPServer,
+    tmp: Path,
+    sources: list[str],
+    path: str,
+    response: Response,
+    expected: str,
+    *,
+    routes: list[str] | None = None,
+    extra_source_fields: Mapping[str, Mapping[str, Any]] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> BadRefresh:
+    """Refresh ``sources`` into a new database in ``tmp``, then again with ``path`` answering ``response``.
+
+    ``before`` and ``after`` are every version of every stored observation.
+    """
+    db = database_url(tmp)
+    options: dict[str, Any] = {"extra_source_fields": extra_source_fields, "env": env, "routes": routes}
+    good = refresh_sources(server, tmp, db, sources, **options)
+    assert good.returncode == 0, good.stdout + good.stderr
+    before = observations(db, "--all-versions")
+    result = refresh_sources(server, tmp, db, sources, {path: response}, **options)
+    return BadRefresh(db, path, expected, before, observations(db, "--all-versions"), result, status(db))

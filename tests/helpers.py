@@ -4,16 +4,22 @@ Fixtures live in ``tests/fixtures/{source}/``. ``routes.json`` maps API paths an
 good fixtures (the end-to-end tests and ``cobase demo`` serve the same folder over HTTP with
 :mod:`cobase.fixture_server`, whose matching rules :func:`replay_crawl` reuses); bad-input fixtures are
 named ``bad_*`` and are not routed. Nothing here touches the network or starts a reactor.
+
+Also what every spider test module asks of its source: the indicators ``sources.yml`` declares, a real
+recording kept outside the repository (skipped when absent), and the predicates of the invariants each
+module checks over every record of its good fixtures.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import pytest
 from scrapy import Request
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
@@ -21,9 +27,14 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from cobase.fixture_server import load_routes, match_route
+from cobase.parse import ParsedRecord, get_parser
+from cobase.registry import Source, load_registry
 from crawlers.spiders.base import SourceSpider
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+SOURCES_YML = REPO / "sources.yml"
+FIXTURES = REPO / "tests" / "fixtures"
+REAL_RECORDINGS = REPO.parent / "shared" / "fixtures"  # real answers, shared outside the repository
 
 _CONTENT_TYPES = {".json": "application/json; charset=utf-8", ".csv": "text/csv; charset=utf-8"}
 
@@ -78,6 +89,33 @@ def fixture_response(
     return build_response(request, fixture_bytes(source, filename), status, content_type)
 
 
+def first_request(spider: SourceSpider) -> Request:
+    """The first request ``spider`` would send."""
+    return next(iter(spider.start_requests()))
+
+
+def spider_output(
+    spider: SourceSpider,
+    source: str,
+    filename: str,
+    request: Request,
+    meta: Mapping[str, Any] | None = None,
+) -> list[Any]:
+    """What ``spider`` yields for a fixture served as the answer to ``request``.
+
+    The response carries ``meta`` when given (a later page, say), else the request's own meta.
+    """
+    response = fixture_response(source, filename, request.url, meta=request.meta if meta is None else meta)
+    return list(spider.parse(response))
+
+
+def http_error_output(spider: SourceSpider, request: Request, status: int, body: bytes = b"") -> list[Any]:
+    """What ``spider``'s errback yields when ``request`` is answered with HTTP ``status``."""
+    failure = Failure(HttpError(build_response(request, body, status), "Ignoring non-200 response"))
+    failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
+    return list(spider.errback(failure))
+
+
 def replay_crawl(spider: SourceSpider, source: str, max_requests: int = 100) -> list[Any]:
     """Run ``spider`` over the routed fixtures of ``source`` in-process; return every item it yields.
 
@@ -105,3 +143,64 @@ def replay_crawl(spider: SourceSpider, source: str, max_requests: int = 100) -> 
         for output in outputs or ():
             (pending if isinstance(output, Request) else items).append(output)
     raise AssertionError(f"{spider.name}: more than {max_requests} requests, is pagination looping?")
+
+
+def parsed_indicators(items: list[Any], source: str) -> set[str]:
+    """The indicators of every record that ``source``'s parser reads from the raw responses ``items``."""
+    parser = get_parser(source)
+    return {record.indicator for raw in items for record in parser(raw.body, raw.url, raw.request_meta)}
+
+
+# --- sources.yml and real recordings ---------------------------------------------------------------
+
+
+def source_config(source: str) -> Source:
+    """The entry of ``source`` in the project's sources.yml."""
+    return load_registry(SOURCES_YML).get(source)
+
+
+def indicator_codes(source: str) -> set[str]:
+    """The indicator codes sources.yml declares for ``source``."""
+    return {indicator.code for indicator in source_config(source).indicators}
+
+
+def real_recording(*parts: str) -> Path:
+    """A file or folder of the real recordings; the test is skipped when it is not there."""
+    path = REAL_RECORDINGS.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real recording not available: {path}")
+    return path
+
+
+# --- invariants over every record of a good fixture --------------------------------------------------
+
+
+def period_in_order(record: ParsedRecord) -> bool:
+    return record.period_start <= record.period_end
+
+
+def period_is_one_calendar_year(record: ParsedRecord) -> bool:
+    start, end = record.period_start, record.period_end
+    return (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year
+
+
+def published_at_is_aware_utc(record: ParsedRecord) -> bool:
+    return record.published_at is not None and record.published_at.tzinfo == UTC
+
+
+def published_at_is_none_or_aware_utc(record: ParsedRecord) -> bool:
+    return record.published_at is None or record.published_at.tzinfo == UTC
+
+
+def value_text_present(record: ParsedRecord) -> bool:
+    return bool(record.value_text.strip())
+
+
+def value_is_a_number(record: ParsedRecord) -> bool:
+    """A number, with the text it was read from."""
+    return record.value_num is not None and value_text_present(record)
+
+
+def quote_is_short_plain_text(record: ParsedRecord, limit: int) -> bool:
+    quote = record.quote or ""
+    return bool(quote) and len(quote) <= limit and "<" not in quote

@@ -6,19 +6,25 @@ a failed run, and what was stored before stays intact.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from tests.e2e import run_cli, serve_routes, sources_file
+from tests.e2e import (
+    BadRefresh,
+    base_url,
+    database_url,
+    good_then_bad_refresh,
+    observations,
+    refresh_twice,
+    run_cli,
+    sources_file,
+    status,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -29,42 +35,21 @@ CSV_HEADER = (
 )
 
 
-def _observations(db: str, *args: str) -> list[dict[str, str]]:
-    result = run_cli("observations", *args, db=db)
-    assert result.returncode == 0, result.stderr
-    return list(csv.DictReader(io.StringIO(result.stdout)))
-
-
-def _status(db: str) -> dict[str, dict[str, object]]:
-    result = run_cli("status", "--json", db=db)
-    assert result.returncode == 0, result.stderr
-    return {entry["source"]: entry for entry in json.loads(result.stdout)}
-
-
 @pytest.fixture(scope="module")
-def refreshed(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, object, object]:
-    """One good refresh of every source, shared by the read-only tests below."""
-    tmp = tmp_path_factory.mktemp("refreshed")
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    serve_routes(server, SOURCES)
-    base = server.url_for("").rstrip("/")
-    sources = sources_file(tmp, dict.fromkeys(SOURCES, base), keep=SOURCES)
-    db = f"sqlite:///{tmp / 'cobase.db'}"
-    first = run_cli("refresh", "--sources", str(sources), db=db)
-    second = run_cli("refresh", "--sources", str(sources), db=db)
-    server.clear()
-    server.stop()
-    return db, sources, first, second
+def refreshed(
+    local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, object, object]:
+    """Two good refreshes of every source, shared by the read-only tests below."""
+    return refresh_twice(local_server, tmp_path_factory.mktemp("refreshed"), SOURCES)
 
 
 def test_first_refresh_succeeds(refreshed) -> None:
-    _db, _sources, first, _second = refreshed
+    _db, first, _second = refreshed
     assert first.returncode == 0, first.stdout + first.stderr
 
 
 def test_summary_names_every_source(refreshed) -> None:
-    _db, _sources, first, _second = refreshed
+    _db, first, _second = refreshed
     assert all(key in first.stdout for key in SOURCES)
 
 
@@ -75,12 +60,12 @@ def test_observations_csv_header_is_exact(refreshed) -> None:
 
 
 def test_observations_from_both_sources(refreshed) -> None:
-    rows = _observations(refreshed[0])
+    rows = observations(refreshed[0])
     assert {row["source"] for row in rows} == set(SOURCES)
 
 
 def test_every_observation_has_provenance(refreshed) -> None:
-    rows = _observations(refreshed[0])
+    rows = observations(refreshed[0])
     assert all(
         row["snapshot_sha256"] and row["url"].startswith("http://127.0.0.1") and row["retrieved_at"]
         for row in rows
@@ -88,18 +73,18 @@ def test_every_observation_has_provenance(refreshed) -> None:
 
 
 def test_aggregates_are_not_stored(refreshed) -> None:
-    rows = _observations(refreshed[0])
+    rows = observations(refreshed[0])
     assert not {row["country_iso3"] for row in rows} & {"WLD", "AFE", "SSF", "AFR", "GLOBAL"}
 
 
 def test_country_filter_accepts_french_name(refreshed) -> None:
-    rows = _observations(refreshed[0], "--country", "Guinée")
+    rows = observations(refreshed[0], "--country", "Guinée")
     assert rows and {row["country_iso3"] for row in rows} == {"GIN"}
 
 
 def test_country_filter_accepts_iso2_and_typo(refreshed) -> None:
-    by_code = _observations(refreshed[0], "--country", "gn")
-    by_typo = _observations(refreshed[0], "--country", "Guinee")
+    by_code = observations(refreshed[0], "--country", "gn")
+    by_typo = observations(refreshed[0], "--country", "Guinee")
     assert by_code == by_typo
 
 
@@ -110,25 +95,25 @@ def test_json_format_has_the_csv_columns(refreshed) -> None:
 
 
 def test_status_reports_success_and_counts(refreshed) -> None:
-    status = _status(refreshed[0])
-    rows = _observations(refreshed[0])
+    by_source = status(refreshed[0])
+    rows = observations(refreshed[0])
     for key in SOURCES:
-        assert status[key]["last_success_at"] and status[key]["observations"] == sum(
+        assert by_source[key]["last_success_at"] and by_source[key]["observations"] == sum(
             row["source"] == key for row in rows
         )
 
 
 def test_status_has_newest_period_and_publication(refreshed) -> None:
-    status = _status(refreshed[0])
-    assert all(status[key]["newest_period"] and status[key]["newest_published_at"] for key in SOURCES)
+    by_source = status(refreshed[0])
+    assert all(by_source[key]["newest_period"] and by_source[key]["newest_published_at"] for key in SOURCES)
 
 
 def test_second_refresh_adds_nothing(refreshed) -> None:
-    db, _sources, _first, second = refreshed
+    db, _first, second = refreshed
     assert second.returncode == 0, second.stderr
-    result = run_cli("observations", "--all-versions", db=db)
-    current = _observations(db)
-    assert len(list(csv.DictReader(io.StringIO(result.stdout)))) == len(current)
+    all_versions = observations(db, "--all-versions")
+    current = observations(db)
+    assert len(all_versions) == len(current)
 
 
 def test_unknown_country_is_a_clear_error(refreshed) -> None:
@@ -156,38 +141,13 @@ BAD_RESPONSES = {
 }
 
 
-@dataclass
-class BadRefresh:
-    """A good refresh, then one with a bad response: what was stored before and after, and the run."""
-
-    path: str
-    expected: str
-    before: list[dict[str, str]]
-    after: list[dict[str, str]]
-    result: subprocess.CompletedProcess[str]
-    status: dict[str, dict[str, object]]
-
-
 @pytest.fixture(scope="module", params=sorted(BAD_RESPONSES))
-def bad_refresh(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> BadRefresh:
+def bad_refresh(
+    request: pytest.FixtureRequest, local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory
+) -> BadRefresh:
     path, response, expected = BAD_RESPONSES[request.param]
     tmp = tmp_path_factory.mktemp(request.param)
-    db = f"sqlite:///{tmp / 'cobase.db'}"
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    try:
-        serve_routes(server, SOURCES)
-        sources = sources_file(tmp, dict.fromkeys(SOURCES, server.url_for("").rstrip("/")), keep=SOURCES)
-        good = run_cli("refresh", "--sources", str(sources), db=db)
-        assert good.returncode == 0, good.stderr
-        before = _observations(db, "--all-versions")
-        server.clear()
-        serve_routes(server, SOURCES, overrides={path: response})
-        result = run_cli("refresh", "--sources", str(sources), db=db)
-    finally:
-        server.clear()
-        server.stop()
-    return BadRefresh(path, expected, before, _observations(db, "--all-versions"), result, _status(db))
+    return good_then_bad_refresh(local_server, tmp, SOURCES, path, response, expected)
 
 
 def test_bad_response_fails_the_refresh_with_a_clear_message(bad_refresh: BadRefresh) -> None:
@@ -203,10 +163,9 @@ def test_bad_response_loses_nothing_stored_before(bad_refresh: BadRefresh) -> No
 
 def test_bad_response_is_recorded_as_a_failed_run(bad_refresh: BadRefresh) -> None:
     failed = "worldbank_wdi" if bad_refresh.path == WB_PATH else "who_gho"
-    status = bad_refresh.status[failed]
+    run = bad_refresh.status[failed]
     assert (
-        status["last_run_status"] == "failed"
-        and bad_refresh.expected.lower() in str(status["last_error"]).lower()
+        run["last_run_status"] == "failed" and bad_refresh.expected.lower() in str(run["last_error"]).lower()
     )
 
 
@@ -221,8 +180,8 @@ def test_timeout_is_a_clear_failure(tmp_path: Path, httpserver: HTTPServer) -> N
         return Response("[]", content_type="application/json")
 
     httpserver.expect_request("/api/MH_6").respond_with_handler(slow)
-    sources = sources_file(tmp_path, {"who_gho": httpserver.url_for("").rstrip("/")}, keep=["who_gho"])
-    db = f"sqlite:///{tmp_path / 'cobase.db'}"
+    sources = sources_file(tmp_path, {"who_gho": base_url(httpserver)}, keep=["who_gho"])
+    db = database_url(tmp_path)
     result = run_cli(
         "refresh", "--sources", str(sources), db=db, scrapy={"DOWNLOAD_TIMEOUT": 1, "RETRY_TIMES": 0}
     )

@@ -8,105 +8,83 @@ local fixture server answers POST too, choosing a page by what the request body 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import sqlite3
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from cobase.fixture_server import serve_fixtures
-from tests.e2e import FIXTURES, run_cli, serve_routes, sources_file
+from tests.e2e import (
+    FIXTURES,
+    BadRefresh,
+    database_url,
+    good_then_bad_refresh,
+    observations,
+    refresh_sources,
+    run_cli,
+    sources_file,
+    sql_rows,
+    status,
+)
 
 pytestmark = pytest.mark.e2e
 
 SOURCE = "reliefweb_reports"
 VARIABLE = "COBASE_RELIEFWEB_APPNAME"
 APPNAME = "cobase-e2e-k3v9"
-
-
-def _sources(tmp: Path, base_url: str, keep: list[str]) -> Path:
-    """sources.yml for the local server: two reports per page, three countries."""
-    path = sources_file(tmp, dict.fromkeys(keep, base_url), keep=keep)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["sources"][SOURCE]["page_size"] = 2
-    data["sources"][SOURCE]["params"] = {"countries": ["GIN", "CIV", "SEN"], "max_pages": 3}
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def _observations(db: str) -> list[dict[str, str]]:
-    result = run_cli("observations", "--source", SOURCE, "--all-versions", db=db)
-    assert result.returncode == 0, result.stderr
-    return list(csv.DictReader(io.StringIO(result.stdout)))
-
-
-def _status(db: str) -> dict[str, dict[str, object]]:
-    result = run_cli("status", "--json", db=db)
-    assert result.returncode == 0, result.stderr
-    return {entry["source"]: entry for entry in json.loads(result.stdout)}
-
-
-def _rows(db: str, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db.removeprefix("sqlite:///")) as connection:
-        return connection.execute(sql).fetchall()
+WITH_APPNAME = {VARIABLE: APPNAME}
+# two reports per page, three countries
+SOURCE_FIELDS = {SOURCE: {"page_size": 2, "params": {"countries": ["GIN", "CIV", "SEN"], "max_pages": 3}}}
+REPORTS_PATH = "/v2/reports"
 
 
 @pytest.fixture(scope="module")
-def refreshed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object, str]]:
+def refreshed(local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, object]:
     """One refresh with an appname, against the recorded searches."""
     tmp = tmp_path_factory.mktemp("reliefweb")
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    serve_routes(server, [SOURCE])
-    base = server.url_for("").rstrip("/")
-    db = f"sqlite:///{tmp / 'cobase.db'}"
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setenv(VARIABLE, APPNAME)
-        result = run_cli("refresh", "--sources", str(_sources(tmp, base, [SOURCE])), db=db)
-    server.clear()
-    server.stop()
-    yield db, result, base
+    db = database_url(tmp)
+    return db, refresh_sources(
+        local_server, tmp, db, [SOURCE], extra_source_fields=SOURCE_FIELDS, env=WITH_APPNAME
+    )
 
 
 def test_refresh_with_appname_succeeds(refreshed) -> None:
-    _db, result, _base = refreshed
+    _db, result = refreshed
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_reports_of_every_country_with_results_are_stored(refreshed) -> None:
-    assert {row["country_iso3"] for row in _observations(refreshed[0])} == {"GIN", "CIV"}
+    rows = observations(refreshed[0], "--all-versions", source=SOURCE)
+    assert {row["country_iso3"] for row in rows} == {"GIN", "CIV"}
 
 
 def test_second_page_was_followed(refreshed) -> None:
-    periods = {row["period_start"] for row in _observations(refreshed[0]) if row["country_iso3"] == "GIN"}
+    rows = observations(refreshed[0], "--all-versions", source=SOURCE)
+    periods = {row["period_start"] for row in rows if row["country_iso3"] == "GIN"}
     assert "2023-11-30" in periods  # the report of page 2 (offset 2)
 
 
 def test_one_observation_per_report_and_medicine(refreshed) -> None:
-    rows = _rows(refreshed[0], "SELECT dimension, item FROM observation ORDER BY dimension, item")
+    rows = sql_rows(refreshed[0], "SELECT dimension, item FROM observation ORDER BY dimension, item")
     assert len(rows) == 6 and ("report=4101001;source=MSF", "tdf_3tc_dtg") in rows
 
 
 def test_observations_are_candidates_with_a_quote(refreshed) -> None:
-    rows = _rows(refreshed[0], "SELECT review_status, quote FROM observation")
+    rows = sql_rows(refreshed[0], "SELECT review_status, quote FROM observation")
     assert all(status == "candidate" and quote for status, quote in rows)
 
 
 def test_appname_is_never_stored(refreshed) -> None:
-    urls = [url for (url,) in _rows(refreshed[0], "SELECT url FROM snapshot")]
+    urls = [url for (url,) in sql_rows(refreshed[0], "SELECT url FROM snapshot")]
     assert urls and all(APPNAME not in url for url in urls)
 
 
 def test_request_meta_says_what_was_searched(refreshed) -> None:
-    metas = [json.loads(meta) for (meta,) in _rows(refreshed[0], "SELECT request_meta FROM snapshot")]
+    metas = [json.loads(meta) for (meta,) in sql_rows(refreshed[0], "SELECT request_meta FROM snapshot")]
     assert sorted((m["country"], m["offset"]) for m in metas) == [
         ("CIV", 0),
         ("GIN", 0),
@@ -116,19 +94,19 @@ def test_request_meta_says_what_was_searched(refreshed) -> None:
 
 
 def test_status_reports_success(refreshed) -> None:
-    assert _status(refreshed[0])[SOURCE]["last_run_status"] == "success"
+    assert status(refreshed[0])[SOURCE]["last_run_status"] == "success"
 
 
 # --- without an appname: skipped, not failed ----------------------------------------------------------
 
 
 @pytest.fixture
-def without_appname(tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch):
+def without_appname(tmp_path: Path, local_server: HTTPServer, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv(VARIABLE, raising=False)
-    serve_routes(httpserver, ["who_gho", SOURCE])
-    sources = _sources(tmp_path, httpserver.url_for("").rstrip("/"), ["who_gho", SOURCE])
-    db = f"sqlite:///{tmp_path / 'cobase.db'}"
-    return db, run_cli("refresh", "--sources", str(sources), db=db)
+    db = database_url(tmp_path)
+    return db, refresh_sources(
+        local_server, tmp_path, db, ["who_gho", SOURCE], extra_source_fields=SOURCE_FIELDS
+    )
 
 
 def test_without_appname_the_refresh_succeeds(without_appname) -> None:
@@ -144,30 +122,24 @@ def test_without_appname_one_clear_message_names_the_variable(without_appname) -
 
 
 def test_without_appname_status_shows_skipped(without_appname) -> None:
-    status = _status(without_appname[0])
-    assert (status[SOURCE]["last_run_status"], status["who_gho"]["last_run_status"]) == ("skipped", "success")
+    runs = status(without_appname[0])
+    assert (runs[SOURCE]["last_run_status"], runs["who_gho"]["last_run_status"]) == ("skipped", "success")
 
 
 # --- bad input: clear failure, nothing lost -------------------------------------------------------------
 
 
-@pytest.fixture
-def good_db(tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv(VARIABLE, APPNAME)
-    serve_routes(httpserver, [SOURCE])
-    db = f"sqlite:///{tmp_path / 'cobase.db'}"
-    result = run_cli(
-        "refresh", "--sources", str(_sources(tmp_path, httpserver.url_for("").rstrip("/"), [SOURCE])), db=db
-    )
-    assert result.returncode == 0, result.stderr
-    httpserver.clear()
-    return db, _observations(db)
-
-
-def _refresh_with(tmp_path: Path, httpserver: HTTPServer, db: str, response: Response):
-    serve_routes(httpserver, [SOURCE], overrides={"/v2/reports": response})
-    return run_cli(
-        "refresh", "--sources", str(_sources(tmp_path, httpserver.url_for("").rstrip("/"), [SOURCE])), db=db
+def _bad_refresh(server: HTTPServer, tmp: Path, response: Response, expected: str) -> BadRefresh:
+    """A good refresh with an appname, then one where the searches answer ``response``."""
+    return good_then_bad_refresh(
+        server,
+        tmp,
+        [SOURCE],
+        REPORTS_PATH,
+        response,
+        expected,
+        extra_source_fields=SOURCE_FIELDS,
+        env=WITH_APPNAME,
     )
 
 
@@ -176,26 +148,30 @@ REFUSED = Response(
 )
 
 
-def test_refused_appname_fails_naming_the_variable(tmp_path, httpserver, good_db) -> None:
-    result = _refresh_with(tmp_path, httpserver, good_db[0], REFUSED)
+@pytest.fixture(scope="module")
+def refused(local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory) -> BadRefresh:
+    return _bad_refresh(local_server, tmp_path_factory.mktemp("refused"), REFUSED, f"set {VARIABLE}")
+
+
+def test_refused_appname_fails_naming_the_variable(refused: BadRefresh) -> None:
+    result = refused.result
     assert result.returncode == 1 and f"set {VARIABLE}" in result.stderr, result.stderr
 
 
-def test_refused_appname_is_not_printed(tmp_path, httpserver, good_db) -> None:
-    result = _refresh_with(tmp_path, httpserver, good_db[0], REFUSED)
-    assert APPNAME not in result.stdout + result.stderr
+def test_refused_appname_is_not_printed(refused: BadRefresh) -> None:
+    assert APPNAME not in refused.result.stdout + refused.result.stderr
 
 
-def test_refused_appname_loses_nothing(tmp_path, httpserver, good_db) -> None:
-    db, before = good_db
-    _refresh_with(tmp_path, httpserver, db, REFUSED)
-    assert _observations(db) == before
+def test_refused_appname_loses_nothing(refused: BadRefresh) -> None:
+    assert refused.after == refused.before
 
 
-def test_answer_that_is_not_json_fails_clearly_and_loses_nothing(tmp_path, httpserver, good_db) -> None:
-    db, before = good_db
-    result = _refresh_with(tmp_path, httpserver, db, Response("<html>502</html>", content_type="text/html"))
-    assert result.returncode == 1 and "not valid JSON" in result.stderr and _observations(db) == before
+def test_answer_that_is_not_json_fails_clearly_and_loses_nothing(
+    tmp_path: Path, local_server: HTTPServer
+) -> None:
+    not_json = Response("<html>502</html>", content_type="text/html")
+    bad = _bad_refresh(local_server, tmp_path, not_json, "not valid JSON")
+    assert bad.result.returncode == 1 and "not valid JSON" in bad.result.stderr and bad.after == bad.before
 
 
 # --- the fixture server answers POST, by body ---------------------------------------------------------
@@ -235,10 +211,9 @@ def test_fixture_server_still_answers_get_routes() -> None:
             assert "value" in json.loads(answer.read())
 
 
-def test_refresh_against_the_fixture_server_posts_every_country(tmp_path: Path, monkeypatch) -> None:
+def test_refresh_against_the_fixture_server_posts_every_country(tmp_path: Path) -> None:
     """What ``cobase demo`` does: many concurrent POSTs to the stdlib fixture server, none dropped."""
-    monkeypatch.setenv(VARIABLE, APPNAME)
     with serve_fixtures({SOURCE: FIXTURES / SOURCE}) as base_urls:
         sources = sources_file(tmp_path, base_urls, keep=[SOURCE])  # all countries, page_size 100
-        result = run_cli("refresh", "--sources", str(sources), db=f"sqlite:///{tmp_path / 'cobase.db'}")
+        result = run_cli("refresh", "--sources", str(sources), db=database_url(tmp_path), env=WITH_APPNAME)
     assert result.returncode == 0, result.stderr

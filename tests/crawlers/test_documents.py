@@ -15,30 +15,36 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fpdf import FPDF
 from PIL import Image
 from pypdf import PdfReader
-from scrapy import Request
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.python.failure import Failure
 
-from cobase.parse import ParsedRecord, ParseError, get_parser
+from cobase.parse import ParsedRecord, ParseError
 from cobase.parse.documents import extract_mentions, parse, read_document
-from cobase.registry import load_registry
 from crawlers.items import FetchFailure, RawResponse
 from crawlers.spiders.documents import MAX_DOCUMENT_BYTES, DocumentsSpider
-from tests.helpers import build_response, fixture_bytes, fixture_response, good_fixtures, replay_crawl
+from tests.helpers import (
+    first_request,
+    fixture_bytes,
+    good_fixtures,
+    http_error_output,
+    indicator_codes,
+    parsed_indicators,
+    period_in_order,
+    published_at_is_aware_utc,
+    quote_is_short_plain_text,
+    replay_crawl,
+    spider_output,
+)
 
 SOURCE = "documents"
 MIRROR = f"{SOURCE}/mirror"  # the good documents, served at /docs/... (bad ones stay in documents/)
 BASE_URL = "http://127.0.0.1:8765"
 PDF_URL = f"{BASE_URL}/docs/guinee-arv-2024.pdf"
 HTML_URL = f"{BASE_URL}/docs/kinshasa-stockouts.html"
-REPO_ROOT = Path(__file__).resolve().parents[2]
 PDF_PAGES = [
     "Accès aux antirétroviraux en Guinée - rapport de suivi\n\n"
     "Ce rapport décrit l'accès aux traitements du VIH dans les sites de prise en charge de Conakry. "
@@ -116,7 +122,7 @@ def _one(records: list[ParsedRecord], indicator: str, item: str | None) -> Parse
 
 @pytest.fixture(scope="module")
 def declared_indicators() -> set[str]:
-    return {indicator.code for indicator in load_registry(REPO_ROOT / "sources.yml").get(SOURCE).indicators}
+    return indicator_codes(SOURCE)
 
 
 @pytest.fixture(scope="module")
@@ -137,12 +143,12 @@ def test_one_request_per_document() -> None:
 
 
 def test_request_carries_the_documents_entry() -> None:
-    assert next(iter(_spider().start_requests())).meta == {"cobase": PDF_ENTRY}
+    assert first_request(_spider()).meta == {"cobase": PDF_ENTRY}
 
 
 def test_absolute_url_is_fetched_as_listed() -> None:
     url = "https://www.gov.uk/government/publications/x"
-    assert next(iter(_spider({"url": url}).start_requests())).url == url
+    assert first_request(_spider({"url": url})).url == url
 
 
 def test_bare_urls_are_accepted() -> None:
@@ -157,7 +163,7 @@ def test_entry_without_url_is_refused() -> None:
 
 
 def test_empty_fields_are_left_out_of_the_meta() -> None:
-    request = next(iter(_spider({"url": PDF_URL, "countries": [], "published": None}).start_requests()))
+    request = first_request(_spider({"url": PDF_URL, "countries": [], "published": None}))
     assert request.meta["cobase"] == {"listed_url": PDF_URL}
 
 
@@ -166,24 +172,18 @@ def test_large_reports_have_a_download_limit() -> None:
 
 
 def test_response_is_kept_exactly_with_its_entry() -> None:
-    request = next(iter(_spider().start_requests()))
-    response = fixture_response(MIRROR, "guinee_arv_2024.pdf", request.url, meta=request.meta)
-    (raw,) = _spider().parse(response)
+    (raw,) = spider_output(_spider(), MIRROR, "guinee_arv_2024.pdf", first_request(_spider()))
     assert (raw.body, raw.request_meta) == (fixture_bytes(MIRROR, "guinee_arv_2024.pdf"), PDF_ENTRY)
 
 
 def test_errback_is_the_base_errback() -> None:
     spider = _spider()
-    request: Request = next(iter(spider.start_requests()))
-    assert request.errback == spider.errback
+    assert first_request(spider).errback == spider.errback
 
 
 def test_http_error_becomes_a_failure_keeping_the_entry() -> None:
     spider = _spider()
-    request: Request = next(iter(spider.start_requests()))
-    failure = Failure(HttpError(build_response(request, b"gone", 404), "Ignoring non-200 response"))
-    failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
-    (item,) = spider.errback(failure)
+    (item,) = http_error_output(spider, first_request(spider), 404, b"gone")
     assert item == FetchFailure(SOURCE, PDF_URL, f"HTTP 404 from {PDF_URL}", PDF_ENTRY)
 
 
@@ -196,10 +196,7 @@ def test_replay_fetches_every_routed_document() -> None:
 
 
 def test_replay_gives_every_indicator(declared_indicators: set[str]) -> None:
-    parser = get_parser(SOURCE)
-    items = replay_crawl(_spider(), MIRROR)
-    found = {record.indicator for raw in items for record in parser(raw.body, raw.url, raw.request_meta)}
-    assert found == declared_indicators
+    assert parsed_indicators(replay_crawl(_spider(), MIRROR), SOURCE) == declared_indicators
 
 
 # --- text -----------------------------------------------------------------------------------------------
@@ -469,12 +466,12 @@ def test_every_fixture_yields_records(filename: str) -> None:
 
 @pytest.mark.parametrize("filename", good_fixtures(MIRROR))
 def test_invariant_quote_is_short_plain_text(filename: str) -> None:
-    assert all(r.quote and len(r.quote) <= 400 and "<" not in r.quote for r in _records(filename))
+    assert all(quote_is_short_plain_text(r, 400) for r in _records(filename))
 
 
 @pytest.mark.parametrize("filename", good_fixtures(MIRROR))
 def test_invariant_period_in_order(filename: str) -> None:
-    assert all(r.period_start <= r.period_end for r in _records(filename))
+    assert all(period_in_order(r) for r in _records(filename))
 
 
 @pytest.mark.parametrize("filename", good_fixtures(MIRROR))
@@ -492,4 +489,4 @@ def test_invariant_indicator_declared(filename: str, declared_indicators: set[st
 
 @pytest.mark.parametrize("filename", good_fixtures(MIRROR))
 def test_invariant_published_at_is_aware_utc(filename: str) -> None:
-    assert all(r.published_at is not None and r.published_at.tzinfo == UTC for r in _records(filename))
+    assert all(published_at_is_aware_utc(r) for r in _records(filename))

@@ -7,28 +7,34 @@ import io
 import json
 import logging
 from datetime import date
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from scrapy import Request
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.python.failure import Failure
 
-from cobase.parse import ParsedRecord, ParseError, get_parser
+from cobase.parse import ParsedRecord, ParseError
 from cobase.parse.globalfund_pqr import parse
-from cobase.registry import load_registry
 from crawlers.items import FetchFailure, RawResponse
 from crawlers.spiders.globalfund_pqr import DISBURSEMENTS_APPLY, GlobalfundPqrSpider
-from tests.helpers import build_response, fixture_bytes, fixture_response, good_fixtures, replay_crawl
+from tests.helpers import (
+    first_request,
+    fixture_bytes,
+    good_fixtures,
+    http_error_output,
+    indicator_codes,
+    parsed_indicators,
+    period_in_order,
+    replay_crawl,
+    spider_output,
+    value_is_a_number,
+)
 
 SOURCE = "globalfund_pqr"
 BASE_URL = "http://127.0.0.1:8765"
 SERVICE = "https://data-service.theglobalfund.org"
 DISBURSEMENTS_PATH = "/v3.3/odata/VGrantAgreementDisbursements"
 PQR_EXPORT = "/pqr/pqr_transactions.csv"
-REPO_ROOT = Path(__file__).resolve().parents[2]
 PQR_COLUMNS = [
     "Country Name",
     "ISO3CodeCountry",
@@ -60,13 +66,13 @@ def _spider(**kwargs: Any) -> GlobalfundPqrSpider:
 
 
 def _first_request(spider: GlobalfundPqrSpider | None = None) -> Request:
-    return next(iter((spider or _spider()).start_requests()))
+    return first_request(spider or _spider())
 
 
 def _page(filename: str, page: int = 1, spider: GlobalfundPqrSpider | None = None) -> list[Any]:
     spider = spider or _spider()
     meta = {"cobase": {"dataset": "disbursements", "page": page}}
-    return list(spider.parse(fixture_response(SOURCE, filename, _first_request(spider).url, meta=meta)))
+    return spider_output(spider, SOURCE, filename, _first_request(spider), meta)
 
 
 def _records(filename: str) -> list[ParsedRecord]:
@@ -97,7 +103,7 @@ def _odata(*rows: dict[str, Any]) -> list[ParsedRecord]:
 
 @pytest.fixture(scope="module")
 def declared_indicators() -> set[str]:
-    return {indicator.code for indicator in load_registry(REPO_ROOT / "sources.yml").get(SOURCE).indicators}
+    return indicator_codes(SOURCE)
 
 
 @pytest.fixture(scope="module")
@@ -187,16 +193,14 @@ def test_body_that_is_not_json_is_still_kept() -> None:
 def test_pqr_export_is_not_paged() -> None:
     spider = _spider(pqr_exports=[PQR_EXPORT])
     request = list(spider.start_requests())[1]
-    response = fixture_response(SOURCE, "pqr_transactions.csv", request.url, meta=request.meta)
-    assert [type(item) for item in spider.parse(response)] == [RawResponse]
+    output = spider_output(spider, SOURCE, "pqr_transactions.csv", request)
+    assert [type(item) for item in output] == [RawResponse]
 
 
 def test_errback_turns_http_error_into_fetch_failure() -> None:
     spider = _spider()
     request = _first_request(spider)
-    failure = Failure(HttpError(build_response(request, b"oops", 503), "Ignoring non-200 response"))
-    failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
-    (item,) = spider.errback(failure)
+    (item,) = http_error_output(spider, request, 503, b"oops")
     assert item == FetchFailure(
         source=SOURCE,
         url=request.url,
@@ -213,9 +217,7 @@ def test_replay_fetches_both_pages_and_the_export() -> None:
 
 def test_replay_gives_records_for_every_declared_indicator(declared_indicators: set[str]) -> None:
     items = replay_crawl(_spider(pqr_exports=[PQR_EXPORT]), SOURCE)
-    parser = get_parser(SOURCE)
-    parsed = {record.indicator for raw in items for record in parser(raw.body, raw.url, raw.request_meta)}
-    assert parsed == declared_indicators
+    assert parsed_indicators(items, SOURCE) == declared_indicators
 
 
 # --- parser: PQR transactions ----------------------------------------------------------------------
@@ -386,12 +388,12 @@ def test_every_fixture_yields_records(filename: str) -> None:
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_period_in_order(filename: str) -> None:
-    assert all(r.period_start <= r.period_end for r in _records(filename))
+    assert all(period_in_order(r) for r in _records(filename))
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_value_is_a_number_with_its_text(filename: str) -> None:
-    assert all(r.value_num is not None and r.value_text.strip() for r in _records(filename))
+    assert all(value_is_a_number(r) for r in _records(filename))
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))

@@ -14,22 +14,30 @@ from typing import Any
 
 import pytest
 from scrapy import Request
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.python.failure import Failure
 
-from cobase.parse import ParsedRecord, ParseError, get_parser
+from cobase.parse import ParsedRecord, ParseError
 from cobase.parse._sdmx import read_sdmx
 from cobase.parse.oecd_health import covered_countries, covers, parse
-from cobase.registry import load_registry
 from crawlers.items import FetchFailure, RawResponse
 from crawlers.spiders.oecd_health import OecdHealthSpider
-from tests.helpers import build_response, fixture_bytes, fixture_response, good_fixtures, replay_crawl
+from tests.helpers import (
+    SOURCES_YML,
+    first_request,
+    fixture_bytes,
+    good_fixtures,
+    http_error_output,
+    parsed_indicators,
+    period_in_order,
+    real_recording,
+    replay_crawl,
+    source_config,
+    spider_output,
+    value_is_a_number,
+)
 
 SOURCE = "oecd_health"
 BASE_URL = "http://127.0.0.1:8765"
 API_URL = "https://sdmx.oecd.org/public/rest/data"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-REAL_RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 CSV_HEADER = (
     "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,FREQ,MEASURE,TIME_PERIOD,OBS_VALUE,OBS_STATUS,UNIT_MULT\n"
 )
@@ -37,7 +45,7 @@ CSV_HEADER = (
 
 @pytest.fixture(scope="module")
 def config() -> Any:
-    return load_registry(REPO_ROOT / "sources.yml").get(SOURCE)
+    return source_config(SOURCE)
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +84,7 @@ def _one(records: list[ParsedRecord], country: str, year: int, dimension: str = 
 
 
 def _real_recording() -> Path:
-    path = REAL_RECORDINGS / "oecd" / "OECD_PART2_all_all.sdmx.json"
-    if not path.is_file():
-        pytest.skip(f"real recording not available: {path}")
-    return path
+    return real_recording("oecd", "OECD_PART2_all_all.sdmx.json")
 
 
 # --- spider: requests ------------------------------------------------------------------------------
@@ -120,7 +125,7 @@ def test_request_meta_names_indicator_dataflow_and_key(config: Any) -> None:
 def test_series_may_come_as_json_text(config: Any) -> None:
     series = json.dumps({"SHA_HF3_PT_EXP_HLTH": {"dataflow": "F", "key": "{countries}.A"}})
     spider = OecdHealthSpider(BASE_URL, ["SHA_HF3_PT_EXP_HLTH"], countries="MEX", series=series)
-    assert next(iter(spider.start_requests())).meta["cobase"]["key"] == "MEX.A"
+    assert first_request(spider).meta["cobase"]["key"] == "MEX.A"
 
 
 def test_indicator_without_series_is_a_fetch_failure(config: Any) -> None:
@@ -134,7 +139,7 @@ def test_every_declared_indicator_has_a_series(config: Any, declared_indicators:
 
 def test_start_request_errback_is_the_base_errback(config: Any) -> None:
     spider = _spider(config)
-    assert next(iter(spider.start_requests())).errback == spider.errback
+    assert first_request(spider).errback == spider.errback
 
 
 # --- spider: responses -----------------------------------------------------------------------------
@@ -145,26 +150,19 @@ def _first_request(config: Any) -> Request:
 
 
 def test_answer_is_yielded_as_raw_response_exactly(config: Any) -> None:
-    request = _first_request(config)
-    response = fixture_response(SOURCE, "SHA_HF3_PT_EXP_HLTH.json", request.url, meta=request.meta)
-    (raw,) = _spider(config).parse(response)
+    (raw,) = spider_output(_spider(config), SOURCE, "SHA_HF3_PT_EXP_HLTH.json", _first_request(config))
     assert isinstance(raw, RawResponse) and raw.body == fixture_bytes(SOURCE, "SHA_HF3_PT_EXP_HLTH.json")
 
 
 def test_raw_response_carries_the_indicator(config: Any) -> None:
-    request = _first_request(config)
-    (raw,) = _spider(config).parse(
-        fixture_response(SOURCE, "SHA_HF3_PT_EXP_HLTH.json", request.url, meta=request.meta)
-    )
+    (raw,) = spider_output(_spider(config), SOURCE, "SHA_HF3_PT_EXP_HLTH.json", _first_request(config))
     assert (raw.source, raw.request_meta["indicator"]) == (SOURCE, "SHA_HF3_PT_EXP_HLTH")
 
 
 def test_errback_turns_no_results_404_into_fetch_failure(config: Any) -> None:
     spider = _spider(config)
     request = _first_request(config)
-    failure = Failure(HttpError(build_response(request, b"NoResultsFound", 404), "Ignoring non-200 response"))
-    failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
-    (item,) = spider.errback(failure)
+    (item,) = http_error_output(spider, request, 404, b"NoResultsFound")
     assert item.error == f"HTTP 404 from {request.url}"
 
 
@@ -178,11 +176,7 @@ def test_replay_fetches_every_declared_indicator(config: Any, declared_indicator
 def test_replay_gives_records_for_every_declared_indicator(
     config: Any, declared_indicators: set[str]
 ) -> None:
-    items = replay_crawl(_spider(config), SOURCE)
-    parser = get_parser(SOURCE)
-    assert {
-        r.indicator for raw in items for r in parser(raw.body, raw.url, raw.request_meta)
-    } == declared_indicators
+    assert parsed_indicators(replay_crawl(_spider(config), SOURCE), SOURCE) == declared_indicators
 
 
 # --- parser: SDMX-JSON -----------------------------------------------------------------------------
@@ -358,7 +352,7 @@ def test_does_not_cover_most_origin_countries(iso3: str) -> None:
 
 
 def test_coverage_is_the_requested_country_list(config: Any) -> None:
-    assert covered_countries(REPO_ROOT / "sources.yml") == frozenset(config.params["countries"])
+    assert covered_countries(SOURCES_YML) == frozenset(config.params["countries"])
 
 
 # --- invariants over every good fixture ------------------------------------------------------------
@@ -371,12 +365,12 @@ def test_every_fixture_yields_records(filename: str) -> None:
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_period_in_order(filename: str) -> None:
-    assert all(r.period_start <= r.period_end for r in _records(filename))
+    assert all(period_in_order(r) for r in _records(filename))
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_value_is_a_number(filename: str) -> None:
-    assert all(r.value_num is not None and r.value_text.strip() for r in _records(filename))
+    assert all(value_is_a_number(r) for r in _records(filename))
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))

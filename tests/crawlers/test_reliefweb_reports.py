@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from scrapy import Request
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.python.failure import Failure
 
-from cobase.parse import ParsedRecord, ParseError, get_parser
+from cobase.parse import ParsedRecord, ParseError
 from cobase.parse.reliefweb_reports import EXCERPT_LIMIT, parse
-from cobase.registry import load_registry
 from crawlers.items import FetchFailure, RawResponse
 from crawlers.spiders.reliefweb_reports import (
     DEFAULT_MAX_PAGES,
@@ -28,14 +24,26 @@ from crawlers.spiders.reliefweb_reports import (
     ReliefwebReportsSpider,
     without_appname,
 )
-from tests.helpers import build_response, fixture_bytes, fixture_response, good_fixtures, replay_crawl
+from tests.helpers import (
+    build_response,
+    first_request,
+    fixture_bytes,
+    good_fixtures,
+    http_error_output,
+    indicator_codes,
+    parsed_indicators,
+    published_at_is_aware_utc,
+    quote_is_short_plain_text,
+    real_recording,
+    replay_crawl,
+    spider_output,
+)
 
 SOURCE = "reliefweb_reports"
 BASE_URL = "http://127.0.0.1:8765"
 APPNAME = "cobase-test-x7q2"
 API_URL = "https://api.reliefweb.int/v2/reports"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-REAL_RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+REAL_DISASTERS = ("reliefweb", "v1-disasters-appname-vocabulary-preset-external-limit-1000.json")
 
 
 def _spider(*countries: str, **kwargs: Any) -> ReliefwebReportsSpider:
@@ -44,7 +52,7 @@ def _spider(*countries: str, **kwargs: Any) -> ReliefwebReportsSpider:
 
 
 def _first_request(spider: ReliefwebReportsSpider | None = None) -> Request:
-    return next(iter((spider or _spider()).start_requests()))
+    return first_request(spider or _spider())
 
 
 def _payload(request: Request) -> dict[str, Any]:
@@ -55,7 +63,7 @@ def _callback_output(filename: str, page: int = 1, spider: ReliefwebReportsSpide
     spider = spider or _spider()
     request = _first_request(spider)
     meta = {"cobase": {**request.meta["cobase"], "page": page, "offset": (page - 1) * 2}}
-    return list(spider.parse(fixture_response(SOURCE, filename, request.url, meta=meta)))
+    return spider_output(spider, SOURCE, filename, request, meta)
 
 
 def _records(filename: str) -> list[ParsedRecord]:
@@ -69,15 +77,12 @@ def _report_records(report_id: int) -> list[ParsedRecord]:
 
 def _http_failure(status: int, body: bytes = b"") -> list[FetchFailure]:
     spider = _spider()
-    request = _first_request(spider)
-    failure = Failure(HttpError(build_response(request, body, status), "Ignoring non-200 response"))
-    failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
-    return list(spider.errback(failure))
+    return http_error_output(spider, _first_request(spider), status, body)
 
 
 @pytest.fixture(scope="module")
 def declared_indicators() -> set[str]:
-    return {indicator.code for indicator in load_registry(REPO_ROOT / "sources.yml").get(SOURCE).indicators}
+    return indicator_codes(SOURCE)
 
 
 # --- spider: requests ------------------------------------------------------------------------------
@@ -202,10 +207,7 @@ def test_replay_pages_through_every_country() -> None:
 
 
 def test_replay_gives_records_for_the_declared_indicator(declared_indicators: set[str]) -> None:
-    parser = get_parser(SOURCE)
-    items = replay_crawl(_spider("GIN", "CIV"), SOURCE)
-    parsed = {record.indicator for raw in items for record in parser(raw.body, raw.url, raw.request_meta)}
-    assert parsed == declared_indicators
+    assert parsed_indicators(replay_crawl(_spider("GIN", "CIV"), SOURCE), SOURCE) == declared_indicators
 
 
 # --- parser: one assertion each ------------------------------------------------------------------
@@ -329,12 +331,12 @@ def test_invariant_period_is_one_day(filename: str) -> None:
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_published_at_is_aware_utc(filename: str) -> None:
-    assert all(r.published_at is not None and r.published_at.tzinfo == UTC for r in _records(filename))
+    assert all(published_at_is_aware_utc(r) for r in _records(filename))
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_quote_is_short_plain_text(filename: str) -> None:
-    assert all(r.quote and len(r.quote) <= EXCERPT_LIMIT and "<" not in r.quote for r in _records(filename))
+    assert all(quote_is_short_plain_text(r, EXCERPT_LIMIT) for r in _records(filename))
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
@@ -346,18 +348,13 @@ def test_invariant_indicator_declared(filename: str, declared_indicators: set[st
 
 
 def test_real_envelope_pages_like_the_fixtures() -> None:
-    path = REAL_RECORDINGS / "reliefweb" / "v1-disasters-appname-vocabulary-preset-external-limit-1000.json"
-    if not path.is_file():
-        pytest.skip(f"real recording not available: {path}")
-    recorded = json.loads(path.read_bytes())
+    recorded = json.loads(real_recording(*REAL_DISASTERS).read_bytes())
     ours = json.loads(fixture_bytes(SOURCE, "reports_GIN_offset0.json"))
     assert {"totalCount", "count", "data", "links"} <= set(recorded) & set(ours)
 
 
 def test_real_envelope_total_count_drives_paging() -> None:
-    path = REAL_RECORDINGS / "reliefweb" / "v1-disasters-appname-vocabulary-preset-external-limit-1000.json"
-    if not path.is_file():
-        pytest.skip(f"real recording not available: {path}")
+    path = real_recording(*REAL_DISASTERS)
     spider = _spider(page_size=1000)
     request = _first_request(spider)
     response = build_response(request, path.read_bytes(), 200, "application/json")

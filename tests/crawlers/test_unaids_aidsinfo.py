@@ -14,29 +14,33 @@ from typing import Any
 
 import pytest
 import yaml
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.python.failure import Failure
 
 from cobase.harmonize.countries import UnknownCountryError, country_by_name, is_aggregate_name
-from cobase.parse import ParsedRecord, ParseError, get_parser
+from cobase.parse import ParsedRecord, ParseError
 from cobase.parse.unaids_aidsinfo import parse
 from cobase.refresh import tls_settings
-from cobase.registry import load_registry
 from crawlers.items import FetchFailure, RawResponse
 from crawlers.spiders.unaids_aidsinfo import UnaidsAidsinfoSpider
-from tests.helpers import build_response, fixture_bytes, fixture_response, good_fixtures, replay_crawl
+from tests.helpers import (
+    SOURCES_YML,
+    first_request,
+    fixture_bytes,
+    good_fixtures,
+    http_error_output,
+    parsed_indicators,
+    period_is_one_calendar_year,
+    published_at_is_none_or_aware_utc,
+    real_recording,
+    replay_crawl,
+    source_config,
+    spider_output,
+    value_text_present,
+)
 
 SOURCE = "unaids_aidsinfo"
 BASE_URL = "http://127.0.0.1:8765"
 DOCUMENTS_URL = "https://aidsinfo.unaids.org/documents"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-REAL_EXPORT = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "fixtures"
-    / "unaids"
-    / "aidsinfo_export_Treatment_cascade_PLHIV_suppressed_viral_loads_pct_All_ages.csv"
-)
+REAL_EXPORT = ("unaids", "aidsinfo_export_Treatment_cascade_PLHIV_suppressed_viral_loads_pct_All_ages.csv")
 WIDE = "export_vl_suppressed_all_ages.csv"
 VL_META = {"indicator": "UNAIDS_VL_SUPPRESSED", "subgroup": "All ages"}
 EXPORT = {"path": f"/exports/{WIDE}", **VL_META}
@@ -70,10 +74,8 @@ def _one(records: list[ParsedRecord], country: str, indicator: str, year: int) -
     return record
 
 
-def _real_export() -> bytes:
-    if not REAL_EXPORT.is_file():
-        pytest.skip(f"real recording not available: {REAL_EXPORT}")
-    return REAL_EXPORT.read_bytes()
+def _real_export() -> Path:
+    return real_recording(*REAL_EXPORT)
 
 
 @contextmanager
@@ -92,7 +94,7 @@ def _warnings_of(logger_name: str) -> Iterator[list[logging.LogRecord]]:
 
 @pytest.fixture(scope="module")
 def registry_entry() -> Any:
-    return load_registry(REPO_ROOT / "sources.yml").get(SOURCE)
+    return source_config(SOURCE)
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +130,7 @@ def test_tls_verification_on_logs_nothing(registry_entry: Any) -> None:
 
 
 def test_sources_yml_states_verify_tls_explicitly() -> None:
-    raw = yaml.safe_load((REPO_ROOT / "sources.yml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load(SOURCES_YML.read_text(encoding="utf-8"))
     assert raw["sources"][SOURCE]["verify_tls"] is True
 
 
@@ -141,7 +143,7 @@ def test_start_requests_one_per_zip_file() -> None:
 
 
 def test_start_request_carries_the_file_name() -> None:
-    request = next(iter(_spider(zip_files=["GAM_2024_en.zip"]).start_requests()))
+    request = first_request(_spider(zip_files=["GAM_2024_en.zip"]))
     assert request.meta == {"cobase": {"file": "GAM_2024_en.zip"}}
 
 
@@ -156,7 +158,7 @@ def test_export_request_carries_indicator_and_subgroup() -> None:
 
 def test_start_request_errback_is_the_base_errback() -> None:
     spider = _spider()
-    assert next(iter(spider.start_requests())).errback == spider.errback
+    assert first_request(spider).errback == spider.errback
 
 
 def test_download_timeout_is_raised_for_large_zips() -> None:
@@ -166,27 +168,25 @@ def test_download_timeout_is_raised_for_large_zips() -> None:
 # --- spider: responses -----------------------------------------------------------------------------
 
 
-def _zip_response() -> Any:
-    request = next(iter(_spider(zip_files=["GAM_2024_en.zip"]).start_requests()))
-    return fixture_response(SOURCE, "GAM_2024_en.zip", request.url, meta=request.meta)
+def _zip_output() -> list[Any]:
+    request = first_request(_spider(zip_files=["GAM_2024_en.zip"]))
+    return spider_output(_spider(), SOURCE, "GAM_2024_en.zip", request)
 
 
 def test_zip_is_yielded_as_raw_response_exactly() -> None:
-    (raw,) = _spider().parse(_zip_response())
+    (raw,) = _zip_output()
     assert isinstance(raw, RawResponse) and raw.body == fixture_bytes(SOURCE, "GAM_2024_en.zip")
 
 
 def test_raw_response_names_source_and_file() -> None:
-    (raw,) = _spider().parse(_zip_response())
+    (raw,) = _zip_output()
     assert (raw.source, raw.request_meta) == (SOURCE, {"file": "GAM_2024_en.zip"})
 
 
 def test_errback_turns_http_404_into_fetch_failure() -> None:
     spider = _spider()
-    request = next(iter(spider.start_requests()))
-    failure = Failure(HttpError(build_response(request, b"Not Found", 404), "Ignoring non-200 response"))
-    failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
-    (item,) = spider.errback(failure)
+    request = first_request(spider)
+    (item,) = http_error_output(spider, request, 404, b"Not Found")
     assert item == FetchFailure(
         source=SOURCE,
         url=request.url,
@@ -202,10 +202,7 @@ def test_replay_fetches_every_configured_file(registry_entry: Any) -> None:
 
 
 def test_replay_gives_records_for_every_declared_indicator(declared_indicators: set[str]) -> None:
-    items = replay_crawl(_spider(), SOURCE)
-    parser = get_parser(SOURCE)
-    parsed = {record.indicator for raw in items for record in parser(raw.body, raw.url, raw.request_meta)}
-    assert parsed == declared_indicators
+    assert parsed_indicators(replay_crawl(_spider(), SOURCE), SOURCE) == declared_indicators
 
 
 # --- parser: long CSV in the yearly ZIPs -----------------------------------------------------------
@@ -372,16 +369,12 @@ def test_every_fixture_yields_records(filename: str) -> None:
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_period_is_one_calendar_year(filename: str) -> None:
-    assert all(
-        (r.period_start.month, r.period_start.day, r.period_end.month, r.period_end.day) == (1, 1, 12, 31)
-        and r.period_start.year == r.period_end.year
-        for r in _records(filename)
-    )
+    assert all(period_is_one_calendar_year(r) for r in _records(filename))
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_value_text_present(filename: str) -> None:
-    assert all(r.value_text.strip() for r in _records(filename))
+    assert all(value_text_present(r) for r in _records(filename))
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
@@ -396,18 +389,19 @@ def test_invariant_no_bound_is_stored(filename: str) -> None:
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_published_at_is_aware_utc_or_none(filename: str) -> None:
-    assert all(r.published_at is None or r.published_at.tzinfo == UTC for r in _records(filename))
+    assert all(published_at_is_none_or_aware_utc(r) for r in _records(filename))
 
 
 # --- the real indicator-page export (shared, outside the repository) ------------------------------
 
 
 def _real_rows() -> list[list[str]]:
-    return list(csv.reader(io.StringIO(_real_export().decode("utf-8"))))[1:]
+    return list(csv.reader(io.StringIO(_real_export().read_bytes().decode("utf-8"))))[1:]
 
 
 def _real_records() -> list[ParsedRecord]:
-    return list(parse(_real_export(), REAL_EXPORT.as_uri(), VL_META))
+    path = _real_export()
+    return list(parse(path.read_bytes(), path.as_uri(), VL_META))
 
 
 def test_real_export_has_172_rows_ending_with_global() -> None:

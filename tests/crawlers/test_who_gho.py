@@ -9,40 +9,44 @@ from typing import Any
 
 import pytest
 from scrapy import Request
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.python.failure import Failure
 
-from cobase.parse import ParsedRecord, ParseError, get_parser
+from cobase.parse import ParsedRecord, ParseError
 from cobase.parse.who_gho import parse, parse_bulk_csv
-from cobase.registry import load_registry
 from crawlers.items import FetchFailure, RawResponse
 from crawlers.spiders.who_gho import EMPTY_BODY_RETRIES, WhoGhoSpider
-from tests.helpers import build_response, fixture_bytes, fixture_response, good_fixtures, replay_crawl
+from tests.helpers import (
+    build_response,
+    first_request,
+    fixture_bytes,
+    good_fixtures,
+    http_error_output,
+    indicator_codes,
+    parsed_indicators,
+    period_in_order,
+    published_at_is_aware_utc,
+    real_recording,
+    replay_crawl,
+    spider_output,
+    value_text_present,
+)
 
 SOURCE = "who_gho"
 BASE_URL = "http://127.0.0.1:8765"
 API_URL = "https://ghoapi.azureedge.net/api"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-REAL_RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 
 
 def _spider(*indicators: str, base_url: str = BASE_URL) -> WhoGhoSpider:
     return WhoGhoSpider(base_url=base_url, indicators=list(indicators) or ["HIV_ARTCOVERAGE"])
 
 
-def _first_request(spider: WhoGhoSpider) -> Request:
-    return next(iter(spider.start_requests()))
-
-
 def _callback_output(filename: str, page: int = 1, spider: WhoGhoSpider | None = None) -> list[Any]:
     spider = spider or _spider()
-    request = _first_request(spider)
     meta = {"cobase": {"indicator": "HIV_ARTCOVERAGE", "page": page}}
-    return list(spider.parse(fixture_response(SOURCE, filename, request.url, meta=meta)))
+    return spider_output(spider, SOURCE, filename, first_request(spider), meta)
 
 
 def _body_response(body: bytes, meta: dict[str, Any] | None = None) -> Any:
-    request = _first_request(_spider())
+    request = first_request(_spider())
     return build_response(request.replace(meta=meta or request.meta), body, 200, "application/json")
 
 
@@ -79,16 +83,9 @@ def _parse_rows(*rows: dict[str, Any]) -> list[ParsedRecord]:
     return list(parse(body, f"{API_URL}/UHC_INDEX_REPORTED", {}))
 
 
-def _real_recording(*parts: str) -> Path:
-    path = REAL_RECORDINGS.joinpath(*parts)
-    if not path.is_file():
-        pytest.skip(f"real recording not available: {path}")
-    return path
-
-
 @pytest.fixture(scope="module")
 def declared_indicators() -> set[str]:
-    return {indicator.code for indicator in load_registry(REPO_ROOT / "sources.yml").get(SOURCE).indicators}
+    return indicator_codes(SOURCE)
 
 
 # --- spider: requests ------------------------------------------------------------------------------
@@ -100,12 +97,12 @@ def test_start_requests_one_per_indicator() -> None:
 
 
 def test_start_request_carries_cobase_meta() -> None:
-    assert _first_request(_spider()).meta == {"cobase": {"indicator": "HIV_ARTCOVERAGE", "page": 1}}
+    assert first_request(_spider()).meta == {"cobase": {"indicator": "HIV_ARTCOVERAGE", "page": 1}}
 
 
 def test_start_request_errback_is_the_base_errback() -> None:
     spider = _spider()
-    assert _first_request(spider).errback == spider.errback
+    assert first_request(spider).errback == spider.errback
 
 
 # --- spider: responses -----------------------------------------------------------------------------
@@ -185,10 +182,8 @@ def test_empty_body_failure_keeps_request_meta() -> None:
 
 def test_errback_turns_http_error_into_fetch_failure() -> None:
     spider = _spider()
-    request = _first_request(spider)
-    failure = Failure(HttpError(build_response(request, b"oops", 500), "Ignoring non-200 response"))
-    failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
-    (item,) = spider.errback(failure)
+    request = first_request(spider)
+    (item,) = http_error_output(spider, request, 500, b"oops")
     assert item == FetchFailure(
         source="who_gho",
         url=request.url,
@@ -205,9 +200,7 @@ def test_replay_fetches_every_declared_indicator_and_page(declared_indicators: s
 
 def test_replay_gives_records_for_every_declared_indicator(declared_indicators: set[str]) -> None:
     items = replay_crawl(WhoGhoSpider(base_url=BASE_URL, indicators=sorted(declared_indicators)), SOURCE)
-    parser = get_parser(SOURCE)
-    parsed = {record.indicator for raw in items for record in parser(raw.body, raw.url, raw.request_meta)}
-    assert parsed == declared_indicators
+    assert parsed_indicators(items, SOURCE) == declared_indicators
 
 
 # --- parser: one assertion each ------------------------------------------------------------------
@@ -320,17 +313,17 @@ def test_every_fixture_yields_records(filename: str) -> None:
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_period_in_order(filename: str) -> None:
-    assert all(r.period_start <= r.period_end for r in _records(filename))
+    assert all(period_in_order(r) for r in _records(filename))
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_published_at_is_aware_utc(filename: str) -> None:
-    assert all(r.published_at is not None and r.published_at.tzinfo == UTC for r in _records(filename))
+    assert all(published_at_is_aware_utc(r) for r in _records(filename))
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_value_text_present(filename: str) -> None:
-    assert all(r.value_text.strip() for r in _records(filename))
+    assert all(value_text_present(r) for r in _records(filename))
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
@@ -342,12 +335,12 @@ def test_invariant_indicator_declared(filename: str, declared_indicators: set[st
 
 
 def test_real_odata_recording_has_24_records() -> None:
-    body = _real_recording("who_gho", "GHED_OOPSCHE_SHA2011_IDN.json").read_bytes()
+    body = real_recording("who_gho", "GHED_OOPSCHE_SHA2011_IDN.json").read_bytes()
     assert len(list(parse(body, f"{API_URL}/GHED_OOPSCHE_SHA2011", {}))) == 24
 
 
 def test_real_odata_recording_known_value() -> None:
-    body = _real_recording("who_gho", "GHED_OOPSCHE_SHA2011_IDN.json").read_bytes()
+    body = real_recording("who_gho", "GHED_OOPSCHE_SHA2011_IDN.json").read_bytes()
     idn_2019 = next(
         r for r in parse(body, f"{API_URL}/GHED_OOPSCHE_SHA2011", {}) if r.period_start.year == 2019
     )
@@ -355,12 +348,12 @@ def test_real_odata_recording_known_value() -> None:
 
 
 def test_real_bulk_csv_keeps_the_4384_country_rows() -> None:
-    path = _real_recording("who_gho", "ghobulk_health-financing", "data", "GHED_OOPSCHE_SHA2011.csv")
+    path = real_recording("who_gho", "ghobulk_health-financing", "data", "GHED_OOPSCHE_SHA2011.csv")
     assert len(list(parse_bulk_csv(path.read_bytes(), path.as_uri()))) == 4384
 
 
 def test_real_bulk_csv_known_value() -> None:
-    path = _real_recording("who_gho", "ghobulk_health-financing", "data", "GHED_OOPSCHE_SHA2011.csv")
+    path = real_recording("who_gho", "ghobulk_health-financing", "data", "GHED_OOPSCHE_SHA2011.csv")
     records = parse(path.read_bytes(), path.as_uri(), {})
     gin_2019 = next(r for r in records if r.country == "GIN" and r.period_start == date(2019, 1, 1))
     assert gin_2019.value_num == pytest.approx(59.21543)

@@ -16,23 +16,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scrapy import Request
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.python.failure import Failure
 
 from cobase.catalogue import load_catalogue
-from cobase.parse import ParsedRecord, ParseError, get_parser
+from cobase.parse import ParsedRecord, ParseError
 from cobase.parse.who_ncd_ccs import QUESTIONS, answer_text, parse, question_code
-from cobase.registry import load_registry
 from crawlers.items import FetchFailure, RawResponse
 from crawlers.spiders.who_ncd_ccs import WhoNcdCcsSpider
 from tests.helpers import (
     FIXTURES,
-    build_response,
+    first_request,
     fixture_bytes,
-    fixture_response,
     good_fixtures,
+    http_error_output,
+    indicator_codes,
+    parsed_indicators,
+    period_is_one_calendar_year,
+    published_at_is_none_or_aware_utc,
+    real_recording,
     replay_crawl,
+    spider_output,
 )
 
 SOURCE = "who_ncd_ccs"
@@ -40,22 +42,15 @@ BASE_URL = "http://127.0.0.1:8765"
 BULK_URL = "https://ghobulkdownloads.blob.core.windows.net/ghocontainer/noncommunicable-diseases.zip"
 ATHENA_URL = "http://apps.who.int/gho/athena/data/data-coded.csv?target=GHO/NCD_CCS_Metformin"
 ZIP = "noncommunicable-diseases.zip"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-REAL_RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 
 
 def _spider(**kwargs: Any) -> WhoNcdCcsSpider:
     return WhoNcdCcsSpider(base_url=BASE_URL, indicators=["NCD_CCS_Insulin"], **kwargs)
 
 
-def _first_request(spider: WhoNcdCcsSpider) -> Request:
-    return next(iter(spider.start_requests()))
-
-
 def _callback_output(filename: str) -> list[Any]:
     spider = _spider()
-    request = _first_request(spider)
-    return list(spider.parse(fixture_response(SOURCE, filename, request.url, meta=request.meta)))
+    return spider_output(spider, SOURCE, filename, first_request(spider))
 
 
 def _records(filename: str) -> list[ParsedRecord]:
@@ -76,15 +71,8 @@ def _answer(country: str, indicator: str, year: int, records: list[ParsedRecord]
     return found[0].value_text if found else "(none)"
 
 
-def _real_recording(*parts: str) -> Path:
-    path = REAL_RECORDINGS.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"real recording not available: {path}")
-    return path
-
-
 def _athena_recording() -> list[ParsedRecord]:
-    path = _real_recording("who_ncd_ccs", "gho_athena_NCD_CCS_Insulin.csv")
+    path = real_recording("who_ncd_ccs", "gho_athena_NCD_CCS_Insulin.csv")
     return list(parse(path.read_bytes(), path.as_uri(), {}))
 
 
@@ -98,28 +86,28 @@ def _zip_of(folder: Path) -> bytes:
 
 @pytest.fixture(scope="module")
 def declared_indicators() -> set[str]:
-    return {indicator.code for indicator in load_registry(REPO_ROOT / "sources.yml").get(SOURCE).indicators}
+    return indicator_codes(SOURCE)
 
 
 # --- spider ----------------------------------------------------------------------------------------
 
 
 def test_start_request_is_the_bulk_zip() -> None:
-    assert _first_request(_spider()).url == f"{BASE_URL}/ghocontainer/noncommunicable-diseases.zip"
+    assert first_request(_spider()).url == f"{BASE_URL}/ghocontainer/noncommunicable-diseases.zip"
 
 
 def test_bulk_path_comes_from_params() -> None:
-    request = _first_request(_spider(bulk_path="ghocontainer/other.zip"))
+    request = first_request(_spider(bulk_path="ghocontainer/other.zip"))
     assert request.url == f"{BASE_URL}/ghocontainer/other.zip"
 
 
 def test_start_request_carries_cobase_meta() -> None:
-    assert _first_request(_spider()).meta == {"cobase": {"file": ZIP}}
+    assert first_request(_spider()).meta == {"cobase": {"file": ZIP}}
 
 
 def test_start_request_errback_is_the_base_errback() -> None:
     spider = _spider()
-    assert _first_request(spider).errback == spider.errback
+    assert first_request(spider).errback == spider.errback
 
 
 def test_zip_is_yielded_as_raw_response_exactly() -> None:
@@ -138,11 +126,8 @@ def test_body_that_is_not_a_zip_is_still_kept() -> None:
 
 def test_errback_turns_blob_not_found_into_fetch_failure() -> None:
     spider = _spider()
-    request = _first_request(spider)
-    body = b"<Error><Code>BlobNotFound</Code></Error>"
-    failure = Failure(HttpError(build_response(request, body, 404), "Ignoring non-200 response"))
-    failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
-    (item,) = spider.errback(failure)
+    request = first_request(spider)
+    (item,) = http_error_output(spider, request, 404, b"<Error><Code>BlobNotFound</Code></Error>")
     assert item == FetchFailure(SOURCE, request.url, f"HTTP 404 from {request.url}", {"file": ZIP})
 
 
@@ -157,8 +142,7 @@ def test_replay_fetches_the_one_zip() -> None:
 
 def test_replay_gives_records_for_every_declared_indicator(declared_indicators: set[str]) -> None:
     (raw,) = replay_crawl(_spider(), SOURCE)
-    parsed = {record.indicator for record in get_parser(SOURCE)(raw.body, raw.url, raw.request_meta)}
-    assert parsed == declared_indicators
+    assert parsed_indicators([raw], SOURCE) == declared_indicators
 
 
 # --- parser: the GHO bulk ZIP --------------------------------------------------------------------
@@ -325,11 +309,7 @@ def test_every_fixture_yields_records(filename: str) -> None:
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_period_is_one_calendar_year(filename: str) -> None:
-    assert all(
-        (r.period_start.month, r.period_start.day, r.period_end.month, r.period_end.day) == (1, 1, 12, 31)
-        and r.period_start.year == r.period_end.year
-        for r in _records(filename)
-    )
+    assert all(period_is_one_calendar_year(r) for r in _records(filename))
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
@@ -350,7 +330,7 @@ def test_invariant_item_is_a_catalogue_item(filename: str) -> None:
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_published_at_is_none_or_aware_utc(filename: str) -> None:
-    assert all(r.published_at is None or r.published_at.tzinfo == UTC for r in _records(filename))
+    assert all(published_at_is_none_or_aware_utc(r) for r in _records(filename))
 
 
 # --- real recordings (shared, outside the repository) ---------------------------------------------
@@ -374,12 +354,12 @@ def test_real_athena_recording_covers_194_countries() -> None:
 
 
 def test_real_bulk_csv_layout_is_read_without_error_and_holds_no_survey_answers() -> None:
-    path = _real_recording("who_gho", "ghobulk_health-financing", "data", "GHED_OOPSCHE_SHA2011.csv")
+    path = real_recording("who_gho", "ghobulk_health-financing", "data", "GHED_OOPSCHE_SHA2011.csv")
     assert list(parse(path.read_bytes(), path.as_uri(), {})) == []
 
 
 def test_real_bulk_zip_layout_without_survey_answers_is_a_clear_error() -> None:
-    folder = _real_recording("who_gho", "ghobulk_health-financing")
+    folder = real_recording("who_gho", "ghobulk_health-financing")
     with pytest.raises(
         ParseError, match=r"has no data/NCDCCS_COUNTRYRESPONSE\.csv \(it holds README\.txt, codes/"
     ):

@@ -9,22 +9,30 @@ from typing import Any
 
 import pytest
 from scrapy import Request
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.python.failure import Failure
 
-from cobase.parse import ParsedRecord, ParseError, get_parser
+from cobase.parse import ParsedRecord, ParseError
 from cobase.parse.worldbank_wdi import parse
-from cobase.registry import load_registry
 from crawlers.items import FetchFailure, RawResponse
 from crawlers.spiders.worldbank_wdi import WorldbankWdiSpider
-from tests.helpers import build_response, fixture_bytes, fixture_response, good_fixtures, replay_crawl
+from tests.helpers import (
+    first_request,
+    fixture_bytes,
+    good_fixtures,
+    http_error_output,
+    indicator_codes,
+    parsed_indicators,
+    period_in_order,
+    published_at_is_aware_utc,
+    real_recording,
+    replay_crawl,
+    spider_output,
+    value_text_present,
+)
 
 SOURCE = "worldbank_wdi"
 BASE_URL = "http://127.0.0.1:8765"
 API_URL = "https://api.worldbank.org/v2/country/all/indicator"
 OOP = "SH.XPD.OOPC.CH.ZS"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-REAL_RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 
 
 def _spider(*indicators: str, **arguments: Any) -> WorldbankWdiSpider:
@@ -33,9 +41,8 @@ def _spider(*indicators: str, **arguments: Any) -> WorldbankWdiSpider:
 
 def _callback_output(filename: str, page: int = 1) -> list[Any]:
     spider = _spider()
-    request = next(iter(spider.start_requests()))
     meta = {"cobase": {"indicator": OOP, "page": page}}
-    return list(spider.parse(fixture_response(SOURCE, filename, request.url, meta=meta)))
+    return spider_output(spider, SOURCE, filename, first_request(spider), meta)
 
 
 def _url(filename: str) -> str:
@@ -66,16 +73,9 @@ def _parse_records(*records: dict[str, Any], lastupdated: str | None = "2026-07-
     return list(parse(json.dumps([metadata, list(records)]).encode(), _url("SH.MED.PHYS.ZS"), {}))
 
 
-def _real_recording(*parts: str) -> Path:
-    path = REAL_RECORDINGS.joinpath(*parts)
-    if not path.is_file():
-        pytest.skip(f"real recording not available: {path}")
-    return path
-
-
 @pytest.fixture(scope="module")
 def declared_indicators() -> set[str]:
-    return {indicator.code for indicator in load_registry(REPO_ROOT / "sources.yml").get(SOURCE).indicators}
+    return indicator_codes(SOURCE)
 
 
 # --- spider: requests ------------------------------------------------------------------------------
@@ -143,9 +143,7 @@ def test_error_message_is_kept_and_followed_by_nothing() -> None:
 def test_errback_turns_http_error_into_fetch_failure() -> None:
     spider = _spider()
     (request,) = spider.start_requests()
-    failure = Failure(HttpError(build_response(request, b"oops", 500), "Ignoring non-200 response"))
-    failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
-    (item,) = spider.errback(failure)
+    (item,) = http_error_output(spider, request, 500, b"oops")
     assert item == FetchFailure(
         source="worldbank_wdi",
         url=request.url,
@@ -164,10 +162,7 @@ def test_replay_fetches_every_declared_indicator_and_page(declared_indicators: s
 
 def test_replay_gives_records_for_every_declared_indicator(declared_indicators: set[str]) -> None:
     spider = WorldbankWdiSpider(base_url=BASE_URL, indicators=sorted(declared_indicators))
-    parser = get_parser(SOURCE)
-    items = replay_crawl(spider, SOURCE)
-    parsed = {record.indicator for raw in items for record in parser(raw.body, raw.url, raw.request_meta)}
-    assert parsed == declared_indicators
+    assert parsed_indicators(replay_crawl(spider, SOURCE), SOURCE) == declared_indicators
 
 
 # --- parser: one assertion each ------------------------------------------------------------------
@@ -259,17 +254,17 @@ def test_object_instead_of_array_raises_parse_error() -> None:
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_period_in_order(filename: str) -> None:
-    assert all(r.period_start <= r.period_end for r in _records(filename))
+    assert all(period_in_order(r) for r in _records(filename))
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_published_at_is_aware_utc(filename: str) -> None:
-    assert all(r.published_at is not None and r.published_at.tzinfo == UTC for r in _records(filename))
+    assert all(published_at_is_aware_utc(r) for r in _records(filename))
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_value_text_present(filename: str) -> None:
-    assert all(r.value_text.strip() for r in _records(filename))
+    assert all(value_text_present(r) for r in _records(filename))
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
@@ -281,19 +276,19 @@ def test_invariant_indicator_declared(filename: str, declared_indicators: set[st
 
 
 def test_real_recording_has_20_records() -> None:
-    body = _real_recording("worldbank", "NY.GDP.PCAP.PP.KD_IDN.json").read_bytes()
+    body = real_recording("worldbank", "NY.GDP.PCAP.PP.KD_IDN.json").read_bytes()
     url = "https://api.worldbank.org/v2/country/IDN/indicator/NY.GDP.PCAP.PP.KD?format=json"
     assert len(list(parse(body, url, {}))) == 20
 
 
 def test_real_recording_known_value() -> None:
-    body = _real_recording("worldbank", "NY.GDP.PCAP.PP.KD_IDN.json").read_bytes()
+    body = real_recording("worldbank", "NY.GDP.PCAP.PP.KD_IDN.json").read_bytes()
     url = "https://api.worldbank.org/v2/country/IDN/indicator/NY.GDP.PCAP.PP.KD?format=json"
     idn_2019 = next(r for r in parse(body, url, {}) if r.period_start == date(2019, 1, 1))
     assert (idn_2019.country, idn_2019.value_num) == ("IDN", 12757.7850854842)
 
 
 def test_real_recording_published_at() -> None:
-    body = _real_recording("worldbank", "NY.GDP.PCAP.PP.KD_IDN.json").read_bytes()
+    body = real_recording("worldbank", "NY.GDP.PCAP.PP.KD_IDN.json").read_bytes()
     url = "https://api.worldbank.org/v2/country/IDN/indicator/NY.GDP.PCAP.PP.KD?format=json"
     assert next(parse(body, url, {})).published_at == datetime(2026, 7, 13, tzinfo=UTC)

@@ -1,0 +1,20 @@
+"""Fixtures shared by the test modules: the local HTTP server of the end-to-end tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+
+@pytest.fixture(scope="module")
+def local_server() -> Iterator[HTTPServer]:
+    """An HTTP server on 127.0.0.1 for one module; each refresh sets its routes anew (``tests.e2e``)."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.clear()
+        server.stop()
