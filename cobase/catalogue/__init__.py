@@ -16,10 +16,18 @@ from collections.abc import Iterable
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from cobase.registry import AccessDimension
 
@@ -31,6 +39,16 @@ INDICATOR_MAP_FILE = "indicator_map.yml"
 ICD10_PATTERN = re.compile(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,2})?$")
 ATC_LEVEL5_PATTERN = re.compile(r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _check_id(value: str) -> str:
+    if not ID_PATTERN.match(value):
+        raise ValueError(f"id {value!r} must be lower-case letters, digits and underscores")
+    return value
+
+
+CatalogueId = Annotated[str, AfterValidator(_check_id)]
+"""An item or pathology id: lower-case letters, digits and underscores (stable in URLs and files)."""
 
 
 class CatalogueError(ValueError):
@@ -66,7 +84,7 @@ class _Strict(BaseModel):
 class Item(_Strict):
     """A medicine, test, piece of equipment or specialist, with every name people write it under."""
 
-    id: str
+    id: CatalogueId
     kind: ItemKind
     name_fr: str
     name_en: str
@@ -78,13 +96,6 @@ class Item(_Strict):
     components: tuple[str, ...] = ()
     eml: bool | None = Field(default=None, description="listed by name on the WHO EML, 23rd list (2023)")
     note: str | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _check_id(cls, value: str) -> str:
-        if not ID_PATTERN.match(value):
-            raise ValueError(f"id {value!r} must be lower-case letters, digits and underscores")
-        return value
 
     @field_validator("atc")
     @classmethod
@@ -145,7 +156,7 @@ REQUIREMENT_KINDS: dict[str, ItemKind] = {
 class Pathology(_Strict):
     """A pathology, its codes and names, what it requires and where that comes from."""
 
-    id: str
+    id: CatalogueId
     icd10: tuple[str, ...] = Field(min_length=1)
     name_fr: str
     name_en: str
@@ -154,13 +165,6 @@ class Pathology(_Strict):
     requires: Requirements
     first_line: tuple[str, ...] = Field(default=(), description="medicines WHO guidance names as first line")
     sources: tuple[str, ...] = Field(min_length=1, description="citations the content comes from")
-
-    @field_validator("id")
-    @classmethod
-    def _check_id(cls, value: str) -> str:
-        if not ID_PATTERN.match(value):
-            raise ValueError(f"id {value!r} must be lower-case letters, digits and underscores")
-        return value
 
     @field_validator("icd10")
     @classmethod
