@@ -481,3 +481,11 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
     (directory / "indicator_map.yml").unlink()
     with pytest.raises(CatalogueError, match=r"indicator_map\.yml: cannot read"):
         load_catalogue(directory)
+
+
+def test_pathology_id_with_capitals_is_refused(tmp_path: Path) -> None:
+    directory = _copy_with(
+        tmp_path, "pathologies.yml", lambda data: _entry(data, "pathologies", "tb").update(id="TB")
+    )
+    with pytest.raises(CatalogueError, match="must be lower-case letters"):
+        load_catalogue(directory)
