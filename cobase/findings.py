@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from cobase.clock import BadDateError, utcnow
@@ -226,35 +225,32 @@ def set_status(session: Session, finding_id: str, status: str, by: str) -> Findi
         raise FindingError(f"finding {finding_id} is already {status}")
     if current.review_status == "retracted":
         raise FindingError(f"finding {finding_id} was retracted; add a new finding instead")
-    now = utcnow()
-    session.execute(
-        sa.update(Observation)
-        .where(col(Observation.id) == current.id)
-        .values(is_current=False, superseded_at=now)
+    # The ingestion path supersedes the current version and keeps it, as for a producer's revision.
+    ingest_observations(
+        session,
+        source_id=current.source_id,
+        snapshot_id=current.snapshot_id,
+        retrieved_at=utcnow(),
+        rows=[
+            ObservationIn(
+                country_iso3=current.country_iso3,
+                indicator=current.indicator,
+                period_start=current.period_start,
+                period_end=current.period_end,
+                value_text=current.value_text,
+                value_num=current.value_num,
+                unit=current.unit,
+                dimension=current.dimension,
+                published_at=current.published_at,
+                item=current.item,
+                quote=current.quote,
+                page=current.page,
+                review_status=status,
+                contributed_by=by.strip(),
+            )
+        ],
     )
-    session.flush()
-    successor = Observation.model_validate(
-        current.model_dump(
-            exclude={
-                "id",
-                "is_current",
-                "superseded_at",
-                "supersedes_id",
-                "review_status",
-                "contributed_by",
-                "retrieved_at",
-            }
-        )
-        | {
-            "is_current": True,
-            "supersedes_id": current.id,
-            "review_status": status,
-            "contributed_by": by.strip(),
-            "retrieved_at": now,
-        }
-    )
-    session.add(successor)
-    session.flush()
+    session.expire_all()  # the versions were changed by bulk statements, not through the ORM
     return get_finding(session, finding_id)
 
 

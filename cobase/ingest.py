@@ -138,19 +138,27 @@ def _driver_values(dialect: sa.Dialect) -> Callable[[date | datetime | None], ob
 
 def _current_values(
     connection: sa.Connection, keys: list[str]
-) -> dict[str, tuple[int, tuple[str, str | None, str | None]]]:
-    """Current (id, (value_text, unit, quote)) per series key, looked up through the partial unique index."""
-    found: dict[str, tuple[int, tuple[str, str | None, str | None]]] = {}
+) -> dict[str, tuple[int, tuple[str, str | None, str | None, str | None]]]:
+    """Current (id, (value_text, unit, quote, review_status)) per series key, via the partial unique index.
+
+    A change of review status (a finding confirmed or retracted) is a new version like a producer's revision.
+    """
+    found: dict[str, tuple[int, tuple[str, str | None, str | None, str | None]]] = {}
     # Stay well under SQLite's bound-parameter limit.
     for start in range(0, len(keys), 10_000):
         part = keys[start : start + 10_000]
         result = connection.execute(
             sa.select(
-                _COLUMNS.series_key, _COLUMNS.id, _COLUMNS.value_text, _COLUMNS.unit, _COLUMNS.quote
+                _COLUMNS.series_key,
+                _COLUMNS.id,
+                _COLUMNS.value_text,
+                _COLUMNS.unit,
+                _COLUMNS.quote,
+                _COLUMNS.review_status,
             ).where(_COLUMNS.is_current == sa.true(), _COLUMNS.series_key.in_(part))
         )
-        for key, obs_id, value_text, unit, quote in result:
-            found[key] = (obs_id, (value_text, unit, quote))
+        for key, obs_id, value_text, unit, quote, review_status in result:
+            found[key] = (obs_id, (value_text, unit, quote, review_status))
     return found
 
 
@@ -197,7 +205,7 @@ def ingest_observations(
             previous = current.get(key)
             supersedes_id = None
             if previous is not None:
-                if previous[1] == (row.value_text, row.unit, row.quote):
+                if previous[1] == (row.value_text, row.unit, row.quote, row.review_status):
                     counts.unchanged += 1
                     continue
                 supersedes_id = previous[0]
