@@ -7,6 +7,7 @@ It is not a verdict and carries no score: every statement points to its evidence
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -31,6 +32,21 @@ DIMENSION_LABELS: dict[str, tuple[str, str]] = {
     "follow_up": ("Suivi biologique et examens", "Follow-up tests"),
     "context": ("Contexte", "Context"),
 }
+
+
+PublishedBasis = Literal["first_release", "last_modified", "document_date", "first_seen"]
+"""What an observation's ``published_at`` means: the producer's first release of the value, the
+producer's last-modified stamp (proves nothing about earlier publication), the date of the document
+that states it, or only the date we first retrieved it."""
+
+AsOfStatus = Literal["published_by", "published_after", "unknown"]
+"""Whether a version can be shown to have been public by an as-of date D (``published_by``), can be
+shown to have been published after D (``published_after``), or neither (``unknown``)."""
+
+Scope = Literal["item", "class", "population", "system"]
+"""What a value is about: the patient's exact medicine, test or specialist (``item``); a class such as
+all antiretrovirals (``class``); national coverage or outcome (``population``); financing or workforce
+(``system``)."""
 
 
 class _Frozen(BaseModel):
@@ -67,6 +83,20 @@ class Evidence(_Frozen):
     contributed_by: str | None = None
     republishes: str | None = Field(default=None, description="source whose data this one republishes")
     revised_later: bool = Field(default=False, description="a newer version was published after as_of")
+    published_basis: PublishedBasis = Field(default="first_seen", description="what published_at means")
+    first_seen_at: datetime | None = Field(
+        default=None, description="our earliest retrieval of a snapshot holding this version"
+    )
+    last_seen_at: datetime | None = Field(
+        default=None, description="our latest retrieval of a snapshot holding this version"
+    )
+    as_of_status: AsOfStatus = Field(default="unknown", description="publication status relative to as_of")
+    withdrawn_at: datetime | None = Field(
+        default=None, description="when the producer stopped publishing this series (None if still published)"
+    )
+    scope: Scope = Field(
+        default="item", description="what the value is about: item, class, population, system"
+    )
     stale: bool = False
 
     @computed_field  # type: ignore[prop-decorator]
