@@ -9,6 +9,13 @@ looked up among current observations:
   pointing to the one it supersedes, and the old one is kept, marked superseded, so an *as-of* query can
   still say what had been published by any date.
 
+Every version records what its ``published_at`` means (``published_basis``), when we first saw it
+(``first_seen_at``: the retrieval that made it current, which orders versions) and last saw it
+(``last_seen_at``, moved forward each time a response still holds it), and the processing version that
+produced it. A revision that keeps the producer's date of the version it supersedes cannot have been
+published on that date: its basis becomes ``first_seen``. A value without a producer's date is
+``first_seen`` and its ``published_at`` is our retrieval.
+
 Statements are bulk ``executemany`` over chunks, never one ORM object per row: ingestion of a million
 values must stay within a small factor of a raw ``sqlite3.executemany`` (see ``bench/ingest.py``).
 """
@@ -27,6 +34,7 @@ from sqlmodel import Session
 from cobase.clock import as_utc
 from cobase.harmonize.records import ObservationIn
 from cobase.models import Observation
+from cobase.processing import PROCESSING_VERSION, PRODUCER_DATED_BASES
 
 CHUNK_ROWS = 20_000
 _KEY_SEPARATOR = "\x1f"
@@ -40,6 +48,7 @@ class IngestCounts:
     unchanged: int = 0
     revised: int = 0
     duplicates: int = 0
+    withdrawn: int = 0
     revised_series: list[str] = field(default_factory=list)
 
     def add(self, other: IngestCounts) -> None:
@@ -48,6 +57,7 @@ class IngestCounts:
         self.unchanged += other.unchanged
         self.revised += other.revised
         self.duplicates += other.duplicates
+        self.withdrawn += other.withdrawn
 
 
 def series_key(
@@ -99,6 +109,10 @@ _INSERT_COLUMNS = (
     "page",
     "review_status",
     "contributed_by",
+    "published_basis",
+    "first_seen_at",
+    "last_seen_at",
+    "processing_version",
 )
 
 
@@ -136,14 +150,16 @@ def _driver_values(dialect: sa.Dialect) -> Callable[[date | datetime | None], ob
     return to_sqlite
 
 
-def _current_values(
-    connection: sa.Connection, keys: list[str]
-) -> dict[str, tuple[int, tuple[str, str | None, str | None, str | None]]]:
-    """Current (id, (value_text, unit, quote, review_status)) per series key, via the partial unique index.
+_Current = tuple[int, tuple[str, str | None, str | None, str | None], datetime | None]
 
-    A change of review status (a finding confirmed or retracted) is a new version like a producer's revision.
+
+def _current_values(connection: sa.Connection, keys: list[str]) -> dict[str, _Current]:
+    """Current (id, (value_text, unit, quote, review_status), published_at) per series key.
+
+    Served by the partial unique index. A change of review status (a finding confirmed or retracted) is a
+    new version like a producer's revision.
     """
-    found: dict[str, tuple[int, tuple[str, str | None, str | None, str | None]]] = {}
+    found: dict[str, _Current] = {}
     # Stay well under SQLite's bound-parameter limit.
     for start in range(0, len(keys), 10_000):
         part = keys[start : start + 10_000]
@@ -155,11 +171,28 @@ def _current_values(
                 _COLUMNS.unit,
                 _COLUMNS.quote,
                 _COLUMNS.review_status,
+                _COLUMNS.published_at,
             ).where(_COLUMNS.is_current == sa.true(), _COLUMNS.series_key.in_(part))
         )
-        for key, obs_id, value_text, unit, quote, review_status in result:
-            found[key] = (obs_id, (value_text, unit, quote, review_status))
+        for key, obs_id, value_text, unit, quote, review_status, published_at in result:
+            found[key] = (obs_id, (value_text, unit, quote, review_status), published_at)
     return found
+
+
+def touch_last_seen(connection: sa.Connection, ids: list[int], seen_at: datetime) -> None:
+    """Record that a response retrieved at ``seen_at`` still held these versions (never moves backwards)."""
+    if not ids:
+        return
+    seen = as_utc(seen_at)
+    connection.execute(
+        sa.update(_TABLE)
+        .where(
+            _COLUMNS.id == sa.bindparam("obs_id"),
+            sa.or_(_COLUMNS.last_seen_at.is_(None), _COLUMNS.last_seen_at < sa.bindparam("seen")),
+        )
+        .values(last_seen_at=sa.bindparam("seen")),
+        [{"obs_id": obs_id, "seen": seen} for obs_id in ids],
+    )
 
 
 def ingest_observations(
@@ -169,8 +202,13 @@ def ingest_observations(
     snapshot_id: int,
     retrieved_at: datetime,
     rows: Iterable[ObservationIn],
+    seen_at: datetime | None = None,
 ) -> IngestCounts:
     """Store ``rows`` from one snapshot; runs inside the caller's transaction (one snapshot, one commit).
+
+    ``retrieved_at`` is the snapshot's first retrieval; ``seen_at`` (default: the same) is the retrieval
+    now being ingested, later when a response identical to an older snapshot comes back (a producer's
+    revert: its values become current again as new versions first seen at ``seen_at``).
 
     Within one snapshot, a series seen twice keeps its first value (the second is counted as a duplicate)
     so a producer's repeated row cannot make a value supersede itself.
@@ -179,6 +217,8 @@ def ingest_observations(
     connection = session.connection()
     to_db = _driver_values(connection.dialect)
     retrieved_db = to_db(retrieved_at)
+    seen_now = seen_at or retrieved_at
+    seen_db = to_db(seen_now)
     insert_sql = _insert_sql(connection.dialect)
     seen: set[str] = set()
     for chunk in _chunks(rows, CHUNK_ROWS):
@@ -201,16 +241,29 @@ def ingest_observations(
         current = _current_values(connection, [key for key, _ in keyed])
         inserts: list[tuple[object, ...]] = []
         superseded: list[dict[str, object]] = []
+        still_held: list[int] = []
         for key, row in keyed:
             previous = current.get(key)
             supersedes_id = None
+            published_at = row.published_at
+            basis = row.published_basis or ("last_modified" if published_at else "first_seen")
+            if published_at is None:
+                basis, published_at = "first_seen", seen_now
             if previous is not None:
                 if previous[1] == (row.value_text, row.unit, row.quote, row.review_status):
                     counts.unchanged += 1
+                    still_held.append(previous[0])
                     continue
                 supersedes_id = previous[0]
-                superseded.append({"old_id": previous[0], "at": retrieved_at})
+                superseded.append({"old_id": previous[0], "at": seen_now})
                 counts.revised += 1
+                if (
+                    row.review_status is None
+                    and basis in PRODUCER_DATED_BASES
+                    and previous[2] is not None
+                    and as_utc(previous[2]) == as_utc(published_at)
+                ):
+                    basis = "first_seen"  # the same date cannot be true of two different values
             else:
                 counts.new += 1
             inserts.append(
@@ -226,7 +279,7 @@ def ingest_observations(
                     row.unit,
                     to_db(row.period_start),
                     to_db(row.period_end),
-                    to_db(row.published_at),
+                    to_db(published_at),
                     retrieved_db,
                     True,
                     supersedes_id,
@@ -235,6 +288,10 @@ def ingest_observations(
                     row.page,
                     row.review_status,
                     row.contributed_by,
+                    basis,
+                    seen_db,
+                    seen_db,
+                    PROCESSING_VERSION,
                 )
             )
         if superseded:
@@ -247,4 +304,5 @@ def ingest_observations(
             )
         if inserts:
             connection.exec_driver_sql(insert_sql, inserts)  # type: ignore[arg-type]
+        touch_last_seen(connection, still_held, seen_now)
     return counts

@@ -9,7 +9,8 @@ Four tables:
   (source, indicator, country, dimension, period). A producer's revision adds a new row for the same
   series and marks the old one superseded; the old one is kept so an *as-of* query can tell what had been
   published by any date;
-* ``refresh_run``: one row per source per refresh, with counts and the error if it failed.
+* ``refresh_run``: one row per source per refresh, with counts and the error if it failed;
+* ``processing_change``: values ``cobase rebuild`` corrected after a fix of ours (not producers' revisions).
 """
 
 from __future__ import annotations
@@ -86,6 +87,11 @@ class Snapshot(SQLModel, table=True):
     request_meta: str | None = Field(default=None, description="JSON: what the spider asked for")
     parse_status: str = Field(default="pending", description="pending, ok or error")
     parse_error: str | None = None
+    last_seen_at: datetime | None = Field(
+        default=None,
+        sa_column=_utc_column(),
+        description="our latest retrieval of these exact bytes from this URL (retrieved_at is the first)",
+    )
 
 
 class Observation(SQLModel, table=True):
@@ -103,6 +109,7 @@ class Observation(SQLModel, table=True):
         ),
         sa.Index("ix_observation_country_indicator", "country_iso3", "indicator", "period_start"),
         sa.Index("ix_observation_source_current", "source_id", "is_current"),
+        sa.Index("ix_observation_snapshot", "snapshot_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -135,6 +142,45 @@ class Observation(SQLModel, table=True):
         description="None for producers' data; candidate, contributed, confirmed or retracted otherwise",
     )
     contributed_by: str | None = None
+    published_basis: str = Field(
+        default="first_seen",
+        sa_column=sa.Column(sa.String(16), nullable=False, server_default="first_seen"),
+        description="what published_at means: first_release, last_modified, document_date or first_seen",
+    )
+    first_seen_at: datetime | None = Field(
+        default=None,
+        sa_column=_utc_column(),
+        description="our first retrieval holding this version (orders versions; a revert is seen anew)",
+    )
+    last_seen_at: datetime | None = Field(
+        default=None, sa_column=_utc_column(), description="our latest retrieval holding this version"
+    )
+    withdrawn_at: datetime | None = Field(
+        default=None,
+        sa_column=_utc_column(),
+        description="the refresh whose complete response of the same request no longer held this series",
+    )
+    processing_version: int = Field(
+        default=1,
+        sa_column=sa.Column(sa.Integer, nullable=False, server_default="1"),
+        description="cobase.processing.PROCESSING_VERSION of the parsers and mappings that produced it",
+    )
+
+
+class ProcessingChange(SQLModel, table=True):
+    """A stored value corrected by ``cobase rebuild`` (our fix, not the producer's revision)."""
+
+    __tablename__ = "processing_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    observation_id: int | None = Field(default=None, description="the corrected row (None once removed)")
+    series_key: str = Field(sa_column=sa.Column(sa.String(32), nullable=False, index=True))
+    snapshot_id: int = Field(foreign_key="snapshot.id")
+    processing_version: int
+    kind: str = Field(description="changed, removed (the snapshot no longer yields it) or added")
+    before: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    after: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    changed_at: datetime = Field(sa_column=_utc_column(nullable=False))
 
 
 class RefreshRun(SQLModel, table=True):

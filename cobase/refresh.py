@@ -22,11 +22,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from cobase.clock import utcnow
+from cobase.clock import parse_datetime, utcnow
 from cobase.db import session_scope
 from cobase.harmonize.records import HarmonizeReport, harmonize
 from cobase.ingest import IngestCounts, ingest_observations
-from cobase.models import RefreshRun, Snapshot
+from cobase.models import Observation, RefreshRun, Snapshot
 from cobase.models import Source as SourceRow
 from cobase.parse import ParseError, get_parser
 from cobase.registry import Registry, SourcesFileError
@@ -112,6 +112,10 @@ class _SourceIngestor:
         self.config = config
         self.source_row = source_row
         self.summary = summary
+        # Requests answered completely in this run (URL -> retrieval), and the run's earliest retrieval:
+        # what withdrawals are decided on.
+        self.complete_urls: dict[str, datetime] = {}
+        self.seen_from: datetime | None = None
 
     def receive(self, item: RawResponse | FetchFailure) -> None:
         if isinstance(item, FetchFailure):
@@ -125,15 +129,42 @@ class _SourceIngestor:
             self.summary.errors.append(f"cannot store snapshot of {item.url}: {exc}")
             return
         snapshot = stored.snapshot
+        seen_at = parse_datetime(item.retrieved_at)
+        self.seen_from = seen_at if self.seen_from is None else min(self.seen_from, seen_at)
         if stored.is_new:
             self.summary.snapshots_new += 1
         else:
             self.summary.snapshots_unchanged += 1
-            if snapshot.parse_status == "ok":
-                return  # same bytes as before, already ingested: nothing can have changed
-        self.ingest_snapshot(snapshot, item.body)
+            if snapshot.parse_status == "ok" and stored.was_latest:
+                # The same bytes as the latest response to this request: no value changed, each was seen.
+                try:
+                    with session_scope(self.engine) as session:
+                        touch_request(session, self.source_row, snapshot.url, seen_at)
+                except Exception as exc:
+                    log.exception("cannot record that %s was seen again", item.url)
+                    self.summary.errors.append(f"cannot record that {item.url} was seen again: {exc}")
+                    return
+                self.complete_urls[snapshot.url] = seen_at
+                return
+        # New bytes, or bytes identical to an older snapshot after others (a revert): ingest them.
+        self.ingest_snapshot(snapshot, item.body, seen_at=seen_at)
 
-    def ingest_snapshot(self, snapshot: Snapshot, body: bytes) -> None:
+    def withdraw_missing(self) -> int:
+        """Mark withdrawn the series this run's complete responses no longer hold; return how many.
+
+        Only after a run without errors, and only for series whose current version came from a snapshot
+        of a request answered in this run and that no response of this run held (so a row that moved to
+        another page of a paged answer is not withdrawn).
+        """
+        if self.summary.errors or not self.complete_urls or self.seen_from is None:
+            return 0
+        assert self.source_row.id is not None
+        with session_scope(self.engine) as session:
+            withdrawn = withdraw_unseen(session, self.source_row.id, self.complete_urls, self.seen_from)
+        self.summary.observations.withdrawn += withdrawn
+        return withdrawn
+
+    def ingest_snapshot(self, snapshot: Snapshot, body: bytes, seen_at: datetime | None = None) -> None:
         """Parse, harmonize and ingest one snapshot in one transaction; record a parse error otherwise."""
         assert snapshot.id is not None and self.source_row.id is not None
         report = HarmonizeReport()
@@ -147,6 +178,7 @@ class _SourceIngestor:
                     snapshot_id=snapshot.id,
                     retrieved_at=snapshot.retrieved_at,
                     rows=harmonize(parser(body, snapshot.url, meta), self.config, report),
+                    seen_at=seen_at,
                 )
                 mark_parsed(session, snapshot.id, None)
         except (ParseError, ValueError) as exc:
@@ -160,9 +192,57 @@ class _SourceIngestor:
             self.summary.errors.append(f"{snapshot.url}: ingestion failed ({exc.__class__.__name__}: {exc})")
             return
         self.summary.observations.add(counts)
+        self.complete_urls[snapshot.url] = seen_at or snapshot.retrieved_at
         self.summary.skipped += report.skipped
         for code, count in report.unknown_countries.items():
             self.summary.unknown_countries[code] = self.summary.unknown_countries.get(code, 0) + count
+
+
+def touch_request(session: Session, source_row: SourceRow, url: str, seen_at: datetime) -> None:
+    """Record that the current versions produced by snapshots of ``url`` were seen at ``seen_at``."""
+    snapshots = sa.select(Snapshot.id).where(Snapshot.source_id == source_row.id, Snapshot.url == url)  # type: ignore[call-overload]
+    session.execute(
+        sa.update(Observation)
+        .where(
+            Observation.source_id == source_row.id,  # type: ignore[arg-type]
+            Observation.is_current == sa.true(),  # type: ignore[arg-type]
+            col(Observation.snapshot_id).in_(snapshots),
+            sa.or_(col(Observation.last_seen_at).is_(None), col(Observation.last_seen_at) < seen_at),
+        )
+        .values(last_seen_at=seen_at)
+    )
+
+
+def withdraw_unseen(
+    session: Session, source_id: int, complete_urls: dict[str, datetime], seen_from: datetime
+) -> int:
+    """Withdraw current versions from snapshots of ``complete_urls`` not seen since ``seen_from``.
+
+    Each is kept (history) but is no longer current; ``withdrawn_at`` is the retrieval of the complete
+    response of its request that no longer held it.
+    """
+    urls = sorted(complete_urls)
+    found: list[tuple[int, str]] = []
+    for start in range(0, len(urls), 500):
+        rows = session.execute(
+            sa.select(Observation.id, Snapshot.url)  # type: ignore[call-overload]
+            .join(Snapshot, Snapshot.id == Observation.snapshot_id)
+            .where(
+                Observation.source_id == source_id,
+                Observation.is_current == sa.true(),
+                col(Snapshot.url).in_(urls[start : start + 500]),
+                sa.or_(col(Observation.last_seen_at).is_(None), col(Observation.last_seen_at) < seen_from),
+            )
+        ).all()
+        found += [(obs_id, url) for obs_id, url in rows]
+    if found:
+        session.execute(
+            sa.update(Observation)
+            .where(col(Observation.id) == sa.bindparam("obs_id"))
+            .values(is_current=False, withdrawn_at=sa.bindparam("at")),
+            [{"obs_id": obs_id, "at": complete_urls[url]} for obs_id, url in found],
+        )
+    return len(found)
 
 
 def _start_run(engine: sa.Engine, source_row: SourceRow) -> int:
@@ -249,6 +329,7 @@ def refresh(
         rows = sync_sources(session, registry)
 
     summaries: dict[str, SourceSummary] = {}
+    ingestors: list[_SourceIngestor] = []
     process = CrawlerProcess(_scrapy_settings())
     crawlers_started = 0
     for key in selected:
@@ -267,6 +348,7 @@ def refresh(
             continue
         summary.tls_unverified = not config.verify_tls
         ingestor = _SourceIngestor(engine, config, rows[key], summary)
+        ingestors.append(ingestor)
         # Each source gets its own crawler, so TLS policy (and any other setting) is per source.
         crawler = process.create_crawler(spider_class)
         crawler.settings.setdict(tls_settings(config), priority="spider")
@@ -296,6 +378,13 @@ def refresh(
 
     if crawlers_started:
         process.start()
+    for ingestor in ingestors:
+        if ingestor.summary.finished:
+            try:
+                ingestor.withdraw_missing()
+            except Exception as exc:
+                log.exception("withdrawals of %s failed", ingestor.config.key)
+                ingestor.summary.errors.append(f"cannot record withdrawn series: {exc}")
     for summary in summaries.values():
         if not summary.finished and not summary.skipped_reason and not summary.errors:
             summary.errors.append("the crawl did not run to its end (see the log above)")
@@ -313,7 +402,9 @@ def ingest_raw(engine: sa.Engine, registry: Registry, raw: RawResponse) -> Sourc
     summary = SourceSummary(key=raw.source)
     with session_scope(engine) as session:
         row = sync_sources(session, registry)[raw.source]
-    _SourceIngestor(engine, config, row, summary).receive(raw)
+    ingestor = _SourceIngestor(engine, config, row, summary)
+    ingestor.receive(raw)
+    ingestor.withdraw_missing()
     return summary
 
 

@@ -18,17 +18,22 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from cobase.clock import parse_datetime, utcnow
+from cobase.clock import as_utc, parse_datetime, utcnow
 from cobase.models import Snapshot, SnapshotBlob, Source
 from crawlers.items import RawResponse
 
 
 @dataclass(frozen=True)
 class StoredSnapshot:
-    """A snapshot and whether its content was new for this source and URL."""
+    """A snapshot and whether its content was new for this source and URL.
+
+    ``was_latest`` is False when these bytes come back after other content was fetched from the same URL
+    (a producer's revert): their values must become current again.
+    """
 
     snapshot: Snapshot
     is_new: bool
+    was_latest: bool = True
 
 
 def sha256_hex(body: bytes) -> str:
@@ -44,14 +49,29 @@ def store_snapshot(session: Session, source: Source, raw: RawResponse) -> Stored
             Snapshot.source_id == source.id, Snapshot.url == raw.url, Snapshot.sha256 == digest
         )
     ).first()
+    seen_at = parse_datetime(raw.retrieved_at)
     if existing is not None:
-        return StoredSnapshot(existing, is_new=False)
+        newest_other = session.exec(
+            select(sa.func.max(Snapshot.last_seen_at)).where(
+                Snapshot.source_id == source.id, Snapshot.url == raw.url, Snapshot.id != existing.id
+            )
+        ).one()
+        if isinstance(newest_other, str):  # aggregate results bypass the column type on SQLite
+            newest_other = parse_datetime(newest_other)
+        own = existing.last_seen_at or existing.retrieved_at
+        was_latest = newest_other is None or as_utc(newest_other) <= own
+        if seen_at > own:
+            existing.last_seen_at = seen_at
+            session.add(existing)
+            session.flush()
+        return StoredSnapshot(existing, is_new=False, was_latest=was_latest)
     if session.get(SnapshotBlob, digest) is None:
         session.add(SnapshotBlob(sha256=digest, compression="zlib", body=zlib.compress(raw.body, 6)))
     snapshot = Snapshot(
         source_id=source.id,  # type: ignore[arg-type]
         url=raw.url,
-        retrieved_at=parse_datetime(raw.retrieved_at),
+        retrieved_at=seen_at,
+        last_seen_at=seen_at,
         http_status=raw.status,
         content_type=raw.content_type,
         sha256=digest,

@@ -19,7 +19,7 @@ from cobase.harmonize.countries import (
     is_aggregate_code,
     is_aggregate_name,
 )
-from cobase.parse import ParsedRecord
+from cobase.parse import ParsedRecord, published_basis_of
 from cobase.registry import Source
 
 
@@ -41,6 +41,8 @@ class ObservationIn:
     page: int | None = None
     review_status: str | None = None
     contributed_by: str | None = None
+    published_basis: str | None = None
+    """What ``published_at`` means; None lets ingestion decide (``first_seen`` when there is no date)."""
 
 
 @dataclass
@@ -81,7 +83,9 @@ def harmonize(
 ) -> Iterator[ObservationIn]:
     """Yield storable observations for ``records`` of ``source``, counting what was set aside."""
     units = {indicator.code: indicator.unit for indicator in source.indicators}
+    default_basis = published_basis_of(source.key)
     for record in records:
+        basis = (record.published_basis or default_basis) if record.published_at else "first_seen"
         iso3 = _resolve_iso3(record, report)
         if iso3 is None:
             continue
@@ -99,4 +103,5 @@ def harmonize(
             quote=record.quote,
             page=record.page,
             review_status=record.review_status,
+            published_basis=basis,
         )

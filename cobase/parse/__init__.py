@@ -37,6 +37,8 @@ class ParsedRecord:
     quote: str | None = None
     page: int | None = None
     review_status: str | None = None
+    published_basis: str | None = None
+    """What ``published_at`` means when it differs from the parser's :data:`PUBLISHED_BASIS` default."""
 
 
 Parser = Callable[[bytes, str, Mapping[str, Any]], Iterator[ParsedRecord]]
@@ -47,6 +49,18 @@ def number_text(value: float) -> str:
     """A canonical text for a number, so revisions are detected and not float noise."""
     text = repr(float(value))
     return text[:-2] if text.endswith(".0") else text
+
+
+def published_basis_of(source_key: str) -> str:
+    """What a source parser's dates mean: the module's ``PUBLISHED_BASIS``.
+
+    ``first_release`` (when the value first became public), ``last_modified`` (a producer's last-modified
+    stamp: WHO GHO ``Date``, World Bank ``lastupdated``, a bulk file's generation date), ``document_date``
+    (the date of the report stating it). A record without a date is always ``first_seen``.
+    """
+    module = importlib.import_module(get_parser(source_key).__module__)
+    basis: str = getattr(module, "PUBLISHED_BASIS", "last_modified")
+    return basis
 
 
 def get_parser(source_key: str) -> Parser:

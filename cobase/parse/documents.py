@@ -51,6 +51,10 @@ from cobase.parse import ParsedRecord, ParseError
 from cobase.parse._mentions import Mention, MentionKind, extract_mentions
 
 SOURCE = "documents"
+# What ``published_at`` means here: the date is the document's publication date, as sources.yml or the user
+# states it.
+PUBLISHED_BASIS = "document_date"
+
 INDICATORS = {
     MentionKind.stockout: "DOC_STOCKOUT_MENTION",
     MentionKind.cost: "DOC_COST_MENTION",

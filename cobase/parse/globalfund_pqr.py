@@ -56,6 +56,10 @@ from cobase.harmonize.medicines import UnknownMedicineError, resolve_medicine
 from cobase.parse import ParsedRecord, ParseError, number_text
 
 SOURCE = "globalfund_pqr"
+# What ``published_at`` means here: the export states no date: every record is ``first_seen`` (this default is
+# never used).
+PUBLISHED_BASIS = "last_modified"
+
 UNIT_COST = "PQR_UNIT_COST_USD"
 DELIVERY_DELAY = "PQR_DELIVERY_DELAY_DAYS"
 DELIVERED_QUANTITY = "PQR_DELIVERED_QUANTITY"

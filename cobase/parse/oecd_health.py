@@ -40,6 +40,10 @@ from cobase.parse._sdmx import SdmxObservation, read_sdmx
 from cobase.registry import load_registry
 
 SOURCE = "oecd_health"
+# What ``published_at`` means here: the OECD states no date: every record is ``first_seen`` (this default is
+# never used).
+PUBLISHED_BASIS = "last_modified"
+
 NOT_COVERED_FR = "Pays non couvert par les statistiques de santé de l'OCDE"
 NOT_COVERED_EN = "Country not covered by OECD Health Statistics"
 

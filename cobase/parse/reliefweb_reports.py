@@ -34,6 +34,10 @@ from cobase.parse import ParsedRecord, ParseError
 from cobase.parse._mentions import Mention, MentionKind, extract_mentions, quote_around
 
 SOURCE = "reliefweb_reports"
+# What ``published_at`` means here: the date is the report's (when ReliefWeb posted it, else its original
+# date).
+PUBLISHED_BASIS = "document_date"
+
 INDICATOR = "RW_STOCKOUT_REPORT"
 EXCERPT_LIMIT = 300
 CANDIDATE = "candidate"

@@ -50,6 +50,10 @@ from cobase.clock import BadDateError, period_from_year_text
 from cobase.parse import ParsedRecord, ParseError, number_text
 
 SOURCE = "unaids_aidsinfo"
+# What ``published_at`` means here: a member's timestamp is when the bulk file was generated, not when a value
+# first appeared.
+PUBLISHED_BASIS = "last_modified"
+
 
 ART_COVERAGE = "UNAIDS_ART_COVERAGE"
 PLHIV = "UNAIDS_PLHIV"

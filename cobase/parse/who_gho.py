@@ -6,7 +6,8 @@ Both layouts carry the same fields under different names, and both are read by t
   World Bank income groups and ``GLOBAL`` are dropped. The country is WHO's ISO3 code (``SpatialDim``).
 * the period comes from ``TimeDimensionBegin``/``TimeDimensionEnd`` when present, else from ``TimeDim``
   (a year, or a range such as ``2015-2017``).
-* ``Date`` is when WHO published the row: it becomes ``published_at`` (aware UTC).
+* ``Date`` is when WHO last modified the row: it becomes ``published_at`` (aware UTC), basis
+  ``last_modified`` (it proves the value was public by then, not that it was not public before).
 * the value is ``NumericValue`` when there is one, else the text of ``Value`` (``">95 [81->95]"``); rows
   with neither are skipped.
 * breakdowns (``Dim1``..``Dim3`` with their types) become one dimension string,
@@ -34,6 +35,10 @@ from cobase.clock import BadDateError, parse_datetime, period_from_year_text
 from cobase.parse import ParsedRecord, ParseError, number_text
 
 SOURCE = "who_gho"
+# What ``published_at`` means here: WHO's ``Date`` is when a row was last modified, not when it was first
+# published.
+PUBLISHED_BASIS = "last_modified"
+
 
 # Bulk CSV column -> the OData field it holds, so both layouts share one reader.
 _BULK_COLUMNS: dict[str, str] = {

@@ -41,6 +41,10 @@ from cobase.parse import ParsedRecord, ParseError
 from cobase.parse.who_gho import parse_bulk_csv
 
 SOURCE = "who_ncd_ccs"
+# What ``published_at`` means here: the bulk table's ``Date`` is a last-modified stamp (the Athena CSV gives
+# none: ``first_seen``).
+PUBLISHED_BASIS = "last_modified"
+
 DATA_FILE = "NCDCCS_COUNTRYRESPONSE.csv"
 
 QUESTIONS: dict[str, str | None] = {

@@ -29,6 +29,10 @@ from cobase.clock import BadDateError, parse_datetime, period_from_year_text
 from cobase.parse import ParsedRecord, ParseError, number_text
 
 SOURCE = "worldbank_wdi"
+# What ``published_at`` means here: ``lastupdated`` is when the series was last updated, not when a value
+# first appeared.
+PUBLISHED_BASIS = "last_modified"
+
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})M(\d{1,2})$")
