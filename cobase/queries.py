@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from cobase.models import Observation, RefreshRun, Snapshot, Source
+from cobase.processing import PRODUCER_DATED_BASES, RELEASE_BASES
 
 OBSERVATION_COLUMNS = (
     "country_iso3",
@@ -228,11 +229,39 @@ class ObservationVersion:
     page: int | None = None
     review_status: str | None = None
     contributed_by: str | None = None
+    published_basis: str = "first_seen"
+    first_seen_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    withdrawn_at: datetime | None = None
 
     @property
-    def known_from(self) -> datetime:
-        """When this value became public: the producer's publication date, else our retrieval date."""
-        return self.published_at or self.retrieved_at
+    def first_seen(self) -> datetime:
+        """When we first saw this version (what orders versions of one series)."""
+        return self.first_seen_at or self.retrieved_at
+
+    def as_of_status(self, known_by: datetime) -> str:
+        """``published_by``, ``published_after`` or ``unknown`` for the instant ``known_by`` (exclusive)."""
+        return as_of_status(self.published_basis, self.published_at, self.retrieved_at, known_by)
+
+
+def as_of_status(
+    published_basis: str, published_at: datetime | None, retrieved_at: datetime | None, known_by: datetime
+) -> str:
+    """Whether a version can be shown public before ``known_by`` (the day after the as-of date, 00:00 UTC).
+
+    * ``published_by``: we hold a snapshot of it retrieved before ``known_by``, or its basis is
+      ``first_release``, ``document_date`` or ``last_modified`` with a date before ``known_by``;
+    * ``published_after``: its basis is ``first_release`` or ``document_date`` with a later date;
+    * ``unknown``: anything else (a ``last_modified`` date after, or only our own later retrieval).
+    """
+    if retrieved_at is not None and retrieved_at < known_by:
+        return "published_by"
+    if published_at is not None and published_basis in PRODUCER_DATED_BASES:
+        if published_at < known_by:
+            return "published_by"
+        if published_basis in RELEASE_BASES:
+            return "published_after"
+    return "unknown"
 
 
 def observation_versions(
@@ -271,6 +300,10 @@ def observation_versions(
             Observation.page,
             Observation.review_status,
             Observation.contributed_by,
+            Observation.published_basis,
+            Observation.first_seen_at,
+            Observation.last_seen_at,
+            Observation.withdrawn_at,
         )
         .join(Source, Source.id == Observation.source_id)  # type: ignore[arg-type]
         .join(Snapshot, Snapshot.id == Observation.snapshot_id)  # type: ignore[arg-type]

@@ -144,9 +144,15 @@ def test_as_of_the_revision_day_includes_it(db: str) -> None:
     assert _values(result, "availability", "HIV_ARTCOVERAGE")[2022] == "80.0"
 
 
-def test_as_of_before_any_publication_shows_nothing(db: str) -> None:
+def test_as_of_before_any_last_modified_date_is_unknown_not_absent(db: str) -> None:
+    # WHO's Date is a last-modified stamp: it proves nothing about earlier publication (issue 8).
     result = assess("GIN", "hiv", as_of=date(2023, 4, 30), db=db)
-    assert result.dimension("availability").evidence == []
+    evidence = result.dimension("availability").evidence
+    assert (
+        {e.as_of_status for e in evidence},
+        _values(result, "availability", "HIV_ARTCOVERAGE")[2022],
+        result.published_after_as_of,
+    ) == ({"unknown"}, "60.0", [])
 
 
 def test_value_shown_before_revision_is_flagged_revised_later(db: str) -> None:
@@ -155,9 +161,11 @@ def test_value_shown_before_revision_is_flagged_revised_later(db: str) -> None:
     assert flagged == [2022]
 
 
-def test_revision_is_listed_as_published_after_the_as_of_date(db: str) -> None:
+def test_last_modified_revision_is_not_claimed_published_after_the_as_of_date(db: str) -> None:
+    # Its last-modified date is after the as-of date, which does not prove it was unknowable then.
     result = assess("GIN", "hiv", as_of=BEFORE_REVISION, db=db)
-    assert [(e.indicator, e.value) for e in result.published_after_as_of] == [("HIV_ARTCOVERAGE", "80.0")]
+    statuses = {e.period_start.year: e.as_of_status for e in result.dimension("availability").evidence}
+    assert (result.published_after_as_of, statuses[2022]) == ([], "published_by")
 
 
 def test_sharp_revision_is_a_contradiction_with_both_sides(db: str) -> None:

@@ -118,6 +118,7 @@ def _to_evidence(
     revised_later: bool,
     stale_before: date,
     items: tuple[str, ...] = (),
+    known_by: datetime | None = None,
 ) -> Evidence:
     source = registry.sources.get(version.source)
     indicator = source.indicator(version.indicator) if source else None
@@ -150,6 +151,11 @@ def _to_evidence(
         contributed_by=version.contributed_by,
         republishes=source.republishes if source else None,
         revised_later=revised_later,
+        published_basis=version.published_basis,  # type: ignore[arg-type]
+        first_seen_at=version.first_seen,
+        last_seen_at=version.last_seen_at,
+        as_of_status=version.as_of_status(known_by) if known_by else "unknown",  # type: ignore[arg-type]
+        withdrawn_at=version.withdrawn_at,
         stale=version.period_end < stale_before,
     )
 
@@ -157,9 +163,13 @@ def _to_evidence(
 def _versions_as_of(
     versions: Iterable[ObservationVersion], known_by: datetime
 ) -> tuple[list[tuple[ObservationVersion, bool, list[ObservationVersion]]], list[ObservationVersion]]:
-    """Per series: the version known by ``known_by``, whether it changed later, and earlier versions.
+    """Per series: the version shown as of ``known_by``, whether it changed later, and earlier versions.
 
-    Also returns, per series, the newest version published after ``known_by`` (what was not knowable).
+    Versions are ordered by when we first saw them, then by the producer's date. The version shown is the
+    latest one proven public by ``known_by`` (``published_by``); when none is, the earliest one not proven
+    published after it (``unknown``: a last-modified date or our own retrieval proves nothing about earlier
+    publication), never one proven published after. Also returns, per series, the newest version proven
+    published after ``known_by`` (``published_after``: not knowable then).
     """
     by_series: dict[str, list[ObservationVersion]] = defaultdict(list)
     for version in versions:
@@ -167,15 +177,23 @@ def _versions_as_of(
     shown: list[tuple[ObservationVersion, bool, list[ObservationVersion]]] = []
     later: list[ObservationVersion] = []
     for series in by_series.values():
-        series.sort(key=lambda v: (v.known_from, v.id))
-        known = [v for v in series if v.known_from < known_by]
-        after = [v for v in series if v.known_from >= known_by]
+        if len(series) > 1:
+            series.sort(key=lambda v: (v.first_seen, v.published_at or v.first_seen, v.id))
+        statuses = [version.as_of_status(known_by) for version in series]
+        after = [position for position, status in enumerate(statuses) if status == "published_after"]
         if after:
-            later.append(after[-1])
-        if known:
-            current = known[-1]
-            changed_later = any(v.value != current.value for v in after)
-            shown.append((current, changed_later, known[:-1]))
+            later.append(series[after[-1]])
+        proven = [position for position, status in enumerate(statuses) if status == "published_by"]
+        if proven:
+            chosen = proven[-1]
+        else:
+            chosen = next((p for p, status in enumerate(statuses) if status != "published_after"), -1)
+            if chosen < 0:
+                continue
+        current = series[chosen]
+        changed_later = any(v.value != current.value for v in series[chosen + 1 :])
+        earlier = [v for v, s in zip(series[:chosen], statuses[:chosen], strict=True) if s == "published_by"]
+        shown.append((current, changed_later, earlier))
     return shown, later
 
 
@@ -195,8 +213,8 @@ def assess(
 
     ``country`` is a code or a name (French or English, typos tolerated); ``items`` are free-text names
     of medicines, tests or specialists (default: everything the catalogue lists for the pathology);
-    ``as_of`` keeps only evidence whose producer had published it by that date (the retrieval date
-    stands in where a producer gives none), in the version published by then.
+    ``as_of`` sets aside what is proven published after that date (``published_after``) and gives each
+    evidence item its ``as_of_status`` (``published_by``, ``published_after`` or ``unknown``).
     """
     if window_years < 1:
         raise ValueError("window must be at least 1 year")
@@ -248,14 +266,20 @@ def assess(
             items = _evidence_items(version, link, selected)
             if items is None:
                 continue
-            evidence = _to_evidence(version, link, registry, changed_later, stale_before, items)
+            evidence = _to_evidence(version, link, registry, changed_later, stale_before, items, known_by)
             per_dimension[link.dimension].append(evidence)
             if earlier:
                 revisions.append(
-                    (evidence, [_to_evidence(v, link, registry, True, stale_before, items) for v in earlier])
+                    (
+                        evidence,
+                        [
+                            _to_evidence(v, link, registry, True, stale_before, items, known_by)
+                            for v in earlier
+                        ],
+                    )
                 )
     published_after = [
-        _to_evidence(version, link, registry, False, stale_before, items)
+        _to_evidence(version, link, registry, False, stale_before, items, known_by)
         for version in later
         for link in link_by_indicator[(version.source, version.indicator)]
         if (items := _evidence_items(version, link, selected)) is not None
