@@ -172,6 +172,44 @@ def reparse(
 
 
 @app.command()
+def rebuild(
+    source: Annotated[list[str] | None, typer.Argument(help="Source keys (default: all).")] = None,
+    sources: SourcesOption = None,
+    db: DbOption = None,
+) -> None:
+    """Parse every stored snapshot again with today's parsers and catalogue, without the network."""
+    from cobase.processing import PROCESSING_VERSION
+    from cobase.rebuild import rebuild as rebuild_sources
+
+    try:
+        registry = load_registry(sources)
+        for key in source or []:
+            registry.get(key)
+    except SourcesFileError as exc:
+        raise fail(str(exc)) from exc
+    summaries = rebuild_sources(_engine(db), registry, source or None)
+    table = Table(title=f"Reconstruction (traitement v{PROCESSING_VERSION}) — {database_url(db)}")
+    for column in ("source", "snapshots", "unchanged", "corrected", "removed", "added", "merged", "errors"):
+        table.add_column(column)
+    for summary in summaries:
+        table.add_row(
+            summary.key,
+            str(summary.snapshots + summary.reparsed),
+            str(summary.unchanged),
+            str(summary.changed),
+            str(summary.removed),
+            str(summary.added),
+            str(summary.merged),
+            str(len(summary.errors)),
+        )
+    console.print(table)
+    for summary in summaries:
+        for error in summary.errors[:10]:
+            err_console.print(f"[red]{summary.key}[/]: {error}", highlight=False)
+    raise typer.Exit(0 if all(summary.ok for summary in summaries) else 1)
+
+
+@app.command()
 def status(
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
@@ -195,6 +233,7 @@ def status(
         "observations",
         "newest period",
         "newest publication",
+        "older processing",
     ):
         table.add_column(column)
     for item in statuses:
@@ -206,6 +245,7 @@ def status(
             str(item.observations),
             item.newest_period.isoformat() if item.newest_period else "—",
             item.newest_published_at.date().isoformat() if item.newest_published_at else "—",
+            f"{older} (cobase rebuild)" if (older := item.observations_older_processing) else "",
         )
     console.print(table)
 

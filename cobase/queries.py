@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from cobase.models import Observation, RefreshRun, Snapshot, Source
-from cobase.processing import PRODUCER_DATED_BASES, RELEASE_BASES
+from cobase.processing import PROCESSING_VERSION, PRODUCER_DATED_BASES, RELEASE_BASES
 
 OBSERVATION_COLUMNS = (
     "country_iso3",
@@ -79,6 +79,8 @@ class SourceStatus:
     observations: int
     newest_period: date | None
     newest_published_at: datetime | None
+    observations_older_processing: int = 0
+    """Current observations produced by an older processing version (``cobase rebuild`` updates them)."""
 
     def as_record(self) -> dict[str, Any]:
         """JSON-ready form (dates as ISO 8601)."""
@@ -100,11 +102,12 @@ def source_status(session: Session) -> list[SourceStatus]:
         last_failure = session.exec(
             runs.where(RefreshRun.status == "failed").order_by(RefreshRun.started_at.desc())  # type: ignore[attr-defined]
         ).first()
-        count, newest_period, newest_published = session.exec(
+        count, newest_period, newest_published, older = session.exec(
             select(
                 func.count(col(Observation.id)),
                 func.max(Observation.period_end),
                 func.max(Observation.published_at),
+                func.sum(sa.case((col(Observation.processing_version) < PROCESSING_VERSION, 1), else_=0)),
             ).where(Observation.source_id == source.id, Observation.is_current == sa.true())
         ).one()
         if isinstance(newest_published, str):  # aggregate results bypass the column type on SQLite
@@ -127,6 +130,8 @@ def source_status(session: Session) -> list[SourceStatus]:
                 observations=int(count or 0),
                 newest_period=newest_period,
                 newest_published_at=_aware(newest_published),
+                # Curated findings are typed by people, not produced by our parsers.
+                observations_older_processing=int(older or 0) if source.key != "contributed" else 0,
             )
         )
     return statuses

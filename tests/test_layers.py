@@ -14,7 +14,7 @@ STAGES = [
     ("cobase.snapshots",),
     ("cobase.parse",),
     ("cobase.harmonize",),
-    ("cobase.ingest", "cobase.queries", "cobase.findings", "cobase.refresh"),
+    ("cobase.ingest", "cobase.queries", "cobase.findings", "cobase.refresh", "cobase.rebuild"),
     ("cobase.evidence",),
     ("cobase.export",),
     ("cobase.cli", "cobase.__main__", "streamlit_app"),
