@@ -236,9 +236,10 @@ def withdraw_unseen(
         ).all()
         found += [(obs_id, url) for obs_id, url in rows]
     if found:
-        session.execute(
-            sa.update(Observation)
-            .where(col(Observation.id) == sa.bindparam("obs_id"))
+        table = Observation.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("obs_id"))
             .values(is_current=False, withdrawn_at=sa.bindparam("at")),
             [{"obs_id": obs_id, "at": complete_urls[url]} for obs_id, url in found],
         )
