@@ -194,8 +194,7 @@ def _as_finding(finding_id: str, versions: list[tuple[Observation, Snapshot]]) -
         page=current.page,
         period_start=current.period_start,
         period_end=current.period_end,
-        # Only the document's own date: a finding without one stores our recording date, which is not it.
-        published_at=current.published_at if current.published_basis != "first_seen" else None,
+        published_at=current.published_at,
         contributed_by=current.contributed_by,
         status=current.review_status or "contributed",
         recorded_at=current.retrieved_at,

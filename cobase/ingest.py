@@ -13,8 +13,9 @@ Every version records what its ``published_at`` means (``published_basis``), whe
 (``first_seen_at``: the retrieval that made it current, which orders versions) and last saw it
 (``last_seen_at``, moved forward each time a response still holds it), and the processing version that
 produced it. A revision that keeps the producer's date of the version it supersedes cannot have been
-published on that date: its basis becomes ``first_seen``. A value without a producer's date is
-``first_seen`` and its ``published_at`` is our retrieval.
+published on that date: its basis becomes ``first_seen`` (the producer's date is kept). A value without
+a producer's date is ``first_seen``; its ``published_at`` stays empty (the producer stated none) and our
+retrieval (``first_seen_at``, the snapshot's ``retrieved_at``) is what proves it public.
 
 Statements are bulk ``executemany`` over chunks, never one ORM object per row: ingestion of a million
 values must stay within a small factor of a raw ``sqlite3.executemany`` (see ``bench/ingest.py``).
@@ -248,7 +249,7 @@ def ingest_observations(
             published_at = row.published_at
             basis = row.published_basis or ("last_modified" if published_at else "first_seen")
             if published_at is None:
-                basis, published_at = "first_seen", seen_now
+                basis = "first_seen"  # our first retrieval (first_seen_at) is all we can prove
             if previous is not None:
                 if previous[1] == (row.value_text, row.unit, row.quote, row.review_status):
                     counts.unchanged += 1
@@ -261,6 +262,7 @@ def ingest_observations(
                     row.review_status is None
                     and basis in PRODUCER_DATED_BASES
                     and previous[2] is not None
+                    and published_at is not None
                     and as_utc(previous[2]) == as_utc(published_at)
                 ):
                     basis = "first_seen"  # the same date cannot be true of two different values

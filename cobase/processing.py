@@ -8,6 +8,8 @@ a rebuild is recorded as a processing change (table ``processing_change``), neve
 
 from __future__ import annotations
 
+from datetime import datetime
+
 PROCESSING_VERSION = 2
 """1: everything stored before issue 8 (publication basis, last seen, withdrawals, rebuild); 2: since."""
 
@@ -19,3 +21,14 @@ PRODUCER_DATED_BASES = frozenset({"first_release", "last_modified", "document_da
 
 RELEASE_BASES = frozenset({"first_release", "document_date"})
 """Bases whose date is when the value first became public: a date after D proves it was not public at D."""
+
+
+def earliest_proof(published_basis: str, published_at: datetime | None, retrieved_at: datetime) -> datetime:
+    """The earliest date by which a version is proven public ("publié au plus tard le ...").
+
+    The producer's date when its basis is a producer's date (a last-modified stamp proves the value was
+    public then, not that it was not before), else our retrieval of the snapshot holding it.
+    """
+    if published_at is not None and published_basis in PRODUCER_DATED_BASES:
+        return min(published_at, retrieved_at)
+    return retrieved_at

@@ -162,10 +162,10 @@ def test_gho_last_modified_after_the_as_of_date_is_unknown_not_published_after(
     )
 
 
-def test_a_record_without_a_date_is_first_seen_and_dated_by_our_retrieval(engine: sa.Engine) -> None:
+def test_a_record_without_a_date_is_first_seen_and_proven_by_our_retrieval(engine: sa.Engine) -> None:
     _ingest(engine, gho_page([("GIN", 2022, 60.0, "")]), T1)
     (row,) = _versions(engine)
-    assert (row.published_basis, row.published_at) == ("first_seen", _at(T1))
+    assert (row.published_basis, row.published_at, row.first_seen_at) == ("first_seen", None, _at(T1))
 
 
 # --- as-of on each basis --------------------------------------------------------------------------------
@@ -541,7 +541,7 @@ def test_migration_0003_gives_existing_rows_the_most_truthful_basis(tmp_path: Pa
         (
             3,
             "first_seen",
-            "2024-01-01 00:00:00.000000",
+            None,
             "2024-01-01 00:00:00.000000",
             "2024-01-01 00:00:00.000000",
             1,
@@ -556,3 +556,13 @@ def test_migration_0003_gives_existing_rows_the_most_truthful_basis(tmp_path: Pa
         ),
     ]
     command.downgrade(config, "0002")
+
+
+def test_earliest_proof_is_the_producers_date_or_our_retrieval() -> None:
+    from cobase.processing import earliest_proof
+
+    assert (
+        earliest_proof("last_modified", BEFORE, AFTER),
+        earliest_proof("first_seen", BEFORE, AFTER),
+        earliest_proof("document_date", None, AFTER),
+    ) == (BEFORE, AFTER, AFTER)

@@ -8,8 +8,8 @@ holding its series (``withdrawn_at``), and which version of cobase's processing 
 ``processing_change`` records values ``cobase rebuild`` corrected.
 
 Existing rows get the most truthful default: a producer's date is a ``last_modified`` stamp (a
-``document_date`` for reports, ReliefWeb posts and curated findings); no date means ``first_seen``, and
-``published_at`` becomes our retrieval date. A revision that kept the date of the version it superseded
+``document_date`` for reports, ReliefWeb posts and curated findings); no date means ``first_seen`` (the
+server default; ``published_at`` stays empty, our retrieval is what proves it). A revision that kept the date of the version it superseded
 cannot have been published on that date: it becomes ``first_seen`` too (the producer's date is kept). First and last seen start at the
 retrieval date; the processing version of existing rows is 1.
 
@@ -99,11 +99,6 @@ def upgrade() -> None:
         observation.update()
         .where(observation.c.supersedes_id.is_not(None), dated, observation.c.published_at == kept_date)
         .values(published_basis="first_seen")
-    )
-    op.execute(
-        observation.update()
-        .where(observation.c.published_at.is_(None))
-        .values(published_basis="first_seen", published_at=observation.c.retrieved_at)
     )
 
 
