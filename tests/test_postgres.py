@@ -133,3 +133,44 @@ def test_refresh_end_to_end(engine: sa.Engine, tmp_path: Path, httpserver: HTTPS
         "who_gho": "success",
         "worldbank_wdi": "success",
     }
+
+
+def test_revert_withdrawal_as_of_and_rebuild_on_postgresql(engine: sa.Engine) -> None:
+    from cobase import refresh
+    from cobase.rebuild import rebuild
+    from cobase.registry import load_registry
+    from tests.test_truthful_store import DATE_A, DATE_B, T1, T2, T3, T4, _raw, gho_page
+
+    registry = load_registry()
+    a = gho_page([("GIN", 2022, 60.0, DATE_A), ("CIV", 2022, 40.0, DATE_A)])
+    for body, retrieved in (
+        (a, T1),
+        (gho_page([("GIN", 2022, 80.0, DATE_B), ("CIV", 2022, 40.0, DATE_A)]), T2),
+        (a, T3),
+        (gho_page([("GIN", 2022, 60.0, DATE_A)]), T4),
+    ):
+        assert refresh.ingest_raw(engine, registry, _raw(body, retrieved)).errors == []
+    with engine.connect() as connection:
+        history = connection.execute(
+            sa.text(
+                "SELECT country_iso3, value_text, is_current, published_basis, withdrawn_at IS NOT NULL, "
+                "last_seen_at FROM observation ORDER BY id"
+            )
+        ).fetchall()
+    t4 = datetime.fromisoformat(T4)
+    assert [tuple(row) for row in history] == [
+        ("GIN", "60", False, "last_modified", False, datetime.fromisoformat(T1)),
+        ("CIV", "40", False, "last_modified", True, datetime.fromisoformat(T3)),
+        ("GIN", "80", False, "last_modified", False, datetime.fromisoformat(T2)),
+        ("GIN", "60", True, "last_modified", False, t4),
+    ]
+    result = assess("GIN", "hiv", as_of=date(2024, 6, 30), db=URL)
+    (item,) = [e for e in result.dimension("availability").evidence if e.indicator == "HIV_ARTCOVERAGE"]
+    assert (item.value, item.as_of_status, result.published_after_as_of) == ("60", "published_by", [])
+    rebuild(engine, registry, ["who_gho"])
+    with engine.connect() as connection:
+        before = connection.execute(sa.text("SELECT * FROM observation ORDER BY id")).fetchall()
+    (again,) = rebuild(engine, registry, ["who_gho"])
+    with engine.connect() as connection:
+        after = connection.execute(sa.text("SELECT * FROM observation ORDER BY id")).fetchall()
+    assert (again.changed, again.removed, again.added, again.merged, after) == (0, 0, 0, 0, before)
