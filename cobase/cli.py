@@ -66,6 +66,7 @@ def _summary_table(summaries) -> Table:  # type: ignore[no-untyped-def]
         "obs. new",
         "unchanged",
         "revised",
+        "withdrawn",
         "skipped",
         "errors",
     ):
@@ -81,6 +82,7 @@ def _summary_table(summaries) -> Table:  # type: ignore[no-untyped-def]
             str(summary.observations.new),
             str(summary.observations.unchanged),
             str(summary.observations.revised),
+            str(summary.observations.withdrawn),
             str(summary.skipped),
             str(len(summary.errors)),
         )

@@ -28,7 +28,7 @@ from cobase.harmonize.records import HarmonizeReport, harmonize
 from cobase.ingest import IngestCounts, ingest_observations
 from cobase.models import Observation, RefreshRun, Snapshot
 from cobase.models import Source as SourceRow
-from cobase.parse import ParseError, get_parser
+from cobase.parse import ParseError, get_parser, tracks_withdrawals
 from cobase.registry import Registry, SourcesFileError
 from cobase.registry import Source as SourceConfig
 from cobase.snapshots import load_body, mark_parsed, store_snapshot
@@ -157,6 +157,8 @@ class _SourceIngestor:
         another page of a paged answer is not withdrawn).
         """
         if self.summary.errors or not self.complete_urls or self.seen_from is None:
+            return 0
+        if not tracks_withdrawals(self.config.key):
             return 0
         assert self.source_row.id is not None
         with session_scope(self.engine) as session:

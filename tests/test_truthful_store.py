@@ -566,3 +566,9 @@ def test_earliest_proof_is_the_producers_date_or_our_retrieval() -> None:
         earliest_proof("first_seen", BEFORE, AFTER),
         earliest_proof("document_date", None, AFTER),
     ) == (BEFORE, AFTER, AFTER)
+
+
+def test_search_results_cut_to_pages_never_withdraw() -> None:
+    from cobase.parse import tracks_withdrawals
+
+    assert (tracks_withdrawals("reliefweb_reports"), tracks_withdrawals("who_gho")) == (False, True)

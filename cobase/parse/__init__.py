@@ -63,6 +63,16 @@ def published_basis_of(source_key: str) -> str:
     return basis
 
 
+def tracks_withdrawals(source_key: str) -> bool:
+    """Whether a response of this source is complete for its request: the module's ``TRACKS_WITHDRAWALS``.
+
+    True by default: a series a complete response no longer holds was withdrawn by the producer. False for
+    search results cut to a number of pages, where a value that drops out was not withdrawn.
+    """
+    module = importlib.import_module(get_parser(source_key).__module__)
+    return bool(getattr(module, "TRACKS_WITHDRAWALS", True))
+
+
 def get_parser(source_key: str) -> Parser:
     """The parser of a source: the ``parse`` function of module ``cobase.parse.<source_key>``.
 

@@ -37,6 +37,8 @@ SOURCE = "reliefweb_reports"
 # What ``published_at`` means here: the date is the report's (when ReliefWeb posted it, else its original
 # date).
 PUBLISHED_BASIS = "document_date"
+# Search results, at most ``max_pages`` per country: a report that drops out was not withdrawn.
+TRACKS_WITHDRAWALS = False
 
 INDICATOR = "RW_STOCKOUT_REPORT"
 EXCERPT_LIMIT = 300
