@@ -231,3 +231,8 @@ def _set(source: str, code: str, **changes: Any) -> Callable[[Any], None]:
 def test_scope_defect_is_one_error_naming_the_link(tmp_path: Path, edit, message: str) -> None:
     with pytest.raises(CatalogueError, match=message):
         load_catalogue(_copy_with(tmp_path, edit))
+
+
+def test_lookups_by_name_give_the_same_answers_as_by_id(catalogue: Catalogue) -> None:
+    assert catalogue.indicators_for("VIH") == catalogue.indicators_for("hiv")
+    assert catalogue.required_items("dialyse") == catalogue.required_items("ckd_dialysis")

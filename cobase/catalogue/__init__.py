@@ -377,12 +377,12 @@ class Catalogue(_Strict):
 
     def indicators_for(self, pathology_id: str) -> list[tuple[str, str, IndicatorLink]]:
         """Every (source_key, indicator_code, link) that informs the pathology, "all" links included."""
-        self.pathology(pathology_id)
+        resolved = self.pathology(pathology_id).id
         return [
             (source_key, code, link)
             for source_key, links in self.indicator_map.items()
             for code, link in links.items()
-            if link.covers(pathology_id)
+            if link.covers(resolved)
         ]
 
 
