@@ -92,12 +92,30 @@ def test_class_members_belong_to_a_covered_pathology(catalogue: Catalogue) -> No
     assert stray == []
 
 
-def test_no_link_files_grant_disbursements_or_the_uhc_index_as_coverage(catalogue: Catalogue) -> None:
+def test_system_figures_are_never_filed_as_a_patient_s_coverage(catalogue: Catalogue) -> None:
+    """Financing of programmes (grant disbursements) or of the system is not a patient's financial or
+    geographic coverage."""
     registry = load_registry(REPO / "sources.yml")
+    wrong = []
     for source, code, link in _links(catalogue):
-        dimension = link.dimension or registry.sources[source].indicator(code).dimension  # type: ignore[union-attr]
-        if link.scope in ("population", "system"):
-            assert dimension not in ("financial_coverage", "geographic_coverage"), (source, code)
+        indicator = registry.sources[source].indicator(code)
+        assert indicator is not None
+        dimension = link.dimension or indicator.dimension
+        if link.scope == "system" and dimension in ("financial_coverage", "geographic_coverage"):
+            wrong.append((source, code))
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("source", "code"), [("who_gho", "UHC_INDEX_REPORTED"), ("worldbank_wdi", "SH.UHC.SRVS.CV.XD")]
+)
+def test_uhc_index_is_not_geographic_coverage(catalogue: Catalogue, source: str, code: str) -> None:
+    link = catalogue.indicator_links(source, code)
+    assert (
+        link is not None
+        and link.scope == "population"
+        and link.dimension not in (None, "geographic_coverage")
+    )
 
 
 # --- pathology names -----------------------------------------------------------------------------------
