@@ -289,3 +289,55 @@ def test_ambiguous_pathology_is_one_clear_sentence_with_the_candidates(db: str) 
 def test_cli_default_items_are_the_catalogue_default_set(db: str) -> None:
     data = _assess_json("--country", "COD", "--pathology", "VIH", "--db", db)
     assert data["items"] == list(load_catalogue().pathology("hiv").default_items())
+
+
+# --- contradictions respect scope ----------------------------------------------------------------------
+
+
+def _answer(indicator: str, answer: str) -> ObservationIn:
+    return ObservationIn(
+        country_iso3="GIN",
+        indicator=indicator,
+        period_start=date(2019, 1, 1),
+        period_end=date(2019, 12, 31),
+        value_text=answer,
+        published_at=V1,
+    )
+
+
+def _stockout(item: str, quote: str) -> ObservationIn:
+    return ObservationIn(
+        country_iso3="GIN",
+        indicator="DOC_STOCKOUT_MENTION",
+        period_start=date(2019, 1, 1),
+        period_end=date(2019, 12, 31),
+        value_text="Rupture de stock",
+        dimension=f"document=abc;mention={item}",
+        published_at=datetime(2020, 1, 1, tzinfo=UTC),
+        item=item,
+        quote=quote,
+        review_status="candidate",
+    )
+
+
+def test_a_class_answer_is_contradicted_only_by_its_members(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'classes.db'}"
+    engine = open_store(url)
+    ncd = "https://apps.who.int/gho/athena/data/GHO/NCD_CCS.csv"
+    ingest_rows(
+        engine,
+        "who_ncd_ccs",
+        ncd,
+        [_answer("NCD_CCS_Sulphonylurea", "Yes")],
+        datetime(2020, 6, 1, tzinfo=UTC),
+    )
+    rows = [
+        _stockout("metformin", "Rupture de stock de metformine à Conakry en 2019."),
+        _stockout("glibenclamide", "Rupture de stock de glibenclamide à Conakry en 2019."),
+    ]
+    ingest_rows(engine, "documents", KINSHASA_URL, rows, datetime(2020, 6, 1, tzinfo=UTC))
+    result = assess("GIN", "diabetes_t2", items=["metformine", "glibenclamide"], as_of=AS_OF, db=url)
+    conflicts = [c for c in result.contradictions if c.kind == "availability_vs_stockout"]
+    assert [(c.sides[0].indicator, c.sides[1].items) for c in conflicts] == [
+        ("NCD_CCS_Sulphonylurea", ["glibenclamide"])
+    ]

@@ -62,6 +62,7 @@ class _Link:
     scope: Scope = "item"
     about_fr: str | None = None
     about_en: str | None = None
+    members: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class _Subject:
     scope: Scope
     about_fr: str | None = None
     about_en: str | None = None
+    members: tuple[str, ...] = ()
 
 
 def _links(catalogue: Catalogue, registry: Registry, pathology: str, selected: set[str]) -> list[_Link]:
@@ -94,7 +96,18 @@ def _links(catalogue: Catalogue, registry: Registry, pathology: str, selected: s
             continue  # about treatments this patient does not need
         if link.members and not needed & set(link.members):
             continue  # about a class of treatments this patient does not take
-        links.append(_Link(source_key, code, str(dimension), items, link.scope, link.about_fr, link.about_en))
+        links.append(
+            _Link(
+                source_key,
+                code,
+                str(dimension),
+                items,
+                link.scope,
+                link.about_fr,
+                link.about_en,
+                link.members,
+            )
+        )
     # Curated findings carry their own dimension and item; they inform every pathology.
     links += [_Link(key, code, dimension, ()) for key, code, dimension in finding_indicators()]
     return links
@@ -139,7 +152,7 @@ def _subject(
     if version.item is not None:
         return _Subject((version.item,), "item") if version.item in selected else None
     if link.scope != "item":
-        return _Subject((), link.scope, link.about_fr, link.about_en)
+        return _Subject((), link.scope, link.about_fr, link.about_en, link.members)
     if link.items:
         return _Subject(link.items, "item")
     if version.source == FINDINGS_SOURCE:
@@ -222,6 +235,7 @@ def _to_evidence(
         scope=subject.scope,
         about_fr=subject.about_fr,
         about_en=subject.about_en,
+        class_members=list(subject.members),
         revised_later=revised_later,
         stale=version.period_end < stale_before,
     )

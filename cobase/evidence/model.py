@@ -104,6 +104,11 @@ class Evidence(_Frozen):
         default=None,
         description="for class, population and system scope: what the value is about, in English",
     )
+    class_members: list[str] = Field(
+        default_factory=list,
+        description="for class scope: catalogue items of the class (to match contradictions; never shown as "
+        "what the value is about)",
+    )
     stale: bool = False
 
     @computed_field  # type: ignore[prop-decorator]
