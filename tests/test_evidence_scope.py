@@ -341,3 +341,11 @@ def test_a_class_answer_is_contradicted_only_by_its_members(tmp_path: Path) -> N
     assert [(c.sides[0].indicator, c.sides[1].items) for c in conflicts] == [
         ("NCD_CCS_Sulphonylurea", ["glibenclamide"])
     ]
+
+
+@pytest.mark.parametrize("pathology", list(load_catalogue().pathologies))
+def test_app_pre_ticks_the_same_default_items_as_the_cli(pathology: str) -> None:
+    from streamlit_app import data
+
+    _options, ticked = data.item_choices(pathology)
+    assert ticked == list(load_catalogue().pathology(pathology).default_items())
