@@ -286,9 +286,14 @@ def observations(
             writer.writerow(row.as_record())
 
 
+PATHOLOGY_HELP = "Pathology: id or French/English name, any case or accents (hiv, VIH, dialyse, diabetes_t2)."
 ItemOption = Annotated[
     list[str] | None,
-    typer.Option("--item", help="Medicine, test or specialist the patient needs (repeatable; free text)."),
+    typer.Option(
+        "--item",
+        help="Medicine, test or specialist the patient needs (repeatable; free text). Default: the "
+        "first-line treatment and follow-up the app pre-ticks.",
+    ),
 ]
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="Only what producers had published by this date (YYYY-MM-DD).")
@@ -315,7 +320,7 @@ def _assessment(
 @app.command()
 def assess(
     country: Annotated[str, typer.Option("--country", help="ISO3/ISO2 code or name (FR/EN).")],
-    pathology: Annotated[str, typer.Option("--pathology", help="Pathology id (hiv, diabetes_t2, ...).")],
+    pathology: Annotated[str, typer.Option("--pathology", help=PATHOLOGY_HELP)],
     item: ItemOption = None,
     as_of: AsOfOption = None,
     window: Annotated[int, typer.Option("--window", help="Years of evidence to consider.")] = 10,
@@ -337,7 +342,7 @@ def assess(
 @app.command()
 def dossier(
     country: Annotated[str, typer.Option("--country", help="ISO3/ISO2 code or name (FR/EN).")],
-    pathology: Annotated[str, typer.Option("--pathology", help="Pathology id (hiv, diabetes_t2, ...).")],
+    pathology: Annotated[str, typer.Option("--pathology", help=PATHOLOGY_HELP)],
     output_format: Annotated[str, typer.Option("--format", help="pdf, docx or md.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
     item: ItemOption = None,

@@ -53,6 +53,11 @@ class Indicator(_Strict):
     unit: str
     dimension: AccessDimension
     description: str | None = None
+    republishes: str | None = Field(
+        default=None,
+        description="key of the source whose figures this indicator republishes, when its source as a whole "
+        "does not (never independent)",
+    )
 
 
 class DocumentRef(_Strict):
@@ -116,6 +121,16 @@ class Registry(_Strict):
         for key, source in self.sources.items():
             if source.republishes and source.republishes not in self.sources:
                 raise ValueError(f"source {key!r}: republishes unknown source {source.republishes!r}")
+            for indicator in source.indicators:
+                if indicator.republishes and indicator.republishes not in self.sources:
+                    raise ValueError(
+                        f"source {key!r}: indicator {indicator.code!r} republishes unknown source "
+                        f"{indicator.republishes!r}"
+                    )
+                if indicator.republishes == key:
+                    raise ValueError(
+                        f"source {key!r}: indicator {indicator.code!r} cannot republish its own source"
+                    )
         return self
 
     def get(self, key: str) -> Source:

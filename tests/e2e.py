@@ -85,6 +85,9 @@ def sources_file(
         for value in data["sources"].values():
             if value.get("republishes") not in data["sources"]:
                 value.pop("republishes", None)
+            for indicator in value.get("indicators") or []:
+                if indicator.get("republishes") not in data["sources"]:
+                    indicator.pop("republishes", None)
     for key, url in base_urls.items():
         if key in data["sources"]:
             data["sources"][key]["base_url"] = url

@@ -231,7 +231,8 @@ def test_every_value_shows_its_provenance(store: str) -> None:
     assert pd.Timestamp(row["Récupéré le"]) == pd.Timestamp(datetime(2024, 10, 1, tzinfo=UTC))
     assert row["Lien"] == ART_URL
     assert len(row["Empreinte"]) == 12 and int(row["Empreinte"], 16) >= 0
-    assert row["Traitements"] == "Ténofovir disoproxil/lamivudine/dolutégravir"
+    # ART coverage is a national population figure (scope "population"), never shown under TLD's name.
+    assert row["Traitements"] == ""
 
 
 def test_gaps_are_in_plain_sight(store: str) -> None:
@@ -277,10 +278,12 @@ def test_window_leaves_out_older_periods(store: str) -> None:
 
 def test_unticking_a_treatment_removes_its_evidence(store: str) -> None:
     at = _certificat()
+    assert _tables_with(at, "Valeur", "disponible")
     at.multiselect(key="traitements_hiv").unselect("tdf_3tc_dtg").run()
     assert not at.exception
-    assert not _tables_with(at, "Indicateur", ART_LABEL)
-    assert "Aucune source ne documente cette dimension de l'accès : disponibilité." in _texts(at.warning)
+    assert not _tables_with(at, "Valeur", "disponible")  # the finding about TLD is gone
+    # ART coverage is a national population figure, not evidence about TLD: it stays, as context.
+    assert _tables_with(at, "Indicateur", ART_LABEL)
 
 
 def test_typed_medicine_is_resolved_and_shown(store: str) -> None:
@@ -489,8 +492,9 @@ def test_rapports_search_by_medicine_and_date(store: str) -> None:
     at.selectbox(key="traitement").set_value("tdf_3tc_dtg").run()
     at.date_input(key="du").set_value(date(2024, 8, 1)).run()
     assert not at.exception
-    (documents,) = _tables_with(at, "Source", "who_gho")
-    assert set(documents["Lien"]) == {ART_URL, STOCKOUT_URL}  # the 2024-09-15 revision and the NGO report
+    (documents,) = _tables_with(at, "Lien", STOCKOUT_URL)
+    # The NGO report only: ART coverage (the 2024-09-15 revision) is a national figure, not about TLD.
+    assert set(documents["Lien"]) == {STOCKOUT_URL}
     assert STOCKOUT in _texts(at.markdown)
     assert "**disponible**" not in _texts(at.markdown)  # its period, 2024, overlaps; published before
 

@@ -290,9 +290,10 @@ def test_every_mapped_indicator_exists_in_registry(catalogue: Catalogue) -> None
     assert unknown == []
 
 
-def test_art_coverage_informs_hiv_antiretrovirals(catalogue: Catalogue) -> None:
+def test_art_coverage_informs_hiv_as_a_population_figure(catalogue: Catalogue) -> None:
     link = catalogue.indicator_links("who_gho", "HIV_ARTCOVERAGE")
-    assert link is not None and link.pathologies == ("hiv",) and "tdf_3tc_dtg" in link.items
+    assert link is not None and link.pathologies == ("hiv",)
+    assert (link.scope, link.items) == ("population", ())
 
 
 def test_psychiatrists_inform_mental_health_pathologies(catalogue: Catalogue) -> None:

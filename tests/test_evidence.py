@@ -245,9 +245,16 @@ def test_required_test_without_evidence_is_a_gap_in_plain_words(db: str) -> None
     assert viral_load.message_fr.startswith("Aucune source ne documente l'accès à")
 
 
-def test_item_with_evidence_is_not_a_gap(db: str) -> None:
+def test_population_evidence_leaves_the_medicine_a_gap(db: str) -> None:
+    """ART coverage is about people living with HIV, not about TLD: it does not document TLD."""
     gaps = assess("GIN", "hiv", items=["TLD"], as_of=BEFORE_REVISION, db=db).gaps
-    assert "tdf_3tc_dtg" not in {g.id for g in gaps}
+    assert "tdf_3tc_dtg" in {g.id for g in gaps}
+
+
+def test_item_with_evidence_is_not_a_gap(findings_db) -> None:
+    url, _available, _stockout = findings_db
+    gaps = assess("GIN", "hiv", items=["dolutegravir"], as_of=date(2024, 12, 31), db=url).gaps
+    assert "dolutegravir" not in {g.id for g in gaps}
 
 
 def test_country_without_any_data_has_every_dimension_as_gap(db: str) -> None:
@@ -263,9 +270,10 @@ def test_items_are_resolved_from_free_text(db: str) -> None:
     assert result.items == ["tdf_3tc_dtg", "viral_load_hiv"]
 
 
-def test_default_items_are_the_pathology_requirements(db: str) -> None:
+def test_default_items_are_the_first_line_set_and_the_follow_up(db: str) -> None:
     result = assess("GIN", "hiv", as_of=BEFORE_REVISION, db=db)
     assert {"tdf_3tc_dtg", "viral_load_hiv", "cd4_count"} <= set(result.items)
+    assert "zidovudine" not in result.items  # not first line: the physician adds it when needed
 
 
 def test_unknown_item_is_an_error_with_candidates(db: str) -> None:

@@ -96,7 +96,8 @@ REAL_WORLD_SPELLINGS = [
     ("érythropoïétine", "epoetin"),
     ("sévélamer carbonate 800 mg", "sevelamer"),
     # psychiatry and neurology
-    ("Haldol décanoas", "haloperidol"),
+    ("Haldol décanoas", "haloperidol_decanoate"),
+    ("Haldol", "haloperidol"),
     ("halopéridol 5 mg", "haloperidol"),
     ("rispéridone", "risperidone"),
     ("Risperdal 2 mg", "risperidone"),
@@ -164,8 +165,6 @@ MUST_NOT_MATCH = [
     "félodipine",
     "valsartan",
     "darbépoétine alfa",
-    "insuline asparte",
-    "insuline détémir",
     "TDF/3TC",
     "Truvada + DTG",
     "imatinbi",
@@ -293,12 +292,11 @@ def test_unknown_medicine_is_a_value_error_carrying_the_query() -> None:
 def test_insulin_alone_lists_the_insulins() -> None:
     with pytest.raises(UnknownMedicineError) as raised:
         resolve_medicine("insuline")
-    assert {item.id for item in raised.value.candidates} == {
-        "insulin_glargine",
-        "insulin_nph",
-        "insulin_human_regular",
+    insulins = {
+        item.id for item in load_catalogue().items_of_kind("medicine") if item.id.startswith("insulin_")
     }
-    assert "ambiguous" in str(raised.value) and "Insuline glargine" in str(raised.value)
+    assert {item.id for item in raised.value.candidates} == insulins and len(insulins) == 8
+    assert "ambiguous" in str(raised.value)
 
 
 def test_tenofovir_alone_lists_both_esters_first() -> None:
@@ -350,3 +348,61 @@ def test_kinds_restrict_the_search() -> None:
 def test_unknown_kind_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown item kind"):
         resolve_medicine("TLD", kinds={"drug"})
+
+
+# --- formulations and brands (issue 8) --------------------------------------------------------------------
+
+FORMULATIONS_AND_BRANDS = [
+    ("Risperdal Consta", "risperidone_lai"),
+    ("Risperdal Consta 37,5 mg", "risperidone_lai"),
+    ("rispéridone injectable", "risperidone_lai"),
+    ("rispéridone LP injectable", "risperidone_lai"),
+    ("halopéridol décanoate", "haloperidol_decanoate"),
+    ("décanoate d'halopéridol 50 mg/mL", "haloperidol_decanoate"),
+    ("Haldol Decanoas", "haloperidol_decanoate"),
+    ("fluphénazine décanoate", "fluphenazine_decanoate"),
+    ("Xeplion", "paliperidone_palmitate"),
+    ("palipéridone", "paliperidone_palmitate"),
+    ("NovoRapid", "insulin_aspart"),
+    ("insuline asparte", "insulin_aspart"),
+    ("Humalog", "insulin_lispro"),
+    ("Apidra", "insulin_glulisine"),
+    ("Levemir", "insulin_detemir"),
+    ("Tresiba", "insulin_degludec"),
+    ("Lantus", "insulin_glargine"),
+    ("Dovato", "dtg_3tc"),
+    ("dolutégravir/lamivudine", "dtg_3tc"),
+    ("Triumeq", "dtg_abc_3tc"),
+    ("abacavir + dolutégravir + lamivudine", "dtg_abc_3tc"),
+    ("Biktarvy", "bic_ftc_taf"),
+    ("BIC/FTC/TAF", "bic_ftc_taf"),
+]
+
+
+@pytest.mark.parametrize(("text", "item_id"), FORMULATIONS_AND_BRANDS)
+def test_formulation_or_brand_resolves_to_its_own_item(text: str, item_id: str) -> None:
+    assert resolve_medicine(text).item.id == item_id
+
+
+@pytest.mark.parametrize("text", ["Risperdal Consta", "halopéridol décanoate", "rispéridone injectable"])
+def test_long_acting_injectable_is_never_the_oral_molecule(text: str) -> None:
+    item = resolve_medicine(text).item
+    assert item.long_acting_form_of is not None and item.id not in {"risperidone", "haloperidol"}
+
+
+@pytest.mark.parametrize(
+    ("text", "item_id"), [("rispéridone", "risperidone"), ("halopéridol injectable", "haloperidol")]
+)
+def test_molecule_without_depot_word_stays_the_oral_item(text: str, item_id: str) -> None:
+    """Haloperidol has a short-acting injection of its own: "injectable" alone is not the depot."""
+    assert resolve_medicine(text).item.id == item_id
+
+
+def test_every_long_acting_item_differs_from_its_oral_twin_but_shares_its_atc() -> None:
+    catalogue = load_catalogue()
+    twins = [
+        (item, catalogue.item(item.long_acting_form_of))
+        for item in catalogue.items.values()
+        if item.long_acting_form_of
+    ]
+    assert twins and all(item.id != oral.id and set(item.atc) == set(oral.atc) for item, oral in twins)

@@ -68,6 +68,14 @@ def normalize_name(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", folded).split())
 
 
+_STOPWORDS = frozenset({"de", "du", "des", "d", "la", "le", "l", "les", "of", "the", "par", "with", "avec"})
+
+
+def _pathology_key(text: str) -> str:
+    """A pathology name for lookups, normalized without linking words ("diabète de type 2")."""
+    return " ".join(word for word in normalize_name(text).split() if word not in _STOPWORDS)
+
+
 class ItemKind(StrEnum):
     """What kind of thing must be accessible."""
 
@@ -94,7 +102,14 @@ class Item(_Strict):
     atc: tuple[str, ...] = ()
     forms: tuple[str, ...] = ()
     components: tuple[str, ...] = ()
-    eml: bool | None = Field(default=None, description="listed by name on the WHO EML, 23rd list (2023)")
+    eml: bool | None = Field(
+        default=None, description="listed on the WHO Model List of Essential Medicines, 24th list (2025)"
+    )
+    long_acting_form_of: str | None = Field(
+        default=None,
+        description="the oral item of the same molecule: a name of that molecule written with a long-acting "
+        "marker (retard, décanoate, LAI, injectable where the oral item has no injection) resolves here",
+    )
     note: str | None = None
 
     @field_validator("atc")
@@ -115,7 +130,9 @@ class Item(_Strict):
                 raise ValueError("a combination lists at least two components")
         else:
             misplaced = [
-                key for key in ("inn", "atc", "eml", "components") if getattr(self, key) not in (None, ())
+                key
+                for key in ("inn", "atc", "eml", "components", "long_acting_form_of")
+                if getattr(self, key) not in (None, ())
             ]
             if misplaced:
                 raise ValueError(f"only medicines have {', '.join(misplaced)}")
@@ -164,6 +181,11 @@ class Pathology(_Strict):
     synonyms_en: tuple[str, ...] = ()
     requires: Requirements
     first_line: tuple[str, ...] = Field(default=(), description="medicines WHO guidance names as first line")
+    terms: tuple[str, ...] = Field(
+        default=(),
+        description="other words that, in a report, name this pathology or its treatments (ARV, dialyse); "
+        "they may be shared by several pathologies (insuline)",
+    )
     sources: tuple[str, ...] = Field(min_length=1, description="citations the content comes from")
 
     @field_validator("icd10")
@@ -194,16 +216,52 @@ class Pathology(_Strict):
         """Every name of this pathology, French and English."""
         return (self.name_fr, self.name_en, *self.synonyms_fr, *self.synonyms_en)
 
+    def default_items(self) -> tuple[str, ...]:
+        """The items assessed when nobody chose any: the first-line medicines (every required medicine
+        when WHO names none, as for dialysis), then every required test, equipment and specialist.
+
+        The one definition of the default set: the CLI (no ``--item``) and the app's pre-ticked list
+        both use it.
+        """
+        medicines = self.first_line or self.requires.medicines
+        return (*medicines, *self.requires.tests, *self.requires.equipment, *self.requires.specialists)
+
+
+LinkScope = Literal["item", "class", "population", "system"]
+"""What an indicator's values are about (see :class:`IndicatorLink`)."""
+
+SCOPES: tuple[str, ...] = ("item", "class", "population", "system")
+
 
 class IndicatorLink(_Strict):
-    """What one indicator of sources.yml informs: pathologies ("all" for every one) and items."""
+    """What one indicator of sources.yml informs: pathologies ("all" for every one), scope and items.
+
+    ``scope`` says what a value is about, so that a national figure is never shown under a medicine:
+
+    - ``item``: the exact medicine, test or specialist; ``items`` lists them, or is empty when each
+      observation names its own item (Global Fund records, document mentions);
+    - ``class``: a class of treatments ("all antiretrovirals", "insulin" in general); ``members`` are
+      the catalogue items of the class (the link is relevant only to a patient who needs one of them),
+      never shown as what the value is about;
+    - ``population``: national coverage or outcome (ART coverage, viral suppression);
+    - ``system``: financing or workforce of the health system.
+
+    Only ``item`` links carry ``items``; every other scope carries ``about_fr``/``about_en``, the label
+    of what the value is about ("tous antirétroviraux", "population générale"). ``note`` says why.
+    """
 
     pathologies: Literal["all"] | tuple[str, ...]
+    scope: LinkScope
     items: tuple[str, ...] = ()
+    members: tuple[str, ...] = Field(
+        default=(), description="class scope only: catalogue items that belong to the class"
+    )
+    about_fr: str | None = Field(default=None, description="what a non-item value is about, in French")
+    about_en: str | None = Field(default=None, description="what a non-item value is about, in English")
     dimension: AccessDimension | None = Field(
         default=None, description="overrides the dimension declared in sources.yml"
     )
-    note: str | None = None
+    note: str = Field(min_length=1, description="why the link, its scope and its dimension hold")
 
     @field_validator("pathologies")
     @classmethod
@@ -211,6 +269,19 @@ class IndicatorLink(_Strict):
         if value != "all" and not value:
             raise ValueError('list at least one pathology, or write "all"')
         return value
+
+    @model_validator(mode="after")
+    def _check_scope(self) -> IndicatorLink:
+        if self.scope != "item" and self.items:
+            raise ValueError(f"only an item-scope link lists items; a {self.scope}-scope link may not")
+        if self.scope != "class" and self.members:
+            raise ValueError(f"only a class-scope link lists members, not a {self.scope}-scope link")
+        labels = (self.about_fr, self.about_en)
+        if self.scope == "item" and any(label is not None for label in labels):
+            raise ValueError("an item-scope link is about its items: it takes no about_fr/about_en")
+        if self.scope != "item" and any(label is None or not label.strip() for label in labels):
+            raise ValueError(f"a {self.scope}-scope link says what it is about in about_fr and about_en")
+        return self
 
     def covers(self, pathology_id: str) -> bool:
         """Whether this indicator says something about the pathology."""
@@ -226,14 +297,52 @@ class Catalogue(_Strict):
     indicator_map: dict[str, dict[str, IndicatorLink]]
 
     def pathology(self, pathology_id: str) -> Pathology:
-        """The pathology with this id; a clear error listing known ids otherwise."""
-        try:
-            return self.pathologies[pathology_id]
-        except KeyError:
-            known = ", ".join(self.pathologies)
-            raise CatalogueError(
-                f"{self.directory / PATHOLOGIES_FILE}: no pathology {pathology_id!r} (known: {known})"
-            ) from None
+        """The pathology with this id or name (see :meth:`resolve_pathology`); a clear error otherwise."""
+        found = self.pathologies.get(pathology_id)
+        return found if found is not None else self.resolve_pathology(pathology_id)
+
+    def resolve_pathology(self, text: str) -> Pathology:
+        """The pathology an id or any French or English name or synonym designates, ignoring case and
+        accents ("VIH", "diabète de type 2", "dialyse").
+
+        A word that belongs to the names of several pathologies ("diabète", "hépatite") is refused with
+        the candidates, never guessed; an unknown name lists the known ids.
+        """
+        wanted = _pathology_key(text)
+        exact = [
+            p for p in self.pathologies.values() if wanted in {_pathology_key(n) for n in (p.id, *p.names())}
+        ]
+        if wanted and len(exact) == 1:
+            return exact[0]
+        words = f" {wanted} "
+        found = [
+            p
+            for p in self.pathologies.values()
+            if wanted and any(words in f" {_pathology_key(name)} " for name in (p.id, *p.names()))
+        ]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            shown = ", ".join(f"{p.id} ({p.name_fr})" for p in found)
+            raise CatalogueError(f"pathology {text!r} is ambiguous: it may be {shown}; give one of these ids")
+        known = ", ".join(self.pathologies)
+        raise CatalogueError(
+            f"no pathology {text!r} (known: {known}; French and English names such as VIH or dialyse "
+            "are accepted too)"
+        )
+
+    def default_items(self, pathology_id: str) -> list[Item]:
+        """The items assessed when none is chosen (:meth:`Pathology.default_items`), as items."""
+        return [self.items[item_id] for item_id in self.pathology(pathology_id).default_items()]
+
+    def pathologies_named(self, text: str) -> set[str]:
+        """Ids of the pathologies a text names, by a name, a synonym or a term (ARV, dialyse, insuline).
+
+        Short upper-case abbreviations ("VIH", "TB", "DID") must be written in capitals, so that
+        ordinary words ("did") do not count; other names are matched ignoring case and accents. Only
+        whole words count.
+        """
+        return _pathology_patterns(self).named(text)
 
     def item(self, item_id: str) -> Item:
         """The item with this id; a clear error otherwise."""
@@ -268,13 +377,71 @@ class Catalogue(_Strict):
 
     def indicators_for(self, pathology_id: str) -> list[tuple[str, str, IndicatorLink]]:
         """Every (source_key, indicator_code, link) that informs the pathology, "all" links included."""
-        self.pathology(pathology_id)
+        resolved = self.pathology(pathology_id).id
         return [
             (source_key, code, link)
             for source_key, links in self.indicator_map.items()
             for code, link in links.items()
-            if link.covers(pathology_id)
+            if link.covers(resolved)
         ]
+
+
+# --- pathology names in free text ----------------------------------------------------------------------
+
+_ABBREVIATION = re.compile(r"^[A-Z0-9]{2,5}$")
+
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+class _PathologyPatterns:
+    """Per pathology, one regular expression for its names and terms on folded text, one for its
+    upper-case abbreviations on the text as written (accents stripped)."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue  # kept alive, so that the id() used as cache key is never reused
+        self.patterns: list[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None]] = []
+        for pathology in catalogue.pathologies.values():
+            folded: list[str] = []
+            capitals: list[str] = []
+            for name in (*pathology.names(), *pathology.terms):
+                written = _strip_accents(name).strip()
+                if _ABBREVIATION.match(written):
+                    capitals.append(re.escape(written) + "s?")
+                    continue
+                tokens = normalize_name(name).split()
+                if tokens:
+                    folded.append(r"[^a-z0-9]{1,3}".join(map(re.escape, tokens)))
+            self.patterns.append((pathology.id, _words(folded, "a-z0-9"), _words(capitals, "A-Za-z0-9")))
+
+    def named(self, text: str) -> set[str]:
+        plain = _strip_accents(text)
+        folded = plain.casefold()
+        return {
+            pathology_id
+            for pathology_id, folded_pattern, capitals_pattern in self.patterns
+            if (folded_pattern is not None and folded_pattern.search(folded))
+            or (capitals_pattern is not None and capitals_pattern.search(plain))
+        }
+
+
+def _words(patterns: list[str], word: str) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    ordered = sorted(set(patterns), key=lambda pattern: (-len(pattern), pattern))
+    return re.compile(rf"(?<![{word}])(?:{'|'.join(ordered)})(?![{word}])")
+
+
+_PATTERNS: dict[int, _PathologyPatterns] = {}
+
+
+def _pathology_patterns(catalogue: Catalogue) -> _PathologyPatterns:
+    found = _PATTERNS.get(id(catalogue))
+    if found is None:
+        found = _PATTERNS[id(catalogue)] = _PathologyPatterns(catalogue)
+    return found
 
 
 # --- loading -------------------------------------------------------------------------------------------
@@ -397,6 +564,13 @@ def _cross_check(
         for component in item.components:
             if items[component].kind is not ItemKind.medicine or items[component].components:
                 raise CatalogueError(f"{items_file}: {where}: {component!r} is not a single medicine")
+    for item in items.values():
+        if item.long_acting_form_of is not None:
+            where = f"item {item.id!r}: 'long_acting_form_of'"
+            _check_references(items_file, where, (item.long_acting_form_of,), items)
+            twin = items[item.long_acting_form_of]
+            if twin.kind is not ItemKind.medicine or twin.long_acting_form_of or twin.id == item.id:
+                raise CatalogueError(f"{items_file}: {where}: {twin.id!r} is not an oral medicine")
     combinations: dict[frozenset[str], str] = {}
     for item in items.values():
         if item.components:
@@ -435,6 +609,7 @@ def _cross_check(
                     map_file, f"{where}: 'pathologies'", link.pathologies, pathologies, "pathology"
                 )
             _check_references(map_file, f"{where}: 'items'", link.items, items)
+            _check_references(map_file, f"{where}: 'members'", link.members, items)
 
 
 @lru_cache(maxsize=8)
@@ -455,11 +630,13 @@ __all__ = [
     "ATC_LEVEL5_PATTERN",
     "CATALOGUE_DIR",
     "ICD10_PATTERN",
+    "SCOPES",
     "Catalogue",
     "CatalogueError",
     "IndicatorLink",
     "Item",
     "ItemKind",
+    "LinkScope",
     "Pathology",
     "Requirements",
     "load_catalogue",

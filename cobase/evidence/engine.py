@@ -26,6 +26,7 @@ from cobase.evidence.model import (
     Dimension,
     Evidence,
     Gap,
+    Scope,
 )
 from cobase.evidence.readings import find_contradictions, trends
 from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
@@ -58,10 +59,31 @@ class _Link:
     indicator: str
     dimension: str
     items: tuple[str, ...]
+    scope: Scope = "item"
+    about_fr: str | None = None
+    about_en: str | None = None
+    members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """What one observation is evidence about, for this assessment."""
+
+    items: tuple[str, ...]
+    scope: Scope
+    about_fr: str | None = None
+    about_en: str | None = None
+    members: tuple[str, ...] = ()
 
 
 def _links(catalogue: Catalogue, registry: Registry, pathology: str, selected: set[str]) -> list[_Link]:
-    """Indicators informing this pathology, restricted to the selected items when they are item-specific."""
+    """Indicators informing this pathology, restricted to the selected items when they are item-specific.
+
+    An item link lists its items (kept only when the patient needs one); a class link is kept only when
+    the patient needs a member of the class (or a combination containing one); population and system
+    links are national context and always kept.
+    """
+    needed = selected | {part for item_id in selected for part in catalogue.items[item_id].components}
     links: list[_Link] = []
     for source_key, code, link in catalogue.indicators_for(pathology):
         source = registry.sources.get(source_key)
@@ -72,7 +94,20 @@ def _links(catalogue: Catalogue, registry: Registry, pathology: str, selected: s
         items = tuple(item for item in link.items if item in selected) if link.items else ()
         if link.items and not items:
             continue  # about treatments this patient does not need
-        links.append(_Link(source_key, code, str(dimension), items))
+        if link.members and not needed & set(link.members):
+            continue  # about a class of treatments this patient does not take
+        links.append(
+            _Link(
+                source_key,
+                code,
+                str(dimension),
+                items,
+                link.scope,
+                link.about_fr,
+                link.about_en,
+                link.members,
+            )
+        )
     # Curated findings carry their own dimension and item; they inform every pathology.
     links += [_Link(key, code, dimension, ()) for key, code, dimension in finding_indicators()]
     return links
@@ -104,11 +139,54 @@ def _not_covered(registry: Registry, links: list[_Link], iso3: str, name_fr: str
     return gaps
 
 
-def _evidence_items(version: ObservationVersion, link: _Link, selected: set[str]) -> tuple[str, ...] | None:
-    """Items an observation is evidence for; None when it is about an item this patient does not need."""
+def _subject(
+    version: ObservationVersion, link: _Link, selected: set[str], catalogue: Catalogue, pathology: str
+) -> _Subject | None:
+    """What an observation is evidence about; None when it is not about this patient's pathology.
+
+    An observation naming an item is about that item, and counts only when the patient needs it. An
+    item link without items takes its item from each observation: one that names none (a report's
+    sentence about "HIV medicines") reaches a pathology only when its text names that pathology or its
+    treatments (ARV, dialyse), and is then about that pathology's treatments in general.
+    """
     if version.item is not None:
-        return (version.item,) if version.item in selected else None
-    return link.items
+        return _Subject((version.item,), "item") if version.item in selected else None
+    if link.scope != "item":
+        return _Subject((), link.scope, link.about_fr, link.about_en, link.members)
+    if link.items:
+        return _Subject(link.items, "item")
+    if version.source == FINDINGS_SOURCE:
+        return _Subject(
+            (),
+            "population",
+            "constat général, sans traitement précis",
+            "general finding, no specific treatment",
+        )
+    if pathology not in catalogue.pathologies_named(f"{version.value}\n{version.quote or ''}"):
+        return None  # a report about another disease, or about none
+    named = catalogue.pathologies[pathology]
+    return _Subject(
+        (),
+        "class",
+        f"{named.name_fr} : traitements en général (aucun médicament nommé)",
+        f"{named.name_en}: treatment in general (no medicine named)",
+    )
+
+
+def _one_per_statement(evidence: list[Evidence]) -> list[Evidence]:
+    """One entry per statement: the records a report gives one sentence (one per medicine it names)
+    become one piece of evidence about all those items, so one document's sentence counts once."""
+    merged: dict[tuple[object, ...], Evidence] = {}
+    for entry in evidence:
+        key = (entry.source, entry.indicator, entry.breakdown, entry.period_start, entry.period_end,
+               entry.value, entry.quote, entry.scope, entry.snapshot_sha256)  # fmt: skip
+        kept = merged.get(key)
+        if kept is None:
+            merged[key] = entry
+        elif entry.items and not set(entry.items) <= set(kept.items):
+            items = list(dict.fromkeys([*kept.items, *entry.items]))
+            merged[key] = kept.model_copy(update={"items": items, "item": items[0]})
+    return list(merged.values())
 
 
 def _to_evidence(
@@ -117,12 +195,17 @@ def _to_evidence(
     registry: Registry,
     revised_later: bool,
     stale_before: date,
-    items: tuple[str, ...] = (),
+    subject: _Subject | None = None,
     known_by: datetime | None = None,
 ) -> Evidence:
     source = registry.sources.get(version.source)
     indicator = source.indicator(version.indicator) if source else None
     contributed = version.source == FINDINGS_SOURCE
+    subject = subject or _Subject((), "item")
+    items = subject.items
+    # An indicator may republish another producer's figures even when its source does not (WHO's ART
+    # coverage is the UNAIDS estimate): the indicator's own declaration comes first.
+    republishes = (indicator.republishes if indicator else None) or (source.republishes if source else None)
     return Evidence(
         source=version.source,
         producer=source.producer if source else (version.contributed_by or version.source),
@@ -149,7 +232,11 @@ def _to_evidence(
         page=version.page,
         review_status=version.review_status,
         contributed_by=version.contributed_by,
-        republishes=source.republishes if source else None,
+        republishes=republishes,
+        scope=subject.scope,
+        about_fr=subject.about_fr,
+        about_en=subject.about_en,
+        class_members=list(subject.members),
         revised_later=revised_later,
         published_basis=version.published_basis,  # type: ignore[arg-type]
         first_seen_at=version.first_seen,
@@ -212,7 +299,8 @@ def assess(
     """Assess what sources say about effective access to care for ``pathology`` in ``country``.
 
     ``country`` is a code or a name (French or English, typos tolerated); ``items`` are free-text names
-    of medicines, tests or specialists (default: everything the catalogue lists for the pathology);
+    of medicines, tests or specialists (default: the first-line set of :meth:`Pathology.default_items`,
+    the one the app pre-ticks); ``pathology`` is an id or any French or English name ("VIH");
     ``as_of`` sets aside what is proven published after that date (``published_after``) and gives each
     evidence item its ``as_of_status`` (``published_by``, ``published_after`` or ``unknown``).
     """
@@ -241,7 +329,7 @@ def assess(
             if match.item.id not in {item.id for item in chosen}:
                 chosen.append(match.item)
     else:
-        chosen = catalogue.required_items(resolved_pathology.id)
+        chosen = catalogue.default_items(resolved_pathology.id)
     selected = {item.id for item in chosen}
     day = as_of or utcnow().date()
     known_by = datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
@@ -263,27 +351,30 @@ def assess(
         if version.review_status == "retracted":
             continue  # a retracted finding is history, not evidence
         for link in link_by_indicator[(version.source, version.indicator)]:
-            items = _evidence_items(version, link, selected)
-            if items is None:
+            subject = _subject(version, link, selected, catalogue, resolved_pathology.id)
+            if subject is None:
                 continue
-            evidence = _to_evidence(version, link, registry, changed_later, stale_before, items, known_by)
+            evidence = _to_evidence(version, link, registry, changed_later, stale_before, subject, known_by)
             per_dimension[link.dimension].append(evidence)
             if earlier:
                 revisions.append(
                     (
                         evidence,
                         [
-                            _to_evidence(v, link, registry, True, stale_before, items, known_by)
+                            _to_evidence(v, link, registry, True, stale_before, subject, known_by)
                             for v in earlier
                         ],
                     )
                 )
-    published_after = [
-        _to_evidence(version, link, registry, False, stale_before, items, known_by)
-        for version in later
-        for link in link_by_indicator[(version.source, version.indicator)]
-        if (items := _evidence_items(version, link, selected)) is not None
-    ]
+    per_dimension = {name: _one_per_statement(found) for name, found in per_dimension.items()}
+    published_after = _one_per_statement(
+        [
+            _to_evidence(version, link, registry, False, stale_before, subject, known_by)
+            for version in later
+            for link in link_by_indicator[(version.source, version.indicator)]
+            if (subject := _subject(version, link, selected, catalogue, resolved_pathology.id)) is not None
+        ]
+    )
 
     dimensions: list[Dimension] = []
     for name in DIMENSIONS:

@@ -97,6 +97,18 @@ class Evidence(_Frozen):
     scope: Scope = Field(
         default="item", description="what the value is about: item, class, population, system"
     )
+    about_fr: str | None = Field(
+        default=None, description="for class, population and system scope: what the value is about, in French"
+    )
+    about_en: str | None = Field(
+        default=None,
+        description="for class, population and system scope: what the value is about, in English",
+    )
+    class_members: list[str] = Field(
+        default_factory=list,
+        description="for class scope: catalogue items of the class (to match contradictions; never shown as "
+        "what the value is about)",
+    )
     stale: bool = False
 
     @computed_field  # type: ignore[prop-decorator]

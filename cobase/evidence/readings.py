@@ -78,8 +78,11 @@ def _overlap(a: Evidence, b: Evidence) -> bool:
 
 
 def _same_item(a: Evidence, b: Evidence) -> bool:
-    """Item-specific evidence only contradicts evidence on the same item (general evidence on anything)."""
-    return not a.items or not b.items or bool(set(a.items) & set(b.items))
+    """Item-specific evidence only contradicts evidence on the same item or on a class that contains it
+    (a class's answer only evidence on its members; general evidence on anything)."""
+    about_a = set(a.items) or set(a.class_members)
+    about_b = set(b.items) or set(b.class_members)
+    return not about_a or not about_b or bool(about_a & about_b)
 
 
 def trends(evidence: Iterable[Evidence]) -> list[Trend]:

@@ -64,10 +64,20 @@ _SALT_TOKENS = frozenset(
         "fumarate", "hemifumarate", "maleate", "chlorhydrate", "hydrochloride", "hcl", "sodium", "sodique",
         "potassium", "potassique", "besilate", "besylate", "mesilate", "mesylate", "sulfate", "sulphate",
         "succinate", "tartrate", "citrate", "dihydrate", "monohydrate", "trihydrate", "hydrate", "anhydre",
-        "anhydrous", "base", "decanoate",
+        "anhydrous", "base",
         "de", "d", "du", "des", "la", "le", "l", "les", "a", "au", "en", "of", "the",
     }
 )  # fmt: skip
+# A depot ester or a long-acting word: the long-acting injectable twin of an oral item is meant
+# ("Haldol décanoate", "rispéridone LP injectable"). "décanoate" is therefore not a salt here.
+_LONG_ACTING_TOKENS = frozenset(
+    {"retard", "depot", "lai", "decanoate", "decanoas", "enantate", "enanthate", "palmitate", "consta",
+     "microspheres"}
+)  # fmt: skip
+_INJECTION_TOKENS = frozenset({"injectable", "injection", "inj", "im", "intramusculaire", "intramuscular"})
+_PROLONGED_TOKENS = frozenset(
+    {"lp", "prolongee", "prolonge", "prolonged", "long", "action", "mensuelle", "monthly"}
+)
 _COMBINATION_SEPARATORS = re.compile(r"\s*(?:/|\+|&|,|;|-|\bet\b|\band\b|\bavec\b|\bwith\b)\s*")
 _MIN_PREFIX_LENGTH = 4
 
@@ -321,13 +331,39 @@ def _kinds(kinds: set[str] | None) -> frozenset[ItemKind]:
         raise ValueError(f"unknown item kind in {sorted(kinds)} (known: {known})") from None
 
 
+def _long_acting_twin(index: _Index, match: MedicineMatch, text: str) -> MedicineMatch:
+    """The long-acting injectable item when the text names an oral item's molecule with a depot word.
+
+    "halopéridol décanoate", "rispéridone retard" or "rispéridone LP injectable" never mean the oral
+    molecule; "rispéridone injectable" means the depot too, as oral risperidone has no injection, while
+    "halopéridol injectable" stays haloperidol (its short-acting injection is one of its forms).
+    """
+    twin = next(
+        (item for item in index.items.values() if item.long_acting_form_of == match.item.id),
+        None,
+    )
+    if twin is None:
+        return match
+    tokens = set(normalize_name(text).split())
+    own_injection = any("inject" in normalize_name(form) for form in match.item.forms)
+    injected = bool(tokens & _INJECTION_TOKENS)
+    if tokens & _LONG_ACTING_TOKENS or (injected and (tokens & _PROLONGED_TOKENS or not own_injection)):
+        return MedicineMatch(item=twin, score=match.score, matched=twin.name_fr)
+    return match
+
+
 def resolve_medicine(text: str, kinds: set[str] | None = None) -> MedicineMatch:
     """Resolve a free-text name to one catalogue item (medicines only unless ``kinds`` says otherwise).
 
     Raises :class:`UnknownMedicineError` listing the closest candidates when the name is unknown or
-    could be several items; never returns a guess below :data:`SCORE_CUTOFF`.
+    could be several items; never returns a guess below :data:`SCORE_CUTOFF`. A molecule written with
+    a long-acting word resolves to its long-acting injectable item (:func:`_long_acting_twin`).
     """
     index = _index(_kinds(kinds))
+    return _long_acting_twin(index, _resolve(index, text, kinds), text)
+
+
+def _resolve(index: _Index, text: str, kinds: set[str] | None) -> MedicineMatch:
     what = "medicine" if kinds is None or set(kinds) == {"medicine"} else "item"
     variants = _variants(text)
     if not variants:
