@@ -98,7 +98,12 @@ class CitationList:
     entries: list[CitationEntry]
 
 
-Block = Heading | Paragraph | Bullets | Fields | Table | Image | CitationList
+@dataclass(frozen=True)
+class PageBreak:
+    """The end of a page: the one-page synthesis stands alone on page 1."""
+
+
+Block = Heading | Paragraph | Bullets | Fields | Table | Image | CitationList | PageBreak
 """Everything a dossier is made of, in reading order."""
 
 

@@ -18,6 +18,7 @@ from cobase.export.document import (
     Group,
     Heading,
     Image,
+    PageBreak,
     Paragraph,
     Table,
     printable,
@@ -83,6 +84,8 @@ def _block(block: Block, colon: str) -> list[str]:
         return _table(block)
     if isinstance(block, Image):
         return []  # charts live in the PDF and DOCX; the dossier says so where they would be
+    if isinstance(block, PageBreak):
+        return ["---"]
     if isinstance(block, CitationList):
         return [
             f"- [{entry.number}] {escape(entry.description)} — {link(entry.url)} — "

@@ -29,6 +29,7 @@ from cobase.export.document import (
     Group,
     Heading,
     Image,
+    PageBreak,
     Paragraph,
     Table,
     printable,
@@ -295,6 +296,8 @@ def _block(pdf: _DossierPDF, block: Block) -> None:
         _image(pdf, block)
     elif isinstance(block, CitationList):
         _citations(pdf, block)
+    elif isinstance(block, PageBreak):
+        pdf.add_page()
     else:
         raise TypeError(f"unknown dossier block: {type(block).__name__}")
 
