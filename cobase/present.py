@@ -199,6 +199,10 @@ def unit_label(unit: str | None, lang: str = "fr") -> str:
     known = _UNITS.get(unit.strip().casefold()) or _UNITS.get(unit.strip())
     if known is not None:
         return pick(lang, *known)
+    per = re.fullmatch(r"per ([\d\s,]+)(?: population| inhabitants| people)?", unit.strip(), re.IGNORECASE)
+    if per:
+        count = int(re.sub(r"\D", "", per.group(1)))
+        return pick(lang, f"pour {format_number(count, 'fr')} habitants", f"per {count:,} population")
     if re.fullmatch(r"[A-Z]{3}", unit.strip()):
         return unit.strip()
     return _humane(unit) if lang == "fr" else unit

@@ -68,7 +68,7 @@ STATUSES: tuple[str, ...] = ("published_by", "unknown", "published_after")
 SCOPE_RANK = {"item": 0, "class": 1, "population": 2, "system": 3}
 STATUS_RANK = {"published_by": 0, "unknown": 1, "published_after": 2}
 SYNTHESIS_FACTS = 3
-SYNTHESIS_FACT_CHARS = 260
+SYNTHESIS_FACT_CHARS = 240
 SYNTHESIS_GAPS = 6
 
 
@@ -160,7 +160,8 @@ class _Builder:
         if present.is_answer(evidence):
             body = present.answer_sentence(evidence, self.lang)
         else:
-            body = f"{self.label(evidence)}{colon} {self.value(evidence)} ({self.period(evidence)})"
+            who = present.source_name(evidence)
+            body = f"{self.label(evidence)} ({who}){colon} {self.value(evidence)} ({self.period(evidence)})"
         ref = self.cites.ref(evidence)
         return f"{self.cut(body, evidence, limit)}, {self.when(evidence)} {ref}{extra}"
 
@@ -264,8 +265,8 @@ class _Builder:
             if not facts:
                 lines.append(f"{name} — {self.t('synthesis_gap')}")
                 continue
-            shown = " ; ".join(self.statement(e, SYNTHESIS_FACT_CHARS // 2) for e in facts)
-            lines.append(f"{name} — {present.shorten(shown, SYNTHESIS_FACT_CHARS * 2, self.lang)}")
+            shown = " ; ".join(self.statement(e, SYNTHESIS_FACT_CHARS) for e in facts)
+            lines.append(f"{name} — {shown}")
         dossier.add(Bullets(lines))
         if a.gaps:
             messages = [pick(self.lang, g.message_fr, g.message_en) for g in a.gaps if g.kind != "dimension"]
@@ -369,8 +370,8 @@ class _Builder:
             else:
                 dossier.add(Paragraph(self.t("status_none")))
         rows = self.side_by_side_rows(buckets["published_after"] + buckets["unknown"])
-        if rows and self.today is not None:
-            today_day = self.today.as_of
+        if rows:
+            today_day = self.today.as_of if self.today is not None else self.a.generated_at.date()
             dossier.add(
                 Heading(self.t("h_side_by_side"), level=2),
                 Paragraph(
