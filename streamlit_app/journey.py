@@ -548,9 +548,22 @@ def show_comparison(case: Case, opinion: date, today: date) -> None:
     st.subheader("Publié après l'avis / Published after the opinion", anchor=False)
     later = then.published_after_as_of
     if later:
+        after = [e for e in later if e.as_of_status == "published_after"]
+        unknown = len(later) - len(after)
         st.info(
-            f"**{len(later)} élément(s)** publié(s) après le {day_text(then.as_of)} : le collège de médecins "
-            "ne pouvait pas les connaître. / Evidence the opinion could not take into account."
+            f"**{len(later)} élément(s)** absent(s) des données connues au {day_text(then.as_of)}."
+            + (
+                f" {len(after)} publié(s) après cette date : "
+                "le collège de médecins ne pouvait pas les connaître."
+                if after
+                else ""
+            )
+            + (
+                f" {unknown} : date de première publication non établie (voir la colonne Date)."
+                if unknown
+                else ""
+            )
+            + " / Evidence not in the opinion-date data; the Date column says what is established."
         )
         show_evidence_table(later)
     else:

@@ -225,7 +225,7 @@ def test_every_value_shows_its_provenance(store: str) -> None:
     at = _certificat()
     table = _tables_with(at, "Indicateur", ART_LABEL)[0]  # the availability table (old data comes last)
     row = _row(table, Indicateur=ART_LABEL, Période="2022")
-    assert row["Valeur"] == "64.0 %"
+    assert row["Valeur"] == "64\u202f%"
     assert row["Source"] == "World Health Organization (who_gho)"
     assert row["Publié le"] == date(2024, 9, 15)
     assert pd.Timestamp(row["Récupéré le"]) == pd.Timestamp(datetime(2024, 10, 1, tzinfo=UTC))
@@ -244,10 +244,10 @@ def test_curated_finding_shows_as_contributed_with_its_quote(store: str) -> None
     at = _open_tab(_certificat(), "Continuité")
     (table,) = [t for t in _tables_with(at, "Valeur", STOCKOUT) if "N°" not in t.columns]
     row = _row(table, Valeur=STOCKOUT)
-    assert row["Mentions"] == ["contribué / contributed"]
+    assert row["Mentions"] == ["constat contribué"]
     assert row["Citation"] == f"« {STOCKOUT_QUOTE} » p. 3"
     assert row["Source"] == "Dr Exemple, Comede (contributed)"
-    assert row["Période"] == "2024-07"
+    assert row["Période"] == "07/2024"
     assert row["Lien"] == STOCKOUT_URL
 
 
@@ -264,8 +264,8 @@ def test_contradiction_shows_both_sides(store: str) -> None:
 def test_old_data_is_flagged(store: str) -> None:
     at = _certificat()
     table = _tables_with(at, "Indicateur", ART_LABEL)[0]  # the availability table (old data comes last)
-    assert "ancien / old" in _row(table, Période="2020")["Mentions"]  # ended before 2022-03-01
-    assert "ancien / old" not in _row(table, Période="2022")["Mentions"]
+    assert "donnée ancienne" in _row(table, Période="2020")["Mentions"]  # ended before 2022-03-01
+    assert "donnée ancienne" not in _row(table, Période="2022")["Mentions"]
     assert "période terminée avant le 01/03/2022" in _texts(at.info)
 
 
@@ -326,9 +326,9 @@ def test_contester_asks_for_the_opinion_date(store: str) -> None:
 def test_contester_lists_what_was_published_after_the_opinion(store: str) -> None:
     at = _contester(avis=OPINION.isoformat())
     later = at.dataframe[0].value
-    assert set(later["Valeur"]) == {STOCKOUT, "64.0 %", "57.5 %"}
+    assert set(later["Valeur"]) == {STOCKOUT, "64\u202f%", "57,5\u202f%"}
     assert all(published > OPINION for published in later["Publié le"])
-    assert "**3 élément(s)** publié(s) après le 30/06/2024" in _texts(at.info)
+    assert "**3 élément(s)** absent(s) des données connues au 30/06/2024." in _texts(at.info)
 
 
 def test_dimension_tabs_count_evidence_and_show_gaps(store: str) -> None:
@@ -365,11 +365,11 @@ def test_contester_shows_the_revision_side_by_side(store: str) -> None:
         for table in _tables_with(at, "Indicateur", ART_LABEL)[1:3]
     ]
     then, now = rows
-    assert then["Valeur"] == "60.0 %"
-    assert "révisé depuis / revised since" in then["Mentions"]
+    assert then["Valeur"] == "60\u202f%"
+    assert "révisé après la date de référence" in then["Mentions"]
     assert then["Publié le"] == date(2023, 5, 1)
-    assert now["Valeur"] == "64.0 %"
-    assert "révisé depuis / revised since" not in now["Mentions"]
+    assert now["Valeur"] == "64\u202f%"
+    assert "révisé après la date de référence" not in now["Mentions"]
 
 
 def test_as_of_changes_gaps_and_contradictions(store: str) -> None:

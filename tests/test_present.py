@@ -273,7 +273,7 @@ def _assessment(**overrides: object) -> Assessment:
     stockouts = [
         _evidence(
             indicator="UNAIDS_ARV_STOCKOUTS",
-            label_fr="Sites de traitement ayant connu une rupture de stock d'au moins un antirétroviral requis",
+            label_fr="Sites de traitement ayant connu une rupture de stock d'au moins un antirétroviral",
             label_en="Treatment sites with a stock-out of at least one required ARV",
             value=str(v),
             value_num=v,
