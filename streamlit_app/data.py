@@ -248,7 +248,7 @@ def country_observations(url: str, country_iso3: str) -> pd.DataFrame:
         lambda value: value.date() if value is not None else None
     )
     frame["published_label"] = frame["published_on"].map(
-        lambda value: present.format_day(value) if value is not None else "non indiquée par le producteur"
+        lambda value: "non indiquée par le producteur" if pd.isna(value) else present.format_day(value)
     )
     frame["retrieved_label"] = frame["retrieved_at"].map(present.format_moment)
     frame["retrieved_at"] = pd.to_datetime(frame["retrieved_at"], utc=True)

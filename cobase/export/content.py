@@ -10,11 +10,12 @@ Building a dossier reads only the assessment: it never touches the database.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from cobase import __version__, present
 from cobase.evidence.model import DIMENSIONS, Assessment, Dimension, Evidence, Trend
+from cobase.export.annex import annex_documents
 from cobase.export.charts import chart_to_png, timeline_chart
 from cobase.export.citations import CitationIndex
 from cobase.export.document import (
@@ -99,7 +100,13 @@ class _Builder:
     """Builds one dossier; holds the language, the citation numbering and the item names."""
 
     def __init__(
-        self, assessment: Assessment, lang: str, today: Assessment | None, charts: bool, annex: bool
+        self,
+        assessment: Assessment,
+        lang: str,
+        today: Assessment | None,
+        charts: bool,
+        annex: bool,
+        bodies: Mapping[str, bytes] | None = None,
     ) -> None:
         self.a = assessment
         self.lang = check_lang(lang)
@@ -111,8 +118,16 @@ class _Builder:
         if today is not None:
             self.names.update(item_names(today))
         self.full_texts: list[tuple[str, str]] = []
+        self.cited_pages: dict[str, set[int]] = {}
+        self.bodies = bodies or {}
 
     # Small helpers ---------------------------------------------------------------------------------
+
+    def ref(self, evidence: Evidence) -> str:
+        """The ``[n]`` of the document behind ``evidence``, noting its cited page for the annex."""
+        if evidence.page is not None:
+            self.cited_pages.setdefault(evidence.snapshot_sha256, set()).add(evidence.page)
+        return self.cites.ref(evidence)
 
     def t(self, key: str, **values: object) -> str:
         return text(key, self.lang, **values)
@@ -136,7 +151,7 @@ class _Builder:
         """Long text cut with « […] »; the full text goes to the annex, under the evidence's reference."""
         if len(text_) <= limit:
             return text_
-        ref = self.cites.ref(evidence) if evidence is not None else None
+        ref = self.ref(evidence) if evidence is not None else None
         if ref is not None and self.annex:
             self.full_texts.append((ref, text_))
             return present.shorten(text_, limit, self.lang, ref)
@@ -162,7 +177,7 @@ class _Builder:
         else:
             who = present.source_name(evidence)
             body = f"{self.label(evidence)} ({who}){colon} {self.value(evidence)} ({self.period(evidence)})"
-        ref = self.cites.ref(evidence)
+        ref = self.ref(evidence)
         return f"{self.cut(body, evidence, limit)}, {self.when(evidence)} {ref}{extra}"
 
     def evidence_table(self, evidence: Iterable[Evidence]) -> Table:
@@ -187,7 +202,7 @@ class _Builder:
                         self.when(e),
                         present.format_date_of(e.retrieved_at, self.lang),
                         "; ".join(notes),
-                        self.cites.ref(e),
+                        self.ref(e),
                     ]
                 )
         header = [
@@ -235,11 +250,30 @@ class _Builder:
         self.methods(dossier)
         self.citations(dossier)
         dossier.add(Paragraph(self.t("no_patient_data"), emphasis=True))
-        if self.annex and self.full_texts:
-            dossier.add(Heading(self.t("annex_full_texts")))
+        if self.annex:
+            self.annex_section(dossier)
+        return dossier
+
+    def annex_section(self, dossier: Dossier) -> None:
+        """Cited pages or extracts of the kept documents, then the full text of anything cut."""
+        cited = [(c.number, c.snapshot_sha256) for c in self.cites.citations()]
+        documents = annex_documents(cited, self.cited_pages, self.bodies)
+        if documents or self.full_texts:
+            dossier.add(PageBreak(), Heading(self.t("h_annex")), Paragraph(self.t("annex_intro"), small=True))
+        for document in documents:
+            dossier.add(
+                Paragraph(self.t("annex_entry", ref=document.number, sha=document.sha256), emphasis=True)
+            )
+            if document.pages:
+                pages = ", ".join(str(p) for p in document.pages)
+                dossier.add(Paragraph(self.t("annex_pages", pages=pages), small=True))
+            dossier.add(Paragraph(document.text))
+            if document.pdf_pages:
+                dossier.appendix_pdfs.append(document.pdf_pages)
+        if self.full_texts:
+            dossier.add(Heading(self.t("annex_full_texts"), level=2))
             for ref, full in self.full_texts:
                 dossier.add(Paragraph(f"{ref} {full}"))
-        return dossier
 
     def synthesis(self, dossier: Dossier, country: str, pathology: str) -> None:
         """The one-page "Synthèse": the case, then per dimension the strongest dated facts, then gaps."""
@@ -461,7 +495,7 @@ class _Builder:
             return self.t("no_data_cell")
         return (
             f"{self.value(evidence)} ({self.period(evidence)}), {present.basis_text(evidence, self.lang)} "
-            f"{self.cites.ref(evidence)}"
+            f"{self.ref(evidence)}"
         )
 
     def gaps(self, dossier: Dossier) -> None:
@@ -539,7 +573,7 @@ class _Builder:
             else f"{present.breakdown_label(trend.breakdown, self.lang) or trend.source} ({trend.source})"
         )
         line = present.trend_sentence(trend, label, self.lang)
-        return f"{line} {self.cites.ref(last)}" if last else line
+        return f"{line} {self.ref(last)}" if last else line
 
     def stale(self, dossier: Dossier) -> None:
         dossier.add(Heading(self.t("h_stale")))
@@ -560,7 +594,7 @@ class _Builder:
                     label=self.cut(f"{self.label(newest)} ({present.source_name(newest)})", newest),
                     count=len(series),
                     period=self.period(newest),
-                    ref=self.cites.ref(newest),
+                    ref=self.ref(newest),
                 )
             )
         dossier.add(Paragraph(self.t("stale_intro", date=limit)), Bullets(lines))
@@ -602,10 +636,12 @@ def build_dossier(
     *,
     charts: bool = True,
     annex: bool = False,
+    bodies: Mapping[str, bytes] | None = None,
 ) -> Dossier:
     """The dossier for ``assessment`` in ``lang``; ``today`` adds the "contest an opinion" sections.
 
     ``charts=False`` skips drawing charts (Markdown cannot carry them, and drawing is the slow part);
-    ``annex=True`` appends the full text of anything cut to fit a page.
+    ``annex=True`` appends, for each cited document whose kept body is in ``bodies`` (by sha256), its cited
+    pages (PDF) or an extract, then the full text of anything cut to fit a page.
     """
-    return _Builder(assessment, lang, today, charts, annex).build()
+    return _Builder(assessment, lang, today, charts, annex, bodies).build()

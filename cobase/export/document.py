@@ -117,6 +117,8 @@ class Dossier:
     footer: str
     created_at: datetime
     blocks: list[Block] = field(default_factory=list)
+    appendix_pdfs: list[bytes] = field(default_factory=list)
+    """Cited pages of kept PDF documents, appended as they are after a PDF dossier (the annex)."""
 
     def add(self, *blocks: Block) -> None:
         """Append blocks in reading order."""

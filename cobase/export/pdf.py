@@ -20,6 +20,7 @@ from fpdf.fonts import FontFace
 
 from cobase import __version__
 from cobase.clock import as_utc
+from cobase.export.annex import append_pdf_pages
 from cobase.export.document import (
     Block,
     Bullets,
@@ -308,4 +309,4 @@ def render(dossier: Dossier) -> bytes:
     pdf.add_page()
     for block in dossier.blocks:
         _block(pdf, block)
-    return bytes(pdf.output())
+    return append_pdf_pages(bytes(pdf.output()), dossier.appendix_pdfs)
