@@ -593,3 +593,43 @@ def test_cadence_is_read_from_sources_yml_text(cadence: str, days: int | None) -
     from streamlit_app import data
 
     assert data.cadence_days(cadence) == days
+
+
+# Evidence cards and "then / now" (issue 9 §7) ---------------------------------------------------------
+
+
+def test_each_value_is_a_card_with_its_date_basis_and_link(store: str) -> None:
+    at = _certificat()
+    cards = [m.value for m in at.markdown if m.value.startswith("**64\u202f%** · 2022")]
+    assert len(cards) == 1 and ART_LABEL.split(" ")[0] in cards[0]
+    dates = _texts(at.caption)
+    assert "World Health Organization · " in dates
+    assert re.search(
+        r"publié au plus tard le \d\d/\d\d/\d{4}|date de première publication non établie", dates
+    )
+    links = [element for element in at.get("link_button") if ART_URL in str(element.proto)]
+    assert links
+
+
+def test_contest_shows_then_and_now_side_by_side(store: str) -> None:
+    at = _contester(avis=OPINION.isoformat())
+    assert "**Alors / maintenant — Then / now**" in [m.value for m in at.markdown]
+    values = [m.value for m in at.markdown if m.value.startswith(("**60\u202f%**", "**64\u202f%**"))]
+    assert values[:2] == ["**60\u202f%** · 2022", "**64\u202f%** · 2022"]
+
+
+def test_export_error_is_shown_in_one_sentence(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ENTRY.parent))
+    import journey  # type: ignore[import-not-found]
+
+    def broken(*_args: object) -> bytes:
+        raise RuntimeError("font missing")
+
+    monkeypatch.setattr(journey.data, "dossier_bytes", broken)
+    state: dict[str, object] = {}
+    monkeypatch.setattr(journey.st, "session_state", state)
+    body = journey.dossier_or_error("pdf", "db")
+    assert body.decode("utf-8") == state[journey.EXPORT_ERROR_KEY]
+    assert body.decode("utf-8").startswith(
+        "Le dossier PDF n'a pas pu être produit (RuntimeError : font missing)"
+    )
