@@ -361,7 +361,7 @@ def show_contradictions(assessment: Assessment) -> None:
     st.error(
         f"**Contradictions ({len(assessment.contradictions)})**\n\n"
         + "\n".join(
-            f"{number}. {ui.plain(contradiction.description_fr)}"
+            f"{number}. {ui.plain(present.contradiction_text(contradiction))}"
             for number, contradiction in enumerate(assessment.contradictions, start=1)
         )
     )
@@ -404,8 +404,11 @@ def show_dimension(
     if not dimension.evidence:
         st.warning(ui.plain(gap_message or "Aucune source ne documente cette dimension."))
         return
+    producers = {entry.source: present.source_name(entry) for entry in dimension.evidence}
     sources = ", ".join(
-        source if source in dimension.independent_sources else f"{source} (copie / republished)"
+        f"{producers.get(source, source)} ({source})"
+        if source in dimension.independent_sources
+        else f"{producers.get(source, source)} ({source}, copie d'une autre source)"
         for source in dimension.sources
     )
     st.caption(ui.plain(f"Sources : {sources}"))
