@@ -354,6 +354,17 @@ def is_answer(evidence: Evidence) -> bool:
     return evidence.value_num is None and answer_label(evidence.value) is not None
 
 
+def format_value(value: str, value_num: float | None, lang: str = "fr") -> str:
+    """A stored value without its unit: a number in ``lang``'s format, an answer in words, or the text
+    as written (``>95 [81->95]``, a report's title)."""
+    answer = answer_label(value, lang)
+    if answer is not None and value_num is None:
+        return answer
+    if value_num is not None and (_looks_numeric(value) or not value.strip()):
+        return format_number(value_num, lang)
+    return value.strip()
+
+
 def value_text(evidence: Evidence, lang: str = "fr") -> str:
     """The value as a reader should read it: ``55,5 %``, ``10 523 500``, ``Non``, or the text as written."""
     answer = answer_label(evidence.value, lang)

@@ -238,6 +238,13 @@ def country_observations(url: str, country_iso3: str) -> pd.DataFrame:
     frame = frame.merge(indicator_catalogue(), on=["source", "indicator"], how="left")
     frame["label_fr"] = frame["label_fr"].fillna(frame["indicator"])
     frame["label_en"] = frame["label_en"].fillna(frame["indicator"])
+    # Shown as the dossier shows them: French numbers, units and breakdowns (cobase.present).
+    frame["value"] = [
+        present.format_value(value, None if pd.isna(number) else float(number))
+        for value, number in zip(frame["value"], frame["value_num"], strict=True)
+    ]
+    frame["unit"] = frame["unit"].map(present.unit_label)
+    frame["dimension"] = frame["dimension"].map(present.breakdown_label)
     frame["access_dimension"] = frame["access_dimension"].fillna("")
     frame["order"] = frame["order"].fillna(len(frame) + 10_000)
     frame["topic_fr"] = frame["label_fr"] + frame["unit"].map(lambda unit: f" ({unit})" if unit else "")
