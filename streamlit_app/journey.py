@@ -638,6 +638,8 @@ def show_then_now(then: Dimension, now: Dimension, then_label: str, now_label: s
     if not keys:
         return
     st.markdown("**Alors / maintenant — Then / now**")
+    for column, label in zip(st.columns(2), (then_label, now_label), strict=True):
+        column.caption(ui.plain(label))
     for series in keys[:THEN_NOW_SHOWN]:
         sample = before.get(series) or after[series]
         st.markdown(ui.plain(f"{present.evidence_label(sample)} ({present.source_name(sample)})"))
