@@ -701,29 +701,17 @@ def contradiction_text(
 MAX_CELL_CHARS = 600
 """Longest text a table cell or a bullet carries; the rest is in the annex."""
 
-MAX_TOKEN_CHARS = 40
-"""Longest unbroken run of characters a line may hold before a break opportunity is added."""
-
 
 def shorten(text: str, limit: int = MAX_CELL_CHARS, lang: str = "fr", ref: str | None = None) -> str:
     """``text`` cut to ``limit`` characters with « […] » and a pointer to the full text, when longer."""
     if len(text) <= limit:
         return text
-    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[: limit // 2 * 2] else text[:limit]
-    cut = cut[: max(1, limit)]
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    if space > limit // 2:  # end on a word when one ends in the second half; a long token is cut as is
+        cut = cut[:space]
     where = pick(lang, "texte intégral en annexe", "full text in the annex")
     if ref:
         where += f" {ref}"
     mark = f"« {ELLIPSIS_MARK} »" if lang == "fr" else ELLIPSIS_MARK
     return f"{cut.rstrip()} {mark} ({where})"
-
-
-def breakable(text: str, every: int = MAX_TOKEN_CHARS) -> str:
-    """``text`` with a zero-width space inside any run longer than ``every`` characters without a space,
-    so a 2,000-character token (a URL, a hash, a pasted string) wraps instead of overflowing a page."""
-
-    def split(match: re.Match[str]) -> str:
-        token = match.group(0)
-        return "\u200b".join(token[i : i + every] for i in range(0, len(token), every))
-
-    return re.sub(rf"\S{{{every + 1},}}", split, text)

@@ -439,8 +439,7 @@ def test_ten_thousand_characters_and_a_long_token_export_to_pdf_and_docx(annex: 
         assert "Textes intégraux" in text
 
 
-def test_shorten_and_breakable() -> None:
+def test_shorten() -> None:
     assert present.shorten("court") == "court"
     cut = present.shorten("mot " * 500, 100, "fr", "[3]")
     assert cut.endswith("« […] » (texte intégral en annexe [3])")
-    assert max(len(part) for part in present.breakable("y" * 2000).split("\u200b")) <= present.MAX_TOKEN_CHARS
