@@ -443,3 +443,30 @@ def test_shorten() -> None:
     assert present.shorten("court") == "court"
     cut = present.shorten("mot " * 500, 100, "fr", "[3]")
     assert cut.endswith("« […] » (texte intégral en annexe [3])")
+
+
+# Replay of the real NCD CCS recording (../shared/fixtures) ---------------------------------------------
+
+
+def test_real_ncd_ccs_guinea_insulin_2017_reads_non_in_the_dossier(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cobase.db import open_store
+    from cobase.evidence import assess
+    from cobase.harmonize.records import HarmonizeReport, harmonize
+    from cobase.parse.who_ncd_ccs import parse
+    from tests.helpers import real_recording
+    from tests.seed import ingest_rows
+
+    path = real_recording("who_ncd_ccs", "gho_athena_NCD_CCS_Insulin.csv")
+    body = path.read_bytes()
+    url = "https://apps.who.int/gho/athena/data/data-coded.csv?target=GHO/NCD_CCS_Insulin"
+    records = list(parse(body, url, {}))
+    rows = list(harmonize(records, load_registry().get("who_ncd_ccs"), HarmonizeReport()))
+    db = f"sqlite:///{tmp_path / 'ncd.db'}"
+    ingest_rows(open_store(db), "who_ncd_ccs", url, rows, datetime(2018, 3, 1, tzinfo=UTC), body=body)
+    assessment = assess("GIN", "diabetes_t1", as_of=date(2024, 6, 30), db=db)
+    markdown = render_markdown(assessment)
+    assert (
+        f"(NCD CCS) 2017{NNBSP}: l'insuline est-elle généralement disponible dans les soins primaires "
+        "publics ? — Non"
+    ) in markdown
+    assert "No answer" not in markdown and "(Yes/No)" not in markdown
