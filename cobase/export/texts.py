@@ -123,17 +123,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Document [{ref}] — SHA-256 {sha}",
     },
     "annex_pages": {"fr": "Pages citées : {pages}", "en": "Pages cited: {pages}"},
-    "annex_missing": {
-        "fr": "Le fichier conservé n'a pas pu être relu ; son empreinte permet de le retrouver.",
-        "en": "The kept file could not be read back; its hash identifies it.",
-    },
     "annex_full_texts": {"fr": "Textes intégraux", "en": "Full texts"},
     # Section headings
     "h_summary": {"fr": "Synthèse par dimension de l'accès", "en": "Summary by access dimension"},
-    "h_published_after": {
-        "fr": "Publié après la date de l'avis",
-        "en": "Published after the opinion date",
-    },
     "h_side_by_side": {
         "fr": "Dernières valeurs : à la date de l'avis / aujourd'hui",
         "en": "Latest values: at the opinion date / today",
@@ -212,21 +204,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "{label} : {count} valeur(s) ancienne(s), période la plus récente {period} {ref}",
         "en": "{label}: {count} old value(s), most recent period {period} {ref}",
     },
-    "published_after_intro": {
-        "fr": (
-            "Les données ci-dessous ont été publiées par leurs producteurs après le {date} : elles "
-            "n'étaient pas connaissables à la date de l'avis. Elles sont listées séparément et ne figurent "
-            "pas dans les autres sections."
-        ),
-        "en": (
-            "The evidence below was published by its producers after {date}: it could not be known at the "
-            "opinion date. It is listed separately and does not appear in the other sections."
-        ),
-    },
-    "published_after_none": {
-        "fr": "Aucune donnée publiée après la date de l'avis n'a été trouvée.",
-        "en": "No evidence published after the opinion date was found.",
-    },
     "side_by_side_intro": {
         "fr": (
             "Valeur la plus récente de chaque série, à la date de l'avis ({as_of}) et aujourd'hui ({today})."
@@ -245,13 +222,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "charts_elsewhere": {
         "fr": "Les graphiques d'évolution figurent dans les versions PDF et DOCX de ce dossier.",
         "en": "The trend charts are in the PDF and DOCX versions of this dossier.",
-    },
-    "flag_stale": {"fr": "donnée ancienne", "en": "old data"},
-    "flag_revised": {"fr": "révisée après la date de référence", "en": "revised after the reference date"},
-    "flag_republishes": {"fr": "republie {source}", "en": "republishes {source}"},
-    "flag_no_publication_date": {
-        "fr": "date de publication inconnue : date de collecte retenue",
-        "en": "publication date unknown: retrieval date used",
     },
     "cite_period": {"fr": "période", "en": "period"},
     "cite_published": {"fr": "publié le", "en": "published"},
@@ -273,6 +243,15 @@ TEXTS: dict[str, dict[str, str]] = {
             "Les valeurs sont présentées telles que publiées par leurs producteurs, dans la version qu'ils "
             "avaient publiée à la date de référence ; une donnée publiée ou révisée plus tard est signalée "
             "comme telle.\n"
+            "Chaque date dit ce qu'elle est : « publié le » (publication par le producteur), « mis à jour "
+            "le » (dernière modification indiquée par le producteur, qui ne prouve rien d'une publication "
+            "antérieure), « document daté du », « relevé le » (première collecte par cobase). « Publié au "
+            "plus tard le » n'est écrit que lorsque la publication à cette date est établie, « publié après "
+            "le » que lorsque la date de publication ou du document est postérieure ; sinon la date de "
+            "première publication est dite non établie.\n"
+            "Une évolution indique le nombre de valeurs sur lesquelles elle repose et, lorsque l'indicateur "
+            "le permet, si elle est favorable ou défavorable à l'accès (moins de ruptures de stock est "
+            "favorable ; une part plus élevée de paiements directs est défavorable).\n"
             "cobase n'affirme rien sur la situation d'un patient : ce dossier n'est ni un verdict ni un "
             "score, et ne dit pas si un traitement approprié est effectivement accessible à une personne.\n"
             "L'absence de données est présentée comme une lacune, jamais comme une preuve de disponibilité.\n"
@@ -289,6 +268,14 @@ TEXTS: dict[str, dict[str, str]] = {
             "identified by its sha256 hash: every value cited can be checked against that snapshot.\n"
             "Values are shown as published by their producers, in the version they had published by the "
             "reference date; evidence published or revised later is marked as such.\n"
+            "Each date says what it is: “published on” (the producer's release), “updated on” (the "
+            "producer's last-modified date, which proves nothing about earlier publication), “document "
+            "dated”, “first seen on” (cobase's first retrieval). “Published by” is written only when "
+            "publication by that date is established, “published after” only when the release or document "
+            "date is later; otherwise the first publication date is said to be not established.\n"
+            "A trend gives the number of values it rests on and, where the indicator allows, whether it "
+            "is better or worse for access (fewer stock-outs is better; a higher out-of-pocket share is "
+            "worse).\n"
             "cobase asserts nothing about any individual patient: this dossier is neither a verdict nor a "
             "score, and does not say whether appropriate treatment is effectively accessible to a person.\n"
             "Absence of evidence is shown as a gap, never as evidence of availability.\n"
