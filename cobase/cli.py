@@ -349,6 +349,13 @@ def dossier(
     as_of: AsOfOption = None,
     lang: Annotated[str, typer.Option("--lang", help="fr or en.")] = "fr",
     window: Annotated[int, typer.Option("--window", help="Years of evidence to consider.")] = 10,
+    annex: Annotated[
+        bool,
+        typer.Option(
+            "--annex",
+            help="Append each cited kept document: its cited pages (PDF) or an extract, with its sha256.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Write a citable dossier (PDF, DOCX or Markdown); never writes to the database."""
@@ -361,8 +368,20 @@ def dossier(
     assessment = _assessment(country, pathology, item, as_of, window, db)
     # With an as-of date, the dossier also shows what is known today and what was published since.
     today = _assessment(country, pathology, item, None, window, db) if as_of else None
+    bodies: dict[str, bytes] = {}
+    if annex:
+        from cobase.snapshots import kept_bodies
+
+        cited = {e.snapshot_sha256 for d in assessment.dimensions for e in d.evidence}
+        cited |= {e.snapshot_sha256 for e in assessment.published_after_as_of}
+        if today is not None:
+            cited |= {e.snapshot_sha256 for d in today.dimensions for e in d.latest}
+        with session_scope(_engine(db)) as session:
+            bodies = kept_bodies(session, cited)
     try:
-        path = write_dossier(assessment, output, output_format, lang=lang, today=today)
+        path = write_dossier(
+            assessment, output, output_format, lang=lang, today=today, annex=annex, bodies=bodies
+        )
     except OSError as exc:
         raise fail(f"cannot write {output}: {exc.strerror or exc}") from exc
     console.print(f"Dossier écrit / written: {path}")

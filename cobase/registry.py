@@ -44,6 +44,14 @@ class Licence(_Strict):
     url: str
 
 
+class Polarity(StrEnum):
+    """Whether a rise of an indicator is better for access to care, worse, or neither in itself."""
+
+    higher_is_better = "higher_is_better"
+    lower_is_better = "lower_is_better"
+    neutral = "neutral"
+
+
 class Indicator(_Strict):
     """One series a source publishes, with what it measures for access to care."""
 
@@ -52,6 +60,12 @@ class Indicator(_Strict):
     label_fr: str
     unit: str
     dimension: AccessDimension
+    polarity: Polarity = Field(
+        default=Polarity.neutral,
+        description="higher_is_better, lower_is_better or neutral: how a trend reads for access",
+    )
+    question_fr: str | None = Field(default=None, description="the survey question, for answers")
+    question_en: str | None = None
     description: str | None = None
     republishes: str | None = Field(
         default=None,

@@ -148,3 +148,16 @@ def mark_parsed(session: Session, snapshot_id: int, error: str | None) -> None:
         .where(Snapshot.id == snapshot_id)  # type: ignore[arg-type]
         .values(parse_status="error" if error else "ok", parse_error=error)
     )
+
+
+def kept_bodies(session: Session, sha256s: set[str]) -> dict[str, bytes]:
+    """The kept bytes of each snapshot body named by hash (those the store holds), checked against it."""
+    found: dict[str, bytes] = {}
+    for sha256 in sorted(sha256s):
+        blob = session.get(SnapshotBlob, sha256)
+        if blob is None:
+            continue
+        body = zlib.decompress(blob.body) if blob.compression == "zlib" else bytes(blob.body)
+        if sha256_hex(body) == sha256:
+            found[sha256] = body
+    return found

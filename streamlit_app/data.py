@@ -26,10 +26,11 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from cobase import clock
+from cobase import clock, present
 from cobase.catalogue import Item, load_catalogue
 from cobase.db import open_store, session_scope
 from cobase.evidence import Assessment, Contradiction, Evidence, assess
+from cobase.evidence.model import DIMENSIONS
 from cobase.export import render_docx, render_markdown, render_pdf, timeline_chart
 from cobase.findings import DIMENSIONS as FINDING_DIMENSIONS
 from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
@@ -56,16 +57,10 @@ CACHE_TTL_SECONDS = 60
 """Short enough that a physician sees a finished refresh without restarting the app."""
 
 ACCESS_DIMENSION_LABELS: dict[str, tuple[str, str]] = {
-    "availability": ("Disponibilité", "Availability"),
-    "continuity": ("Continuité des soins", "Continuity of care"),
-    "affordability": ("Accessibilité financière", "Affordability"),
-    "financial_coverage": ("Couverture financière", "Financial coverage"),
-    "geographic_coverage": ("Couverture géographique", "Geographic coverage"),
-    "workforce": ("Personnels de santé", "Health workforce"),
-    "follow_up": ("Suivi", "Follow-up"),
-    "context": ("Contexte", "Context"),
+    code: (present.dimension_label(code, "fr"), present.dimension_label(code, "en"))
+    for code in (*DIMENSIONS, "context")
 }
-"""French and English names of the registry's access dimensions (what an indicator tells about access)."""
+"""French and English names of the access dimensions: those of :mod:`cobase.present`, as in the dossier."""
 
 RUN_STATUS_LABELS: dict[str, str] = {
     "success": "succès / success",
@@ -243,6 +238,13 @@ def country_observations(url: str, country_iso3: str) -> pd.DataFrame:
     frame = frame.merge(indicator_catalogue(), on=["source", "indicator"], how="left")
     frame["label_fr"] = frame["label_fr"].fillna(frame["indicator"])
     frame["label_en"] = frame["label_en"].fillna(frame["indicator"])
+    # Shown as the dossier shows them: French numbers, units and breakdowns (cobase.present).
+    frame["value"] = [
+        present.format_value(value, None if pd.isna(number) else float(number))
+        for value, number in zip(frame["value"], frame["value_num"], strict=True)
+    ]
+    frame["unit"] = frame["unit"].map(present.unit_label)
+    frame["dimension"] = frame["dimension"].map(present.breakdown_label)
     frame["access_dimension"] = frame["access_dimension"].fillna("")
     frame["order"] = frame["order"].fillna(len(frame) + 10_000)
     frame["topic_fr"] = frame["label_fr"] + frame["unit"].map(lambda unit: f" ({unit})" if unit else "")
@@ -253,9 +255,9 @@ def country_observations(url: str, country_iso3: str) -> pd.DataFrame:
         lambda value: value.date() if value is not None else None
     )
     frame["published_label"] = frame["published_on"].map(
-        lambda value: value.isoformat() if value is not None else "non indiquée / not stated"
+        lambda value: "non indiquée par le producteur" if pd.isna(value) else present.format_day(value)
     )
-    frame["retrieved_label"] = frame["retrieved_at"].map(lambda value: value.strftime("%Y-%m-%d %H:%M UTC"))
+    frame["retrieved_label"] = frame["retrieved_at"].map(present.format_moment)
     frame["retrieved_at"] = pd.to_datetime(frame["retrieved_at"], utc=True)
     frame["period_start"] = pd.to_datetime(frame["period_start"])
     frame["series"] = frame["source"] + frame["dimension"].map(lambda dim: f" · {dim}" if dim else "")
@@ -272,18 +274,8 @@ def observation_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def period_label(start: date, end: date) -> str:
-    """A period as people write it: ``2022``, ``2015–2017``, ``2024-03`` for a month, or the two dates."""
-    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
-        return str(start.year) if start.year == end.year else f"{start.year}–{end.year}"
-    if (
-        start.day == 1
-        and (start.year, start.month) == (end.year, end.month)
-        and (end + timedelta(days=1)).day == 1
-    ):
-        return f"{start.year}-{start.month:02d}"
-    if start == end:
-        return start.isoformat()
-    return f"{start.isoformat()} – {end.isoformat()}"
+    """A period as the dossier writes it (:func:`cobase.present.format_period`): ``2022``, ``03/2024``."""
+    return present.format_period(start, end, "fr")
 
 
 def access_dimension_label(code: str) -> str:
@@ -567,6 +559,7 @@ EVIDENCE_COLUMNS: tuple[str, ...] = (
     "Ventilation",
     "Période",
     "Valeur",
+    "Date",
     "Source",
     "Publié le",
     "Récupéré le",
@@ -584,34 +577,22 @@ def safe_link(url: str) -> str | None:
 
 
 def evidence_badges(evidence: Evidence) -> list[str]:
-    """Short words that warn the reader how to weigh a piece of evidence."""
-    badges: list[str] = []
-    if evidence.review_status == "contributed":
-        badges.append("contribué / contributed")
-    elif evidence.review_status == "confirmed":
-        badges.append("contribué, confirmé / contributed, confirmed")
-    elif evidence.review_status == "candidate":
-        badges.append("à vérifier / to be checked")
-    if evidence.republishes:
-        badges.append(f"republie {evidence.republishes} / republishes {evidence.republishes}")
-    if evidence.revised_later:
-        badges.append("révisé depuis / revised since")
-    if evidence.stale:
-        badges.append("ancien / old")
-    return badges
+    """Short words that warn the reader how to weigh a piece of evidence (as the dossier words them)."""
+    return present.badges(evidence, "fr")
 
 
 def evidence_frame(evidence: Sequence[Evidence]) -> pd.DataFrame:
     """Evidence as a table with full citations, newest period first within each indicator."""
     rows = [
         {
-            "Indicateur": entry.label_fr,
-            "Traitements": ", ".join(item_name(item_id) for item_id in entry.items),
-            "Ventilation": entry.breakdown if not entry.breakdown.startswith("finding=") else "",
+            "Indicateur": present.indicator_label(entry, "fr"),
+            "Traitements": ", ".join(item_name(item_id) for item_id in entry.items)
+            if entry.scope == "item"
+            else present.national_context_label(present.scope_about(entry, "fr")),
+            "Ventilation": present.breakdown_label(entry.breakdown, "fr"),
             "Période": period_label(entry.period_start, entry.period_end),
-            "Valeur": entry.value
-            if not entry.unit or entry.unit in entry.value
-            else f"{entry.value} {entry.unit}",
+            "Valeur": present.value_text(entry, "fr"),
+            "Date": present.as_of_text(entry, "fr"),
             "Source": f"{entry.producer} ({entry.source})"
             if entry.contributed_by is None
             else f"{entry.contributed_by} ({entry.source})",

@@ -22,9 +22,11 @@ import data
 import streamlit as st
 import ui
 
+from cobase import present
 from cobase.db import StoreError
 from cobase.evidence import Assessment, Dimension, Evidence
 from cobase.evidence.engine import years_before
+from cobase.evidence.model import Trend
 from cobase.harmonize.countries import UnknownCountryError
 
 EVIDENCE_COLUMN_CONFIG = {
@@ -37,6 +39,10 @@ EVIDENCE_COLUMN_CONFIG = {
     "Ventilation": st.column_config.TextColumn(help="Ventilation (sexe, âge…) / Breakdown"),
     "Période": st.column_config.TextColumn(help="Période décrite par la valeur / Period described"),
     "Valeur": st.column_config.TextColumn(help="Valeur telle que publiée / Value as published"),
+    "Date": st.column_config.TextColumn(
+        width="medium",
+        help="Ce qui est établi sur la date de publication, et la nature de la date / What the date is",
+    ),
     "Source": st.column_config.TextColumn(help="Producteur (clé de la source) / Producer (source key)"),
     "Publié le": st.column_config.DateColumn(
         format="DD/MM/YYYY", help="Date de publication par le producteur / Producer's publication date"
@@ -61,6 +67,7 @@ EVIDENCE_COLUMN_ORDER = [
     "Période",
     "Valeur",
     "Indicateur",
+    "Date",
     "Mentions",
     "Publié le",
     "Source",
@@ -76,7 +83,9 @@ EVIDENCE_COLUMN_ORDER = [
 LEGEND_LABEL_LIMIT = {False: 800, True: 300}
 """Pixels a legend label may take: a full-width chart, or one of two side by side."""
 
-TREND_WORDS = {"up": "en hausse / up", "down": "en baisse / down", "stable": "stable"}
+CARDS_SHOWN = 12
+"""Evidence cards shown per dimension (the newest value of each series, strongest first); the table
+below the cards holds every value."""
 
 DEFAULT_WINDOW_YEARS = 10
 """Years of history shown unless the physician chooses otherwise (the engine's default too)."""
@@ -98,8 +107,8 @@ class Case:
 
 
 def day_text(day: date) -> str:
-    """A date as French readers write it."""
-    return day.strftime("%d/%m/%Y")
+    """A date as French readers write it (:func:`cobase.present.format_day`)."""
+    return present.format_day(day, "fr")
 
 
 def require_data(database: str) -> None:
@@ -352,7 +361,7 @@ def show_contradictions(assessment: Assessment) -> None:
     st.error(
         f"**Contradictions ({len(assessment.contradictions)})**\n\n"
         + "\n".join(
-            f"{number}. {ui.plain(contradiction.description_fr)}"
+            f"{number}. {ui.plain(present.contradiction_text(contradiction))}"
             for number, contradiction in enumerate(assessment.contradictions, start=1)
         )
     )
@@ -395,8 +404,11 @@ def show_dimension(
     if not dimension.evidence:
         st.warning(ui.plain(gap_message or "Aucune source ne documente cette dimension."))
         return
+    producers = {entry.source: present.source_name(entry) for entry in dimension.evidence}
     sources = ", ".join(
-        source if source in dimension.independent_sources else f"{source} (copie / republished)"
+        producers.get(source, source)
+        if source in dimension.independent_sources
+        else f"{producers.get(source, source)} (copie d'une autre source)"
         for source in dimension.sources
     )
     st.caption(ui.plain(f"Sources : {sources}"))
@@ -408,15 +420,72 @@ def show_dimension(
         if isinstance(legend, dict):
             legend["labelLimit"] = LEGEND_LABEL_LIMIT[side_by_side]
         st.vega_lite_chart(spec, width="stretch")
-    show_evidence_table(dimension.evidence)
+    show_cards(dimension.latest)
+    with st.expander(f"Toutes les valeurs ({len(dimension.evidence)}) / All values"):
+        show_evidence_table(dimension.evidence)
     for trend in dimension.trend:
+        st.caption(ui.plain(present.trend_sentence(trend, trend_label(dimension, trend), "fr")))
+
+
+def trend_label(dimension: Dimension, trend: Trend) -> str:
+    """The label of a trend's series, as the dossier words it."""
+    sample = next(
+        (
+            e
+            for e in dimension.evidence
+            if (e.source, e.indicator, e.breakdown) == (trend.source, trend.indicator, trend.breakdown)
+        ),
+        None,
+    )
+    if sample is None:
+        return present.breakdown_label(trend.breakdown) or trend.source
+    return f"{present.evidence_label(sample)} ({present.source_name(sample)})"
+
+
+def show_cards(evidence: Sequence[Evidence]) -> None:
+    """One bordered card per value: the patient's items first, then « contexte national », each with its
+    value, period, date and what the date is, quote and link, wrapped to the page (no side scrolling)."""
+    shown = 0
+    for heading, group in present.split_by_scope(evidence):
+        if heading is not None:
+            st.markdown(f"**{ui.plain(heading)}**")
+        for entry in sorted(group, key=lambda e: (e.stale, -e.period_end.toordinal())):
+            if shown >= CARDS_SHOWN:
+                st.caption(f"… {len(evidence) - shown} autre(s) valeur(s) dans le tableau ci-dessous.")
+                return
+            show_card(entry)
+            shown += 1
+
+
+def show_card(entry: Evidence) -> None:
+    """One piece of evidence as a card: everything needed to weigh and cite it, in wrapped text."""
+    with st.container(border=True):
+        if present.is_answer(entry):
+            st.markdown(ui.plain(present.answer_sentence(entry)))
+        else:
+            st.markdown(
+                f"**{ui.plain(present.value_text(entry))}** · "
+                f"{ui.plain(present.format_period(entry.period_start, entry.period_end))} — "
+                f"{ui.plain(present.evidence_label(entry))}"
+            )
+        badges = present.badges(entry)
         st.caption(
             ui.plain(
-                f"Tendance {trend.indicator} ({trend.source}) : {trend.first_value:g} en "
-                f"{trend.first_period.year} → {trend.last_value:g} en {trend.last_period.year}, "
-                f"{TREND_WORDS.get(trend.direction, trend.direction)}"
+                f"{present.source_name(entry)} · {present.as_of_text(entry)}"
+                + (f" · {', '.join(badges)}" if badges else "")
             )
         )
+        if entry.quote:
+            st.markdown(
+                ui.plain(
+                    f"« {present.shorten(entry.quote)} »" + (f" (p. {entry.page})" if entry.page else "")
+                )
+            )
+        link = data.safe_link(entry.url)
+        if link is not None:
+            st.link_button("Ouvrir la source / Open the source", link)
+        else:
+            st.caption(ui.plain(entry.url))
 
 
 def evidence_count(dimension: Dimension) -> str:
@@ -426,7 +495,7 @@ def evidence_count(dimension: Dimension) -> str:
 
 def comparison_tab_label(then: Dimension, now: Dimension) -> str:
     """A dimension's tab: its name and how much evidence it had then and has now."""
-    return f"{then.label_fr} ({evidence_count(then)} → {evidence_count(now)})"
+    return f"{present.dimension_label(then.name)} ({evidence_count(then)} → {evidence_count(now)})"
 
 
 def dimension_gaps(assessment: Assessment) -> dict[str, str]:
@@ -459,14 +528,18 @@ def show_assessment(case: Case, as_of: date) -> None:
     st.subheader("Par dimension de l'accès / By access dimension", anchor=False)
     st.caption("Entre parenthèses : éléments de preuve (aucune : lacune). / Evidence per dimension.")
     tabs = st.tabs(
-        [f"{d.label_fr} ({evidence_count(d)})" for d in assessment.dimensions],
+        [f"{present.dimension_label(d.name)} ({evidence_count(d)})" for d in assessment.dimensions],
         key="dimension",
         on_change="rerun",
     )
     for tab, dimension in zip(tabs, assessment.dimensions, strict=True):
         if tab.open:  # only the open tab is built: one chart to send and draw, not seven
             with tab:
-                st.markdown(f"**{ui.plain(f'{dimension.label_fr} / {dimension.label_en}')}**")
+                both = (
+                    present.dimension_label(dimension.name),
+                    present.dimension_label(dimension.name, "en"),
+                )
+                st.markdown(f"**{ui.plain(' / '.join(both))}**")
                 show_dimension(dimension, gaps.get(dimension.name), chart_for(case, as_of, dimension.name))
     show_stale(assessment)
 
@@ -478,9 +551,22 @@ def show_comparison(case: Case, opinion: date, today: date) -> None:
     st.subheader("Publié après l'avis / Published after the opinion", anchor=False)
     later = then.published_after_as_of
     if later:
+        after = [e for e in later if e.as_of_status == "published_after"]
+        unknown = len(later) - len(after)
         st.info(
-            f"**{len(later)} élément(s)** publié(s) après le {day_text(then.as_of)} : le collège de médecins "
-            "ne pouvait pas les connaître. / Evidence the opinion could not take into account."
+            f"**{len(later)} élément(s)** absent(s) des données connues au {day_text(then.as_of)}."
+            + (
+                f" {len(after)} publié(s) après cette date : "
+                "le collège de médecins ne pouvait pas les connaître."
+                if after
+                else ""
+            )
+            + (
+                f" {unknown} : date de première publication non établie (voir la colonne Date)."
+                if unknown
+                else ""
+            )
+            + " / Evidence not in the opinion-date data; the Date column says what is established."
         )
         show_evidence_table(later)
     else:
@@ -510,6 +596,7 @@ def show_comparison(case: Case, opinion: date, today: date) -> None:
         if not tab.open:  # only the open tab is built
             continue
         with tab:
+            show_then_now(dimension, now.dimension(dimension.name), then_label, now_label)
             left, right = st.columns(2)
             with left:
                 st.markdown(f"**{then_label}**")
@@ -534,6 +621,44 @@ def show_comparison(case: Case, opinion: date, today: date) -> None:
         show_stale(now)
 
 
+THEN_NOW_SHOWN = 15
+"""Series shown in the "then / now" view of one dimension; every value is in the tables below it."""
+
+
+def show_then_now(then: Dimension, now: Dimension, then_label: str, now_label: str) -> None:
+    """Per series, the newest value at the opinion date beside the newest known today: value, period,
+    date with its basis and source, side by side in two columns that wrap (no side scrolling)."""
+
+    def key(e: Evidence) -> tuple[str, str, str, str | None]:
+        return (e.source, e.indicator, e.breakdown, e.item)
+
+    before = {key(e): e for e in then.latest}
+    after = {key(e): e for e in now.latest}
+    keys = sorted(set(before) | set(after), key=lambda k: present.evidence_label(before.get(k) or after[k]))
+    if not keys:
+        return
+    st.markdown("**Alors / maintenant — Then / now**")
+    for column, label in zip(st.columns(2), (then_label, now_label), strict=True):
+        column.caption(ui.plain(label))
+    for series in keys[:THEN_NOW_SHOWN]:
+        sample = before.get(series) or after[series]
+        st.markdown(ui.plain(f"{present.evidence_label(sample)} ({present.source_name(sample)})"))
+        for column, entry, label in zip(
+            st.columns(2), (before.get(series), after.get(series)), (then_label, now_label), strict=True
+        ):
+            with column, st.container(border=True):
+                if entry is None:
+                    st.caption(ui.plain(f"{label} : aucune donnée"))
+                    continue
+                st.markdown(
+                    f"**{ui.plain(present.value_text(entry))}** · "
+                    + ui.plain(present.format_period(entry.period_start, entry.period_end))
+                )
+                st.caption(ui.plain(f"{present.as_of_text(entry)} · {present.source_name(entry)}"))
+    if len(keys) > THEN_NOW_SHOWN:
+        st.caption(f"… {len(keys) - THEN_NOW_SHOWN} autre(s) série(s) dans les tableaux ci-dessous.")
+
+
 def show_counts_compact(assessment: Assessment) -> None:
     """Counts for one side of the comparison, as one line that fits half a page."""
     evidence = sum(len(dimension.evidence) for dimension in assessment.dimensions)
@@ -541,6 +666,23 @@ def show_counts_compact(assessment: Assessment) -> None:
         f"**{evidence}** élément(s) de preuve · **{len(assessment.gaps)}** lacune(s) · "
         f"**{len(assessment.contradictions)}** contradiction(s) · **{len(assessment.stale)}** ancienne(s)"
     )
+
+
+EXPORT_ERROR_KEY = "dossier_export_error"
+
+
+def dossier_or_error(fmt: str, *args: object) -> bytes:
+    """The dossier bytes; when building fails, a one-sentence error, kept to be shown on the page, and
+    a short text file saying the same (Streamlit builds the file after the click, outside the page)."""
+    try:
+        return data.dossier_bytes(*args)  # type: ignore[arg-type]
+    except Exception as error:  # any failure must reach the user, never be swallowed
+        message = (
+            f"Le dossier {fmt.upper()} n'a pas pu être produit ({type(error).__name__} : "
+            f"{str(error)[:200]}) ; les autres formats restent disponibles."
+        )
+        st.session_state[EXPORT_ERROR_KEY] = message
+        return message.encode("utf-8")
 
 
 def show_export(case: Case, as_of: date, today_as_of: date | None = None) -> None:
@@ -564,11 +706,14 @@ def show_export(case: Case, as_of: date, today_as_of: date | None = None) -> Non
         key="langue",
     )
     contest = today_as_of is not None
+    if error := st.session_state.pop(EXPORT_ERROR_KEY, None):
+        st.error(ui.plain(str(error)))
     for column, (fmt, (label, mime)) in zip(st.columns(3), data.DOSSIER_FORMATS.items(), strict=True):
         column.download_button(
             f"Télécharger le dossier {label}",
             data=functools.partial(
-                data.dossier_bytes,
+                dossier_or_error,
+                fmt,
                 case.database,
                 case.country_iso3,
                 case.pathology,

@@ -177,7 +177,7 @@ def test_guinea_out_of_pocket_shows_both_sources_on_one_topic(seeded: AppTest) -
     assert (world_bank["Indicateur"], world_bank["Période"], world_bank["Valeur"]) == (
         "SH.XPD.OOPC.CH.ZS",
         "2020",
-        "57.5",
+        "57,5",
     )
     assert pd.Timestamp(world_bank["Publié le"]).date() == date(2024, 7, 1)
 
@@ -221,7 +221,7 @@ def test_query_parameter_opens_a_country(seeded: AppTest) -> None:
     seeded.run()
     assert not seeded.exception
     assert seeded.header[0].value == "Côte d'Ivoire (CIV)"
-    assert list(_table_for(seeded, "GHED_OOPSCHE_SHA2011")["Valeur"]) == ["40.5", "39.5", "38.0"]
+    assert list(_table_for(seeded, "GHED_OOPSCHE_SHA2011")["Valeur"]) == ["40,5", "39,5", "38"]
 
 
 def test_country_without_data_says_so(seeded: AppTest) -> None:

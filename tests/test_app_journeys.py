@@ -225,14 +225,15 @@ def test_every_value_shows_its_provenance(store: str) -> None:
     at = _certificat()
     table = _tables_with(at, "Indicateur", ART_LABEL)[0]  # the availability table (old data comes last)
     row = _row(table, Indicateur=ART_LABEL, Période="2022")
-    assert row["Valeur"] == "64.0 %"
+    assert row["Valeur"] == "64\u202f%"
     assert row["Source"] == "World Health Organization (who_gho)"
     assert row["Publié le"] == date(2024, 9, 15)
     assert pd.Timestamp(row["Récupéré le"]) == pd.Timestamp(datetime(2024, 10, 1, tzinfo=UTC))
     assert row["Lien"] == ART_URL
     assert len(row["Empreinte"]) == 12 and int(row["Empreinte"], 16) >= 0
     # ART coverage is a national population figure (scope "population"), never shown under TLD's name.
-    assert row["Traitements"] == ""
+    assert row["Traitements"].startswith("Contexte national — personnes vivant avec le VIH")
+    assert "Ténofovir" not in row["Traitements"]
 
 
 def test_gaps_are_in_plain_sight(store: str) -> None:
@@ -245,10 +246,10 @@ def test_curated_finding_shows_as_contributed_with_its_quote(store: str) -> None
     at = _open_tab(_certificat(), "Continuité")
     (table,) = [t for t in _tables_with(at, "Valeur", STOCKOUT) if "N°" not in t.columns]
     row = _row(table, Valeur=STOCKOUT)
-    assert row["Mentions"] == ["contribué / contributed"]
+    assert row["Mentions"] == ["constat contribué"]
     assert row["Citation"] == f"« {STOCKOUT_QUOTE} » p. 3"
     assert row["Source"] == "Dr Exemple, Comede (contributed)"
-    assert row["Période"] == "2024-07"
+    assert row["Période"] == "07/2024"
     assert row["Lien"] == STOCKOUT_URL
 
 
@@ -265,8 +266,8 @@ def test_contradiction_shows_both_sides(store: str) -> None:
 def test_old_data_is_flagged(store: str) -> None:
     at = _certificat()
     table = _tables_with(at, "Indicateur", ART_LABEL)[0]  # the availability table (old data comes last)
-    assert "ancien / old" in _row(table, Période="2020")["Mentions"]  # ended before 2022-03-01
-    assert "ancien / old" not in _row(table, Période="2022")["Mentions"]
+    assert "donnée ancienne" in _row(table, Période="2020")["Mentions"]  # ended before 2022-03-01
+    assert "donnée ancienne" not in _row(table, Période="2022")["Mentions"]
     assert "période terminée avant le 01/03/2022" in _texts(at.info)
 
 
@@ -329,9 +330,11 @@ def test_contester_asks_for_the_opinion_date(store: str) -> None:
 def test_contester_lists_what_was_published_after_the_opinion(store: str) -> None:
     at = _contester(avis=OPINION.isoformat())
     later = at.dataframe[0].value
-    assert set(later["Valeur"]) == {STOCKOUT, "64.0 %", "57.5 %"}
+    # Only the NGO report's document date proves publication after the opinion; the WHO revision (64 %) and
+    # the World Bank copy (57,5 %) carry last-modified stamps, which prove nothing about earlier publication.
+    assert set(later["Valeur"]) == {STOCKOUT}
     assert all(published > OPINION for published in later["Publié le"])
-    assert "**3 élément(s)** publié(s) après le 30/06/2024" in _texts(at.info)
+    assert "**1 élément(s)** absent(s) des données connues au 30/06/2024." in _texts(at.info)
 
 
 def test_dimension_tabs_count_evidence_and_show_gaps(store: str) -> None:
@@ -349,7 +352,8 @@ def test_contester_tabs_show_what_changed_since_the_opinion(store: str) -> None:
     assert labels[:3] == [
         "Disponibilité (5 → 5)",  # the 2022 value revised, the finding unchanged
         "Continuité (ruptures de stock) (aucune → 1)",  # the stock-outs were reported after the opinion
-        "Coût pour le patient (3 → 4)",  # the World Bank's copy was published after
+        # The World Bank's copy is stamped after the opinion; a last-modified stamp is no proof: shown then.
+        "Coût pour le patient (4 → 4)",
     ]
 
 
@@ -365,14 +369,14 @@ def test_contester_shows_the_revision_side_by_side(store: str) -> None:
     at = _contester(avis=OPINION.isoformat())
     rows = [
         _row(table, Indicateur=ART_LABEL, Période="2022")
-        for table in _tables_with(at, "Indicateur", ART_LABEL)[1:3]
+        for table in _tables_with(at, "Indicateur", ART_LABEL)[0:2]
     ]
     then, now = rows
-    assert then["Valeur"] == "60.0 %"
-    assert "révisé depuis / revised since" in then["Mentions"]
+    assert then["Valeur"] == "60\u202f%"
+    assert "révisé après la date de référence" in then["Mentions"]
     assert then["Publié le"] == date(2023, 5, 1)
-    assert now["Valeur"] == "64.0 %"
-    assert "révisé depuis / revised since" not in now["Mentions"]
+    assert now["Valeur"] == "64\u202f%"
+    assert "révisé après la date de référence" not in now["Mentions"]
 
 
 def test_as_of_changes_gaps_and_contradictions(store: str) -> None:
@@ -597,3 +601,43 @@ def test_cadence_is_read_from_sources_yml_text(cadence: str, days: int | None) -
     from streamlit_app import data
 
     assert data.cadence_days(cadence) == days
+
+
+# Evidence cards and "then / now" (issue 9 §7) ---------------------------------------------------------
+
+
+def test_each_value_is_a_card_with_its_date_basis_and_link(store: str) -> None:
+    at = _certificat()
+    cards = [m.value for m in at.markdown if m.value.startswith("**64\u202f%** · 2022")]
+    assert len(cards) == 1 and ART_LABEL.split(" ")[0] in cards[0]
+    dates = _texts(at.caption)
+    assert "World Health Organization · " in dates
+    assert re.search(
+        r"publié au plus tard le \d\d/\d\d/\d{4}|date de première publication non établie", dates
+    )
+    links = [element for element in at.get("link_button") if ART_URL in str(element.proto)]
+    assert links
+
+
+def test_contest_shows_then_and_now_side_by_side(store: str) -> None:
+    at = _contester(avis=OPINION.isoformat())
+    assert "**Alors / maintenant — Then / now**" in [m.value for m in at.markdown]
+    values = [m.value for m in at.markdown if m.value.startswith(("**60\u202f%**", "**64\u202f%**"))]
+    assert values[:2] == ["**60\u202f%** · 2022", "**64\u202f%** · 2022"]
+
+
+def test_export_error_is_shown_in_one_sentence(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ENTRY.parent))
+    import journey  # type: ignore[import-not-found]
+
+    def broken(*_args: object) -> bytes:
+        raise RuntimeError("font missing")
+
+    monkeypatch.setattr(journey.data, "dossier_bytes", broken)
+    state: dict[str, object] = {}
+    monkeypatch.setattr(journey.st, "session_state", state)
+    body = journey.dossier_or_error("pdf", "db")
+    assert body.decode("utf-8") == state[journey.EXPORT_ERROR_KEY]
+    assert body.decode("utf-8").startswith(
+        "Le dossier PDF n'a pas pu être produit (RuntimeError : font missing)"
+    )

@@ -223,7 +223,7 @@ def test_contester_un_avis_walked_in_chromium_to_the_pdf(app_url: str) -> None:
 
         assert "avis=2024-06-30" in page.url and "pays=GIN" in page.url  # the view can be shared
         main = page.locator('[data-testid="stMain"]')
-        assert "3 élément(s) publié(s) après le 30/06/2024" in main.inner_text()
+        assert "3 élément(s) absent(s) des données connues au 30/06/2024" in main.inner_text()
         assert "Aucune source ne documente l'accès à : Charge virale VIH." in main.inner_text()
         screenshot(page, ARTIFACTS / "contester.png")
 
@@ -238,7 +238,9 @@ def test_contester_un_avis_walked_in_chromium_to_the_pdf(app_url: str) -> None:
 
     pdf = pdf_path.read_bytes()
     assert pdf.startswith(b"%PDF")
-    text = " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(BytesIO(pdf)).pages)
+    pages = [" ".join((page.extract_text() or "").split()) for page in PdfReader(BytesIO(pdf)).pages]
+    assert "Synthèse" in pages[0] and "Date de l'avis (as-of) 30/06/2024" in pages[0]  # one-page synthesis
+    text = " ".join(pages)
     assert "contestation d'un avis" in text
     assert "Guinée (GIN)" in text
     assert "30/06/2024" in text

@@ -19,6 +19,7 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
+from cobase import present as names
 from cobase.evidence.model import (
     DIMENSION_LABELS,
     DIMENSIONS,
@@ -32,7 +33,6 @@ from cobase.evidence.readings import trends
 from cobase.export import (
     chart_png,
     content,
-    names,
     render_docx,
     render_markdown,
     render_pdf,
@@ -85,6 +85,9 @@ def _art_coverage(year: int, value: float, **overrides: object) -> Evidence:
         "url": WHO_URL,
         "snapshot_sha256": WHO_SHA,
         "stale": year < 2021,
+        "published_basis": "last_modified",
+        "first_seen_at": _moment("2024-05-02T08:15:00"),
+        "as_of_status": "published_by",
     }
     fields.update(overrides)
     return Evidence.model_validate(fields)
@@ -213,6 +216,9 @@ def _assessment(**overrides: object) -> Assessment:
                 65,
                 published_at=_moment("2024-07-22T00:00:00"),
                 retrieved_at=_moment("2024-08-01T09:00:00"),
+                first_seen_at=_moment("2024-08-01T09:00:00"),
+                published_basis="first_release",
+                as_of_status="published_after",
                 snapshot_sha256=WHO_LATER_SHA,
                 stale=False,
             )
@@ -300,7 +306,7 @@ def test_markdown_shows_item_ids_the_catalogue_cannot_name(
 ) -> None:
     monkeypatch.setattr(names, "catalogue_item_names", dict)
     markdown = render_markdown(assessment)
-    assert "- **Traitements, examens et spécialistes** : tdf_3tc_dtg; Charge virale VIH" in markdown
+    assert "- **Traitements, examens et spécialistes** : tdf 3tc dtg; Charge virale VIH" in markdown
 
 
 def test_item_names_come_from_the_catalogue_then_the_gaps(assessment: Assessment) -> None:
@@ -321,9 +327,10 @@ def test_markdown_lists_gaps(markdown_fr: str) -> None:
 
 def test_markdown_lists_contradictions_with_both_sides(markdown_fr: str) -> None:
     section = markdown_fr.split("## Contradictions entre sources")[1].split("\n## ")[0]
-    assert f"**{CONTRADICTION_FR}**" in section
-    assert "| 2021 | 48 % |" in section
-    assert "| 2021 | 55 % |" in section
+    assert "**World Bank a révisé « Couverture du traitement antirétroviral" in section
+    assert "pour 2021 : 48\u202f% puis 55\u202f%.**" in section
+    assert "| 2021 | 48\u202f% |" in section
+    assert "| 2021 | 55\u202f% |" in section
 
 
 def test_markdown_cites_snapshot_hash_and_url(markdown_fr: str) -> None:
@@ -333,7 +340,7 @@ def test_markdown_cites_snapshot_hash_and_url(markdown_fr: str) -> None:
 
 def test_markdown_citation_lists_producer_period_and_dates(markdown_fr: str) -> None:
     line = next(line for line in markdown_fr.splitlines() if WHO_SHA in line)
-    assert line.startswith("- [2] World Health Organization — Couverture du traitement antirétroviral")
+    assert line.startswith("- [1] World Health Organization — Couverture du traitement antirétroviral")
     assert "période 2016–2022" in line
     assert "publié le 13/07/2023" in line
     assert "collecté le 02/05/2024 08:15 UTC" in line
@@ -347,9 +354,11 @@ def test_each_document_is_cited_once(markdown_fr: str) -> None:
 
 
 def test_markdown_marks_republished_source(markdown_fr: str) -> None:
-    assert "worldbank_wdi republie les données de who_gho : ce n'est pas une confirmation indépendante." in (
-        markdown_fr
+    assert (
+        "World Bank republie les données de World Health Organization : "
+        "ce n'est pas une confirmation indépendante." in markdown_fr
     )
+    assert "worldbank_wdi" not in markdown_fr.split("Sources citées")[0]
 
 
 def test_markdown_escapes_markup_and_pipes(markdown_fr: str) -> None:
@@ -375,18 +384,25 @@ def test_markdown_methods_say_what_cobase_does_not_assert(markdown_fr: str) -> N
 
 
 def test_markdown_lists_latest_values_with_references(markdown_fr: str) -> None:
-    line = "- Couverture du traitement antirétroviral — Ténofovir + lamivudine + dolutégravir (who_gho) : "
-    assert f"{line}61 % (2022) [2]\n" in markdown_fr
+    line = (
+        "- Couverture du traitement antirétroviral — Ténofovir + lamivudine + dolutégravir "
+        "(World Health Organization)\u202f: "
+    )
+    assert f"{line}61\u202f% (2022), publié au plus tard le 13/07/2023 (mis à jour le 13/07/2023) [1]\n" in (
+        markdown_fr
+    )
 
 
 def test_markdown_gives_trends(markdown_fr: str) -> None:
-    assert "35 (2016) → 61 (2022), en hausse, 3 points [2]" in markdown_fr
+    assert "35 (2016) → 61 (2022), en hausse (3 valeurs) [1]" in markdown_fr
+    assert "points" not in markdown_fr
 
 
 def test_markdown_lists_stale_data(markdown_fr: str) -> None:
     section = markdown_fr.split("## Données anciennes")[1].split("\n## ")[0]
     assert "période terminée avant le 30/06/2021" in section
-    assert "(who_gho) : 2 valeur(s) ancienne(s), période la plus récente 2019 [2]" in section
+    expected = "(World Health Organization) : 2 valeur(s) ancienne(s), période la plus récente 2019 [1]"
+    assert expected in section
 
 
 def test_markdown_says_where_the_charts_are(markdown_fr: str) -> None:
@@ -403,14 +419,16 @@ def test_empty_dimension_is_a_gap_not_availability(markdown_fr: str) -> None:
 
 def test_published_after_section_lists_late_evidence(markdown_fr: str) -> None:
     section = markdown_fr.split("## Publié après la date de l'avis")[1].split("\n## ")[0]
-    assert "| 2023 | 65 % | 22/07/2024 | 01/08/2024 |" in section
+    assert "65\u202f% (2023), publié après le 30/06/2024 (publié le 22/07/2024)" in section
 
 
 def test_side_by_side_without_today_uses_late_evidence(markdown_fr: str) -> None:
     row = next(
         line for line in markdown_fr.splitlines() if line.startswith("| Disponibilité | Couverture du")
     )
-    assert row.endswith("| 61 % (2022) [2] | 65 % (2023) [1] |")
+    assert row.endswith(
+        "| 61\u202f% (2022), mis à jour le 13/07/2023 [1] | 65\u202f% (2023), publié le 22/07/2024 [5] |"
+    )
 
 
 def test_no_published_after_section_when_nothing_was_published_later() -> None:
@@ -434,8 +452,11 @@ def test_today_assessment_adds_side_by_side_and_contest_title() -> None:
     assert markdown.startswith(f"# {TEXTS['title_contest']['fr']}")
     assert "- **Date de l'avis (as-of)** : 30/06/2024" in markdown
     row = next(line for line in markdown.splitlines() if line.startswith("| Disponibilité | Couverture du"))
-    assert row.endswith("| 61 % (2022) [2] | 66 % (2023) [1] |")
-    assert "| 2023 | 66 % | 15/01/2025 |" in markdown.split("## Publié après la date de l'avis")[1]
+    assert "| 61\u202f% (2022), mis à jour le 13/07/2023 [" in row
+    assert "| 66\u202f% (2023), mis à jour le 15/01/2025 [" in row
+    # Updated after the opinion but first seen before it: a last-modified date proves nothing earlier.
+    by_opinion = markdown.split("## Publié au plus tard")[1]
+    assert "66\u202f% (2023), publié au plus tard le 02/05/2024" in by_opinion
 
 
 def test_side_by_side_says_no_data_where_today_has_none() -> None:
@@ -444,7 +465,7 @@ def test_side_by_side_says_no_data_where_today_has_none() -> None:
     row = next(
         line
         for line in markdown.splitlines()
-        if line.startswith("| Personnels et spécialistes | Médecins (who_gho) |")
+        if line.startswith("| Personnels et spécialistes | Médecins (World Health Organization) |")
     )
     assert row.endswith("| aucune donnée |")
 
@@ -507,7 +528,7 @@ def test_pdf_text_has_country_dates_and_title(pdf_text: str) -> None:
 
 def test_pdf_text_has_gaps_and_contradictions(pdf_text: str) -> None:
     assert GAP_FR in pdf_text
-    assert CONTRADICTION_FR in pdf_text
+    assert "World Bank a révisé « Couverture du traitement antirétroviral" in pdf_text
 
 
 def test_pdf_text_has_citations(pdf_text: str) -> None:
@@ -538,7 +559,12 @@ def test_pdf_has_a_chart_per_numeric_dimension(pdf_bytes: bytes) -> None:
 def test_pdf_has_bookmarks_per_section(pdf_bytes: bytes) -> None:
     outline = PdfReader(BytesIO(pdf_bytes)).outline
     titles = [entry.title for entry in outline if not isinstance(entry, list)]
-    assert titles[:3] == ["Synthèse par dimension de l'accès", "Publié après la date de l'avis", "Lacunes"]
+    assert titles[:2] == ["Synthèse", TEXTS["title"]["fr"]]
+    assert titles[2:5] == [
+        "Publié au plus tard à la date de l'avis",
+        "Date de première publication non établie",
+        "Publié après la date de l'avis",
+    ]
 
 
 def test_english_pdf(assessment: Assessment) -> None:
@@ -587,7 +613,7 @@ def test_docx_text_has_what_the_pdf_has(docx_text: str) -> None:
     assert "Guinée (GIN)" in docx_text
     assert "30/06/2024" in docx_text
     assert GAP_FR in docx_text
-    assert CONTRADICTION_FR in docx_text
+    assert "World Bank a révisé « Couverture du traitement antirétroviral" in docx_text
     assert f"sha256 {WHO_SHA}" in docx_text
     assert WB_URL in docx_text
     assert "Ce dossier ne contient aucune donnée de patient." in docx_text
@@ -660,7 +686,7 @@ def test_chart_tooltips_give_source_period_value_and_dates(assessment: Assessmen
     assert titles == ["Indicator", "Source", "Period", "Published value", "Published", "Retrieved"]
     first = spec["data"]["values"][0]
     assert first["source"] == "World Health Organization (who_gho)"
-    assert (first["period"], first["value"], first["published"]) == ("2016", "35 %", "2023-07-13")
+    assert (first["period"], first["value"], first["published"]) == ("2016", "35%", "updated on 2023-07-13")
     assert first["retrieved"] == "2024-05-02 08:15 UTC"
 
 
@@ -703,8 +729,9 @@ def test_citation_index_numbers_each_document_once() -> None:
     [
         (date(2019, 1, 1), date(2019, 12, 31), "fr", "2019"),
         (date(2015, 1, 1), date(2017, 12, 31), "fr", "2015–2017"),
-        (date(2020, 3, 1), date(2020, 3, 31), "fr", "01/03/2020–31/03/2020"),
-        (date(2020, 3, 1), date(2020, 3, 31), "en", "2020-03-01–2020-03-31"),
+        (date(2020, 3, 1), date(2020, 3, 31), "fr", "03/2020"),
+        (date(2020, 3, 1), date(2020, 3, 31), "en", "2020-03"),
+        (date(2020, 3, 1), date(2020, 4, 15), "fr", "01/03/2020–15/04/2020"),
     ],
 )
 def test_format_period(start: date, end: date, lang: str, expected: str) -> None:

@@ -16,7 +16,7 @@ STAGES = [
     ("cobase.harmonize",),
     ("cobase.ingest", "cobase.queries", "cobase.findings", "cobase.refresh", "cobase.rebuild"),
     ("cobase.evidence",),
-    ("cobase.export",),
+    ("cobase.export", "cobase.present"),
     ("cobase.cli", "cobase.__main__", "streamlit_app"),
 ]
 """Modules by stage; anything else of cobase (clock, settings, registry, models, db, catalogue,

@@ -10,6 +10,7 @@ case as of now), or an assessment with evidence published after its as-of date, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from cobase.evidence.model import Assessment
@@ -29,23 +30,51 @@ _SUFFIXES: dict[str, tuple[str, ...]] = {
 }
 
 
-def render_markdown(assessment: Assessment, lang: str = "fr", today: Assessment | None = None) -> str:
+def render_markdown(
+    assessment: Assessment,
+    lang: str = "fr",
+    today: Assessment | None = None,
+    *,
+    annex: bool = False,
+    bodies: Mapping[str, bytes] | None = None,
+) -> str:
     """The dossier as Markdown (without charts, which Markdown cannot carry; the text says so)."""
-    return markdown.render(build_dossier(assessment, lang, today, charts=False))
+    return markdown.render(build_dossier(assessment, lang, today, charts=False, annex=annex, bodies=bodies))
 
 
-def render_pdf(assessment: Assessment, lang: str = "fr", today: Assessment | None = None) -> bytes:
+def render_pdf(
+    assessment: Assessment,
+    lang: str = "fr",
+    today: Assessment | None = None,
+    *,
+    annex: bool = False,
+    bodies: Mapping[str, bytes] | None = None,
+) -> bytes:
     """The dossier as PDF bytes, charts included, with extractable text."""
-    return pdf.render(build_dossier(assessment, lang, today))
+    return pdf.render(build_dossier(assessment, lang, today, annex=annex, bodies=bodies))
 
 
-def render_docx(assessment: Assessment, lang: str = "fr", today: Assessment | None = None) -> bytes:
+def render_docx(
+    assessment: Assessment,
+    lang: str = "fr",
+    today: Assessment | None = None,
+    *,
+    annex: bool = False,
+    bodies: Mapping[str, bytes] | None = None,
+) -> bytes:
     """The dossier as DOCX bytes, charts included."""
-    return docx.render(build_dossier(assessment, lang, today))
+    return docx.render(build_dossier(assessment, lang, today, annex=annex, bodies=bodies))
 
 
 def write_dossier(
-    assessment: Assessment, path: Path, fmt: str, lang: str = "fr", today: Assessment | None = None
+    assessment: Assessment,
+    path: Path,
+    fmt: str,
+    lang: str = "fr",
+    today: Assessment | None = None,
+    *,
+    annex: bool = False,
+    bodies: Mapping[str, bytes] | None = None,
 ) -> Path:
     """Write the dossier in ``fmt`` (pdf, docx or md) to ``path`` and return the path written.
 
@@ -64,11 +93,13 @@ def write_dossier(
     if suffix not in _SUFFIXES:
         path = path.with_name(f"{path.name}.{fmt}")
     if fmt == "md":
-        path.write_text(render_markdown(assessment, lang, today), encoding="utf-8")
+        path.write_text(
+            render_markdown(assessment, lang, today, annex=annex, bodies=bodies), encoding="utf-8"
+        )
     elif fmt == "pdf":
-        path.write_bytes(render_pdf(assessment, lang, today))
+        path.write_bytes(render_pdf(assessment, lang, today, annex=annex, bodies=bodies))
     else:
-        path.write_bytes(render_docx(assessment, lang, today))
+        path.write_bytes(render_docx(assessment, lang, today, annex=annex, bodies=bodies))
     return path
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Literal
 
+from cobase import present
 from cobase.evidence.model import Dimension, Evidence
-from cobase.export import names
-from cobase.export.texts import format_day, format_moment, format_period, pick, text
+from cobase.export.texts import format_moment, format_period, text
 
 if TYPE_CHECKING:
     import altair
@@ -31,34 +31,22 @@ _LOCALES: dict[str, Literal["fr-FR", "en-US"]] = {"fr": "fr-FR", "en": "en-US"}
 
 def series_label(evidence: Evidence, lang: str, item_names: dict[str, tuple[str, str]]) -> str:
     """What distinguishes one series from another in a legend: indicator, items, breakdown and source."""
-    parts = [pick(lang, evidence.label_fr, evidence.label_en)]
-    if evidence.items:
-        parts.append(", ".join(pick(lang, *item_names.get(i, (i, i))) for i in evidence.items))
-    if evidence.breakdown:
-        parts.append(evidence.breakdown)
-    return f"{' — '.join(parts)} ({evidence.source})"
-
-
-def value_text(evidence: Evidence) -> str:
-    """The value as published, with its unit when the producer gave one separately."""
-    if evidence.unit and evidence.unit not in evidence.value:
-        return f"{evidence.value} {evidence.unit}"
-    return evidence.value
+    return f"{present.evidence_label(evidence, lang, item_names)} ({evidence.source})"
 
 
 def _rows(dimension: Dimension, lang: str) -> list[dict[str, Any]]:
-    item_names = names.catalogue_item_names()
+    item_names = present.catalogue_item_names()
     return [
         {
             "series": series_label(e, lang, item_names),
             # No offset: parsed and shown in the viewer's local time, so 1 January never drifts a year back.
             "period_start": f"{e.period_start.isoformat()}T00:00:00",
             "value_num": e.value_num,
-            "unit": e.unit or "",
+            "unit": present.unit_label(e.unit, lang),
             "source": f"{e.producer} ({e.source})",
             "period": format_period(e.period_start, e.period_end, lang),
-            "value": value_text(e),
-            "published": format_day(e.published_at.date(), lang) if e.published_at else "—",
+            "value": present.value_text(e, lang),
+            "published": present.basis_text(e, lang),
             "retrieved": format_moment(e.retrieved_at, lang),
         }
         for e in dimension.evidence
@@ -114,9 +102,7 @@ def timeline_chart(dimension: Dimension, lang: str) -> altair.Chart | None:
         alt.Chart(alt.Data(values=rows))
         .mark_line(point=True)
         .encode(**encoding)
-        .properties(
-            width=CHART_WIDTH, height=ROW_HEIGHT, title=pick(lang, dimension.label_fr, dimension.label_en)
-        )
+        .properties(width=CHART_WIDTH, height=ROW_HEIGHT, title=present.dimension_label(dimension.name, lang))
     )
     if len(units) > 1:
         chart = chart.resolve_scale(y="independent")

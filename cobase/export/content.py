@@ -10,13 +10,13 @@ Building a dossier reads only the assessment: it never touches the database.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
-from cobase import __version__
-from cobase.evidence.model import Assessment, Dimension, Evidence, Trend
-from cobase.export import names
-from cobase.export.charts import chart_to_png, timeline_chart, value_text
+from cobase import __version__, present
+from cobase.evidence.model import DIMENSIONS, Assessment, Dimension, Evidence, Trend
+from cobase.export.annex import annex_documents
+from cobase.export.charts import chart_to_png, timeline_chart
 from cobase.export.citations import CitationIndex
 from cobase.export.document import (
     Bullets,
@@ -27,10 +27,11 @@ from cobase.export.document import (
     Group,
     Heading,
     Image,
+    PageBreak,
     Paragraph,
     Table,
 )
-from cobase.export.texts import TEXTS, check_lang, format_day, format_moment, format_period, pick, text
+from cobase.export.texts import check_lang, format_day, format_moment, format_period, pick, text
 
 SeriesKey = tuple[str, str, str, str | None]
 """(source, indicator, breakdown, item): one line on a chart, one row in the side-by-side table."""
@@ -51,37 +52,82 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def format_number(number: float, lang: str) -> str:
-    """A computed number (trend ends) without spurious decimals, with a decimal comma in French."""
-    shown = f"{number:.6g}"
-    return shown.replace(".", ",") if lang == "fr" else shown
-
-
 def item_names(assessment: Assessment) -> dict[str, tuple[str, str]]:
     """French and English names of the assessment's items, so the dossier does not show bare ids.
 
     The catalogue names every item it knows; gaps carry the names the engine used. An item nobody
     names is shown by its id rather than failing the dossier.
     """
-    known = names.catalogue_item_names()
+    known = dict(present.catalogue_item_names())
     known.update({gap.id: (gap.name_fr, gap.name_en) for gap in assessment.gaps if gap.kind == "item"})
     return known
+
+
+STATUSES: tuple[str, ...] = ("published_by", "unknown", "published_after")
+"""The contest dossier's body order: published by the opinion date, no established date, published after."""
+
+SCOPE_RANK = {"item": 0, "class": 1, "population": 2, "system": 3}
+STATUS_RANK = {"published_by": 0, "unknown": 1, "published_after": 2}
+SYNTHESIS_FACTS = 3
+SYNTHESIS_FACT_CHARS = 240
+SYNTHESIS_GAPS = 6
+
+
+def status_as_of(evidence: Evidence, day: date) -> str:
+    """The as-of status of ``evidence`` at ``day``, from its dates (issue rules), for evidence assessed at
+    another date (the "today" side of a contest dossier)."""
+    if evidence.first_seen_at is not None and evidence.first_seen_at.date() <= day:
+        return "published_by"
+    if evidence.published_at is not None and evidence.published_basis != "first_seen":
+        if evidence.published_at.date() <= day:
+            return "published_by"
+        if evidence.published_basis in ("first_release", "document_date"):
+            return "published_after"
+    return "unknown"
+
+
+def strength(evidence: Evidence) -> tuple[int, int, int, int]:
+    """Sort key of the strongest facts: about the patient's items, established as public, not old, recent."""
+    return (
+        SCOPE_RANK.get(evidence.scope, 4),
+        STATUS_RANK.get(evidence.as_of_status, 3),
+        int(evidence.stale),
+        -evidence.period_end.toordinal(),
+    )
 
 
 class _Builder:
     """Builds one dossier; holds the language, the citation numbering and the item names."""
 
-    def __init__(self, assessment: Assessment, lang: str, today: Assessment | None, charts: bool) -> None:
+    def __init__(
+        self,
+        assessment: Assessment,
+        lang: str,
+        today: Assessment | None,
+        charts: bool,
+        annex: bool,
+        bodies: Mapping[str, bytes] | None = None,
+    ) -> None:
         self.a = assessment
         self.lang = check_lang(lang)
         self.today = today
         self.charts = charts
+        self.annex = annex
         self.cites = CitationIndex()
         self.names = item_names(assessment)
         if today is not None:
             self.names.update(item_names(today))
+        self.full_texts: list[tuple[str, str]] = []
+        self.cited_pages: dict[str, set[int]] = {}
+        self.bodies = bodies or {}
 
     # Small helpers ---------------------------------------------------------------------------------
+
+    def ref(self, evidence: Evidence) -> str:
+        """The ``[n]`` of the document behind ``evidence``, noting its cited page for the annex."""
+        if evidence.page is not None:
+            self.cited_pages.setdefault(evidence.snapshot_sha256, set()).add(evidence.page)
+        return self.cites.ref(evidence)
 
     def t(self, key: str, **values: object) -> str:
         return text(key, self.lang, **values)
@@ -90,46 +136,49 @@ class _Builder:
         return format_day(value, self.lang)
 
     def item_name(self, item_id: str) -> str:
-        fr, en = self.names.get(item_id, (item_id, item_id))
-        return pick(self.lang, fr, en)
+        return present.item_name(item_id, self.lang, self.names)
 
     def label(self, evidence: Evidence) -> str:
-        parts = [pick(self.lang, evidence.label_fr, evidence.label_en)]
-        if evidence.items:
-            parts.append(", ".join(self.item_name(i) for i in evidence.items))
-        if evidence.breakdown:
-            parts.append(evidence.breakdown)
-        return " — ".join(parts)
-
-    def direction(self, direction: str) -> str:
-        """A trend direction in words; an unknown one is shown as the engine wrote it."""
-        key = f"trend_{direction}"
-        return self.t(key) if key in TEXTS else direction
+        return present.evidence_label(evidence, self.lang, self.names)
 
     def period(self, evidence: Evidence) -> str:
         return format_period(evidence.period_start, evidence.period_end, self.lang)
 
-    def flags(self, evidence: Evidence) -> list[str]:
-        flags = []
-        if evidence.stale:
-            flags.append(self.t("flag_stale"))
-        if evidence.revised_later:
-            flags.append(self.t("flag_revised"))
-        if evidence.republishes:
-            flags.append(self.t("flag_republishes", source=evidence.republishes))
-        if evidence.published_at is None:
-            flags.append(self.t("flag_no_publication_date"))
-        return flags
+    def value(self, evidence: Evidence) -> str:
+        return self.cut(present.value_text(evidence, self.lang), evidence)
 
-    def statement(self, evidence: Evidence) -> str:
-        """One value in a sentence: what, how much, when, where from."""
+    def cut(self, text_: str, evidence: Evidence | None = None, limit: int = present.MAX_CELL_CHARS) -> str:
+        """Long text cut with « […] »; the full text goes to the annex, under the evidence's reference."""
+        if len(text_) <= limit:
+            return text_
+        ref = self.ref(evidence) if evidence is not None else None
+        if ref is not None and self.annex:
+            self.full_texts.append((ref, text_))
+            return present.shorten(text_, limit, self.lang, ref)
+        return (
+            present.shorten(text_, limit, self.lang, ref)
+            if self.annex
+            else _cut_plain(text_, limit, self.lang)
+        )
+
+    def flags(self, evidence: Evidence) -> list[str]:
+        return present.badges(evidence, self.lang)
+
+    def when(self, evidence: Evidence) -> str:
+        return present.as_of_text(evidence, self.lang, self.a.as_of)
+
+    def statement(self, evidence: Evidence, limit: int = present.MAX_CELL_CHARS) -> str:
+        """One value in a sentence: what, how much, when (and what the date is), where from."""
         flags = self.flags(evidence)
         extra = f" — {'; '.join(flags)}" if flags else ""
-        colon = " :" if self.lang == "fr" else ":"  # French typography puts a space before the colon
-        return (
-            f"{self.label(evidence)} ({evidence.source}){colon} {value_text(evidence)} "
-            f"({self.period(evidence)}) {self.cites.ref(evidence)}{extra}"
-        )
+        colon = f"{present.NNBSP}:" if self.lang == "fr" else ":"
+        if present.is_answer(evidence):
+            body = present.answer_sentence(evidence, self.lang)
+        else:
+            who = present.source_name(evidence)
+            body = f"{self.label(evidence)} ({who}){colon} {self.value(evidence)} ({self.period(evidence)})"
+        ref = self.ref(evidence)
+        return f"{self.cut(body, evidence, limit)}, {self.when(evidence)} {ref}{extra}"
 
     def evidence_table(self, evidence: Iterable[Evidence]) -> Table:
         """Evidence grouped by series (named once), each row a dated value with its notes and citation."""
@@ -138,19 +187,22 @@ class _Builder:
             by_series.setdefault(series_key(e), []).append(e)
         rows: list[list[str] | Group] = []
         for series in by_series.values():
-            rows.append(Group(f"{self.label(series[0])} ({series[0].source})"))
+            sample = series[0]
+            title = f"{self.label(sample)} ({present.source_name(sample)})"
+            rows.append(Group(self.cut(title, sample)))
             for e in sorted(series, key=lambda e: (e.period_start, e.period_end)):
                 notes = self.flags(e)
                 if e.quote:
-                    notes.append(f"« {e.quote} »" if self.lang == "fr" else f"“{e.quote}”")
+                    quote = self.cut(e.quote, e)
+                    notes.append(f"« {quote} »" if self.lang == "fr" else f"“{quote}”")
                 rows.append(
                     [
                         self.period(e),
-                        value_text(e),
-                        self.day(e.published_at.date()) if e.published_at else "—",
-                        self.day(e.retrieved_at.date()),
+                        self.value(e),
+                        self.when(e),
+                        present.format_date_of(e.retrieved_at, self.lang),
                         "; ".join(notes),
-                        self.cites.ref(e),
+                        self.ref(e),
                     ]
                 )
         header = [
@@ -183,18 +235,81 @@ class _Builder:
             ),
             created_at=a.generated_at,
         )
+        self.synthesis(dossier, country, pathology)
         self.identity(dossier, country, pathology)
+        if self.today is not None or a.published_after_as_of:
+            self.by_status(dossier)
         self.summary(dossier)
-        if a.published_after_as_of or self.today is not None:
-            self.published_after(dossier)
         self.gaps(dossier)
-        self.contradictions(dossier)
+        if self.today is None:
+            self.contradictions(dossier)
         self.details(dossier)
+        if self.today is not None:
+            self.contradictions(dossier)
         self.stale(dossier)
         self.methods(dossier)
         self.citations(dossier)
         dossier.add(Paragraph(self.t("no_patient_data"), emphasis=True))
+        if self.annex:
+            self.annex_section(dossier)
         return dossier
+
+    def annex_section(self, dossier: Dossier) -> None:
+        """Cited pages or extracts of the kept documents, then the full text of anything cut."""
+        cited = [(c.number, c.snapshot_sha256) for c in self.cites.citations()]
+        documents = annex_documents(cited, self.cited_pages, self.bodies)
+        if documents or self.full_texts:
+            dossier.add(PageBreak(), Heading(self.t("h_annex")), Paragraph(self.t("annex_intro"), small=True))
+        for document in documents:
+            dossier.add(
+                Paragraph(self.t("annex_entry", ref=document.number, sha=document.sha256), emphasis=True)
+            )
+            if document.pages:
+                pages = ", ".join(str(p) for p in document.pages)
+                dossier.add(Paragraph(self.t("annex_pages", pages=pages), small=True))
+            dossier.add(Paragraph(document.text))
+            if document.pdf_pages:
+                dossier.appendix_pdfs.append(document.pdf_pages)
+        if self.full_texts:
+            dossier.add(Heading(self.t("annex_full_texts"), level=2))
+            for ref, full in self.full_texts:
+                dossier.add(Paragraph(f"{ref} {full}"))
+
+    def synthesis(self, dossier: Dossier, country: str, pathology: str) -> None:
+        """The one-page "Synthèse": the case, then per dimension the strongest dated facts, then gaps."""
+        a = self.a
+        as_of_label = "as_of_contest" if self.today is not None else "as_of"
+        dossier.add(
+            Heading(dossier.title, level=0),
+            Heading(self.t("h_synthesis")),
+            Fields(
+                [
+                    (self.t("country"), f"{country} ({a.country_iso3})"),
+                    (self.t("pathology"), pathology),
+                    (self.t("treatments"), "; ".join(self.item_name(i) for i in a.items) or "—"),
+                    (self.t(as_of_label), self.day(a.as_of)),
+                ]
+            ),
+            Paragraph(self.t("synthesis_intro"), small=True),
+        )
+        lines = []
+        for d in a.dimensions:
+            name = present.dimension_label(d.name, self.lang)
+            facts = sorted(d.latest, key=strength)[:SYNTHESIS_FACTS]
+            if not facts:
+                lines.append(f"{name} — {self.t('synthesis_gap')}")
+                continue
+            shown = " ; ".join(self.statement(e, SYNTHESIS_FACT_CHARS) for e in facts)
+            lines.append(f"{name} — {shown}")
+        dossier.add(Bullets(lines))
+        if a.gaps:
+            messages = [pick(self.lang, g.message_fr, g.message_en) for g in a.gaps if g.kind != "dimension"]
+            if messages:
+                listed = messages[:SYNTHESIS_GAPS]
+                if len(messages) > SYNTHESIS_GAPS:
+                    listed.append(self.t("synthesis_more_gaps", count=len(messages) - SYNTHESIS_GAPS))
+                dossier.add(Paragraph(self.t("synthesis_gaps"), emphasis=True), Bullets(listed))
+        dossier.add(PageBreak())
 
     def identity(self, dossier: Dossier, country: str, pathology: str) -> None:
         a = self.a
@@ -206,7 +321,7 @@ class _Builder:
             end=self.day(a.as_of),
         )
         dossier.add(
-            Heading(dossier.title, level=0),
+            Heading(dossier.title),
             Fields(
                 [
                     (self.t("country"), f"{country} ({a.country_iso3})"),
@@ -226,16 +341,20 @@ class _Builder:
     def summary(self, dossier: Dossier) -> None:
         rows = []
         for d in self.a.dimensions:
-            directions = Counter(t.direction for t in d.trend)
+            readings = Counter(present.trend_reading(t) for t in d.trend)
             trend_text = ", ".join(
-                f"{self.direction(direction)} ({count})" for direction, count in sorted(directions.items())
+                f"{pick(self.lang, *present.READINGS[reading])} ({count})"
+                for reading, count in sorted(readings.items())
             )
             newest = max(d.evidence, key=lambda e: (e.period_end, e.period_start), default=None)
+            named = {e.source: e.producer for e in d.evidence}
             rows.append(
                 [
-                    pick(self.lang, d.label_fr, d.label_en),
+                    present.dimension_label(d.name, self.lang),
                     str(len(d.evidence)),
-                    f"{', '.join(d.sources)} ({len(d.independent_sources)})" if d.sources else self.t("none"),
+                    f"{', '.join(dict.fromkeys(named[s] for s in d.sources))} ({len(d.independent_sources)})"
+                    if d.sources
+                    else self.t("none"),
                     self.period(newest) if newest else self.t("no_data_cell"),
                     trend_text or "—",
                 ]
@@ -252,17 +371,42 @@ class _Builder:
             Table(header=header, rows=rows, widths=[26.0, 14.0, 28.0, 16.0, 16.0]),
         )
 
-    def published_after(self, dossier: Dossier) -> None:
-        late = self.late_evidence()
-        dossier.add(Heading(self.t("h_published_after")))
-        if late:
-            dossier.add(
-                Paragraph(self.t("published_after_intro", date=self.day(self.a.as_of))),
-                self.evidence_table(late),
+    def status_buckets(self) -> dict[str, list[Evidence]]:
+        """The newest value of every series, and what came later, by as-of status at the opinion date."""
+        buckets: dict[str, list[Evidence]] = {status: [] for status in STATUSES}
+        seen: set[tuple[object, ...]] = set()
+
+        def put(e: Evidence, status: str) -> None:
+            key = (*series_key(e), e.period_start, e.period_end, e.value, e.snapshot_sha256)
+            if key not in seen:
+                seen.add(key)
+                buckets[status].append(e)
+
+        for d in self.a.dimensions:
+            for e in d.latest:
+                put(e, e.as_of_status)
+        for e in self.a.published_after_as_of:
+            put(
+                e, "published_after" if e.as_of_status == "published_after" else status_as_of(e, self.a.as_of)
             )
-        else:
-            dossier.add(Paragraph(self.t("published_after_none")))
-        rows = self.side_by_side_rows(late)
+        for e in self.late_evidence():
+            put(e, status_as_of(e, self.a.as_of))
+        return buckets
+
+    def by_status(self, dossier: Dossier) -> None:
+        """Contest body: published by the opinion date, no established date, published after."""
+        buckets = self.status_buckets()
+        for status in STATUSES:
+            dossier.add(Heading(present.as_of_heading(status, self.lang)))
+            dossier.add(Paragraph(self.t(f"status_intro_{status}", date=self.day(self.a.as_of))))
+            chosen = sorted(
+                buckets[status], key=lambda e: (DIMENSION_ORDER.get(self.dimension_of(e), 99), strength(e))
+            )
+            if chosen:
+                dossier.add(Bullets([f"{self.dimension_name(e)} — {self.statement(e)}" for e in chosen]))
+            else:
+                dossier.add(Paragraph(self.t("status_none")))
+        rows = self.side_by_side_rows(buckets["published_after"] + buckets["unknown"])
         if rows:
             today_day = self.today.as_of if self.today is not None else self.a.generated_at.date()
             dossier.add(
@@ -282,40 +426,49 @@ class _Builder:
                 ),
             )
 
+    def dimension_name(self, evidence: Evidence) -> str:
+        return present.dimension_label(self.dimension_of(evidence), self.lang)
+
+    def dimension_of(self, evidence: Evidence) -> str:
+        """The dimension a piece of evidence is shown under (context when no assessment lists it)."""
+        if not hasattr(self, "_dimension_of"):
+            found: dict[SeriesKey, str] = {}
+            for assessment in (self.today, self.a):
+                if assessment is None:
+                    continue
+                for d in assessment.dimensions:
+                    for e in d.evidence:
+                        found[series_key(e)] = d.name
+            self._dimension_of = found
+        return self._dimension_of.get(series_key(evidence), "context")
+
     def late_evidence(self) -> list[Evidence]:
-        """Evidence published after as-of: the engine's list, plus what the today assessment knows."""
-        late = list(self.a.published_after_as_of)
-        if self.today is not None:
-            late += [
-                e
-                for d in self.today.dimensions
-                for e in d.evidence
-                if (e.published_at or e.retrieved_at).date() > self.a.as_of
-            ]
-        unique: dict[tuple[object, ...], Evidence] = {}
-        for e in late:
-            unique.setdefault(
-                (*series_key(e), e.snapshot_sha256, e.url, e.period_start, e.period_end, e.value), e
-            )
-        return sorted(unique.values(), key=lambda e: (e.source, e.indicator, e.breakdown, e.period_start))
+        """Evidence of the today assessment that the opinion-date assessment does not hold."""
+        if self.today is None:
+            return []
+        held = {
+            (*series_key(e), e.period_start, e.period_end, e.value)
+            for d in self.a.dimensions
+            for e in d.evidence
+        }
+        late = [
+            e
+            for d in self.today.dimensions
+            for e in d.latest
+            if (*series_key(e), e.period_start, e.period_end, e.value) not in held
+        ]
+        return sorted(late, key=lambda e: (e.source, e.indicator, e.breakdown, e.period_start))
 
     def side_by_side_rows(self, late: list[Evidence]) -> list[list[str]]:
-        """Per series, the newest value at the opinion date and the newest known now.
-
-        Without a today assessment, "now" is the opinion-date evidence updated by what was published
-        after it: the newest period wins, and a later version of the same period replaces the earlier.
-        """
-        dimension_of: dict[SeriesKey, str] = {}
+        """Per series, the newest value at the opinion date and the newest known now."""
         before: dict[SeriesKey, Evidence] = {}
         for d in self.a.dimensions:
             for e in d.latest:
-                dimension_of[series_key(e)] = pick(self.lang, d.label_fr, d.label_en)
                 before[series_key(e)] = e
         now: dict[SeriesKey, Evidence] = {}
         if self.today is not None:
             for d in self.today.dimensions:
                 for e in d.latest:
-                    dimension_of.setdefault(series_key(e), pick(self.lang, d.label_fr, d.label_en))
                     now[series_key(e)] = e
         else:
             now = dict(before)
@@ -323,14 +476,17 @@ class _Builder:
                 current = now.get(series_key(e))
                 if current is None or e.period_start >= current.period_start:
                     now[series_key(e)] = e
-        keys = sorted(set(before) | set(now), key=lambda k: (dimension_of.get(k, "~"), str(k)))
+        keys = sorted(
+            set(before) | set(now),
+            key=lambda k: (DIMENSION_ORDER.get(self.dimension_of(before.get(k) or now[k]), 99), str(k)),
+        )
         rows = []
         for key in keys:
             sample = before.get(key) or now[key]
             rows.append(
                 [
-                    dimension_of.get(key, "—"),
-                    f"{self.label(sample)} ({sample.source})",
+                    present.dimension_label(self.dimension_of(sample), self.lang),
+                    self.cut(f"{self.label(sample)} ({present.source_name(sample)})", sample),
                     self.cell(before.get(key)),
                     self.cell(now.get(key)),
                 ]
@@ -340,7 +496,10 @@ class _Builder:
     def cell(self, evidence: Evidence | None) -> str:
         if evidence is None:
             return self.t("no_data_cell")
-        return f"{value_text(evidence)} ({self.period(evidence)}) {self.cites.ref(evidence)}"
+        return (
+            f"{self.value(evidence)} ({self.period(evidence)}), {present.basis_text(evidence, self.lang)} "
+            f"{self.ref(evidence)}"
+        )
 
     def gaps(self, dossier: Dossier) -> None:
         dossier.add(Heading(self.t("h_gaps")))
@@ -355,7 +514,7 @@ class _Builder:
             dossier.add(Paragraph(self.t("no_contradictions")))
         for c in self.a.contradictions:
             dossier.add(
-                Paragraph(pick(self.lang, c.description_fr, c.description_en), emphasis=True),
+                Paragraph(self.cut(present.contradiction_text(c, self.lang, self.names)), emphasis=True),
                 self.evidence_table(c.sides),
             )
 
@@ -367,17 +526,23 @@ class _Builder:
             self.dimension(dossier, d)
 
     def dimension(self, dossier: Dossier, d: Dimension) -> None:
-        dossier.add(Heading(pick(self.lang, d.label_fr, d.label_en), level=2))
+        dossier.add(Heading(present.dimension_label(d.name, self.lang), level=2))
         if not d.evidence:
             dossier.add(Paragraph(self.t("dimension_no_evidence"), emphasis=True))
             return
         producers = {e.source: e.producer for e in d.evidence}
-        sources = ", ".join(f"{producers[s]} ({s})" for s in d.sources)
+        sources = ", ".join(dict.fromkeys(producers[s] for s in d.sources))
         dossier.add(Paragraph(self.t("dimension_sources", count=len(d.evidence), sources=sources)))
-        republished = sorted({(e.source, e.republishes) for e in d.evidence if e.republishes})
+        republished = sorted(
+            {(e.producer, present.republished_producer(e.republishes)) for e in d.evidence if e.republishes}
+        )
         for source, original in republished:
             dossier.add(Paragraph(self.t("republishes_note", source=source, original=original), small=True))
-        dossier.add(Heading(self.t("h_latest"), level=3), Bullets([self.statement(e) for e in d.latest]))
+        dossier.add(Heading(self.t("h_latest"), level=3))
+        for heading, group in present.split_by_scope(d.latest, self.lang):
+            if heading is not None:
+                dossier.add(Paragraph(heading, emphasis=True))
+            dossier.add(Bullets([self.statement(e) for e in group]))
         trend_lines = [self.trend_line(d, t) for t in d.trend]
         if trend_lines:
             dossier.add(Heading(self.t("h_trends"), level=3), Bullets(trend_lines))
@@ -391,7 +556,11 @@ class _Builder:
                         missing_note=self.t("chart_missing"),
                     )
                 )
-        dossier.add(Heading(self.t("h_evidence"), level=3), self.evidence_table(d.evidence))
+        dossier.add(Heading(self.t("h_evidence"), level=3))
+        for heading, group in present.split_by_scope(d.evidence, self.lang):
+            if heading is not None:
+                dossier.add(Paragraph(heading, emphasis=True))
+            dossier.add(self.evidence_table(group))
 
     def trend_line(self, d: Dimension, trend: Trend) -> str:
         last = next(
@@ -403,18 +572,13 @@ class _Builder:
             ),
             None,
         )
-        label = f"{self.label(last)} ({last.source})" if last else f"{trend.indicator} ({trend.source})"
-        line = self.t(
-            "trend_line",
-            label=label,
-            first=format_number(trend.first_value, self.lang),
-            first_period=trend.first_period.year,
-            last=format_number(trend.last_value, self.lang),
-            last_period=trend.last_period.year,
-            direction=self.direction(trend.direction),
-            points=trend.points,
+        label = (
+            f"{self.label(last)} ({present.source_name(last)})"
+            if last
+            else f"{present.breakdown_label(trend.breakdown, self.lang) or trend.source} ({trend.source})"
         )
-        return f"{line} {self.cites.ref(last)}" if last else line
+        line = present.trend_sentence(trend, label, self.lang)
+        return f"{line} {self.ref(last)}" if last else line
 
     def stale(self, dossier: Dossier) -> None:
         dossier.add(Heading(self.t("h_stale")))
@@ -432,10 +596,10 @@ class _Builder:
             lines.append(
                 self.t(
                     "stale_series",
-                    label=f"{self.label(newest)} ({newest.source})",
+                    label=self.cut(f"{self.label(newest)} ({present.source_name(newest)})", newest),
                     count=len(series),
                     period=self.period(newest),
-                    ref=self.cites.ref(newest),
+                    ref=self.ref(newest),
                 )
             )
         dossier.add(Paragraph(self.t("stale_intro", date=limit)), Bullets(lines))
@@ -458,11 +622,31 @@ class _Builder:
         dossier.add(Heading(self.t("h_citations")), CitationList(entries))
 
 
+DIMENSION_ORDER = {name: index for index, name in enumerate((*DIMENSIONS, "context"))}
+
+
+def _cut_plain(text_: str, limit: int, lang: str) -> str:
+    """Text cut with « […] » when no annex carries the rest (the stored snapshot does)."""
+    cut = present.shorten(text_, limit, lang)
+    marker = " (" + pick(lang, "texte intégral en annexe", "full text in the annex")
+    head, _, _ = cut.rpartition(marker)
+    suffix = pick(lang, " (texte intégral : dossier avec --annex)", " (full text: dossier with --annex)")
+    return f"{head}{suffix}" if head else cut
+
+
 def build_dossier(
-    assessment: Assessment, lang: str = "fr", today: Assessment | None = None, *, charts: bool = True
+    assessment: Assessment,
+    lang: str = "fr",
+    today: Assessment | None = None,
+    *,
+    charts: bool = True,
+    annex: bool = False,
+    bodies: Mapping[str, bytes] | None = None,
 ) -> Dossier:
     """The dossier for ``assessment`` in ``lang``; ``today`` adds the "contest an opinion" sections.
 
-    ``charts=False`` skips drawing charts (Markdown cannot carry them, and drawing is the slow part).
+    ``charts=False`` skips drawing charts (Markdown cannot carry them, and drawing is the slow part);
+    ``annex=True`` appends, for each cited document whose kept body is in ``bodies`` (by sha256), its cited
+    pages (PDF) or an extract, then the full text of anything cut to fit a page.
     """
-    return _Builder(assessment, lang, today, charts).build()
+    return _Builder(assessment, lang, today, charts, annex, bodies).build()

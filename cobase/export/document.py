@@ -98,7 +98,12 @@ class CitationList:
     entries: list[CitationEntry]
 
 
-Block = Heading | Paragraph | Bullets | Fields | Table | Image | CitationList
+@dataclass(frozen=True)
+class PageBreak:
+    """The end of a page: the one-page synthesis stands alone on page 1."""
+
+
+Block = Heading | Paragraph | Bullets | Fields | Table | Image | CitationList | PageBreak
 """Everything a dossier is made of, in reading order."""
 
 
@@ -112,6 +117,8 @@ class Dossier:
     footer: str
     created_at: datetime
     blocks: list[Block] = field(default_factory=list)
+    appendix_pdfs: list[bytes] = field(default_factory=list)
+    """Cited pages of kept PDF documents, appended as they are after a PDF dossier (the annex)."""
 
     def add(self, *blocks: Block) -> None:
         """Append blocks in reading order."""

@@ -28,6 +28,7 @@ from cobase.export.document import (
     Group,
     Heading,
     Image,
+    PageBreak,
     Paragraph,
     Table,
     printable,
@@ -198,6 +199,8 @@ class _Writer:
             self.image(block)
         elif isinstance(block, CitationList):
             self.citations(block)
+        elif isinstance(block, PageBreak):
+            self.doc.add_page_break()
         else:
             raise TypeError(f"unknown dossier block: {type(block).__name__}")
 

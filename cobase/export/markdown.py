@@ -18,6 +18,7 @@ from cobase.export.document import (
     Group,
     Heading,
     Image,
+    PageBreak,
     Paragraph,
     Table,
     printable,
@@ -39,7 +40,8 @@ def escape(text: str) -> str:
     escaped = _SPECIAL.sub(r"\\\1", printable(text))
     escaped = _BRACKET.sub(lambda m: m.group(0) if len(m.group(0)) > 1 else "\\" + m.group(0), escaped)
     escaped = _EDGE_UNDERSCORE.sub(r"\\_", escaped)
-    return " ".join(escaped.split())
+    # Only ASCII whitespace is flattened: French narrow no-break spaces (U+202F) must stay.
+    return re.sub(r"[ \t\r\n\f\v]+", " ", escaped).strip()
 
 
 def link(url: str) -> str:
@@ -83,6 +85,8 @@ def _block(block: Block, colon: str) -> list[str]:
         return _table(block)
     if isinstance(block, Image):
         return []  # charts live in the PDF and DOCX; the dossier says so where they would be
+    if isinstance(block, PageBreak):
+        return ["---"]
     if isinstance(block, CitationList):
         return [
             f"- [{entry.number}] {escape(entry.description)} — {link(entry.url)} — "

@@ -20,6 +20,7 @@ from fpdf.fonts import FontFace
 
 from cobase import __version__
 from cobase.clock import as_utc
+from cobase.export.annex import append_pdf_pages
 from cobase.export.document import (
     Block,
     Bullets,
@@ -29,6 +30,7 @@ from cobase.export.document import (
     Group,
     Heading,
     Image,
+    PageBreak,
     Paragraph,
     Table,
     printable,
@@ -295,6 +297,8 @@ def _block(pdf: _DossierPDF, block: Block) -> None:
         _image(pdf, block)
     elif isinstance(block, CitationList):
         _citations(pdf, block)
+    elif isinstance(block, PageBreak):
+        pdf.add_page()
     else:
         raise TypeError(f"unknown dossier block: {type(block).__name__}")
 
@@ -305,4 +309,4 @@ def render(dossier: Dossier) -> bytes:
     pdf.add_page()
     for block in dossier.blocks:
         _block(pdf, block)
-    return bytes(pdf.output())
+    return append_pdf_pages(bytes(pdf.output()), dossier.appendix_pdfs)

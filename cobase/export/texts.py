@@ -7,12 +7,12 @@ default; the English text says the same thing, never more. Keeping all wording h
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from cobase.present import check_lang, format_day, format_moment, format_period, pick
 
-from cobase.clock import as_utc
+__all__ = ["LANGS", "TEXTS", "check_lang", "format_day", "format_moment", "format_period", "pick", "text"]
 
 LANGS: tuple[str, ...] = ("fr", "en")
-"""Languages a dossier can be written in, default first."""
+"""Languages a dossier can be written in, default first (dates and numbers: :mod:`cobase.present`)."""
 
 TEXTS: dict[str, dict[str, str]] = {
     "title": {
@@ -59,12 +59,73 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "{country} · {pathology} · date de référence {as_of} · généré le {generated}",
         "en": "{country} · {pathology} · reference date {as_of} · generated on {generated}",
     },
+    # Synthesis (first page)
+    "h_synthesis": {"fr": "Synthèse", "en": "Summary"},
+    "synthesis_intro": {
+        "fr": (
+            "Par dimension de l'accès, les faits datés les plus probants (au plus trois), avec leur numéro "
+            "de référence ; le détail, les contradictions, la méthode et les références suivent."
+        ),
+        "en": (
+            "Per access dimension, the strongest dated facts (three at most), with their reference numbers; "
+            "details, contradictions, method and references follow."
+        ),
+    },
+    "synthesis_gap": {
+        "fr": "aucune source : lacune, pas une preuve de disponibilité",
+        "en": "no source: a gap, not evidence of availability",
+    },
+    "synthesis_gaps": {"fr": "Lacunes", "en": "Gaps"},
+    "synthesis_more_gaps": {
+        "fr": "… et {count} autre(s) lacune(s), listées plus loin.",
+        "en": "… and {count} more gap(s), listed below.",
+    },
+    # Contest body, by as-of status
+    "status_intro_published_by": {
+        "fr": "Valeurs dont la publication au plus tard le {date} (date de l'avis) est établie.",
+        "en": "Values shown to have been published by {date} (the opinion date).",
+    },
+    "status_intro_unknown": {
+        "fr": (
+            "Valeurs dont la date de première publication n'est pas établie : elles ont pu être publiques "
+            "avant l'avis comme après ; la date connue et sa nature sont indiquées pour chacune."
+        ),
+        "en": (
+            "Values whose first publication date is not established: they may have been public before the "
+            "opinion or after it; the known date and what it is are given for each."
+        ),
+    },
+    "status_intro_published_after": {
+        "fr": (
+            "Valeurs que leur producteur a publiées après le {date} (date de publication ou date du "
+            "document) : le collège de médecins ne pouvait pas les connaître à la date de l'avis."
+        ),
+        "en": (
+            "Values their producer published after {date} (release or document date): the college of "
+            "physicians could not know them at the opinion date."
+        ),
+    },
+    "status_none": {"fr": "Aucune.", "en": "None."},
+    # Annex
+    "h_annex": {"fr": "Annexe : documents cités", "en": "Annex: documents cited"},
+    "annex_intro": {
+        "fr": (
+            "Pour chaque document cité conservé par cobase : les pages citées (PDF) ou un extrait, avec "
+            "l'empreinte SHA-256 du fichier conservé, pour que l'annexe tienne même si la source disparaît."
+        ),
+        "en": (
+            "For each cited document kept by cobase: the cited pages (PDF) or an extract, with the SHA-256 "
+            "of the kept file, so the annex stands even if the source disappears."
+        ),
+    },
+    "annex_entry": {
+        "fr": "Document [{ref}] — empreinte SHA-256 {sha}",
+        "en": "Document [{ref}] — SHA-256 {sha}",
+    },
+    "annex_pages": {"fr": "Pages citées : {pages}", "en": "Pages cited: {pages}"},
+    "annex_full_texts": {"fr": "Textes intégraux", "en": "Full texts"},
     # Section headings
     "h_summary": {"fr": "Synthèse par dimension de l'accès", "en": "Summary by access dimension"},
-    "h_published_after": {
-        "fr": "Publié après la date de l'avis",
-        "en": "Published after the opinion date",
-    },
     "h_side_by_side": {
         "fr": "Dernières valeurs : à la date de l'avis / aujourd'hui",
         "en": "Latest values: at the opinion date / today",
@@ -143,21 +204,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "{label} : {count} valeur(s) ancienne(s), période la plus récente {period} {ref}",
         "en": "{label}: {count} old value(s), most recent period {period} {ref}",
     },
-    "published_after_intro": {
-        "fr": (
-            "Les données ci-dessous ont été publiées par leurs producteurs après le {date} : elles "
-            "n'étaient pas connaissables à la date de l'avis. Elles sont listées séparément et ne figurent "
-            "pas dans les autres sections."
-        ),
-        "en": (
-            "The evidence below was published by its producers after {date}: it could not be known at the "
-            "opinion date. It is listed separately and does not appear in the other sections."
-        ),
-    },
-    "published_after_none": {
-        "fr": "Aucune donnée publiée après la date de l'avis n'a été trouvée.",
-        "en": "No evidence published after the opinion date was found.",
-    },
     "side_by_side_intro": {
         "fr": (
             "Valeur la plus récente de chaque série, à la date de l'avis ({as_of}) et aujourd'hui ({today})."
@@ -165,13 +211,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Most recent value of each series, at the opinion date ({as_of}) and today ({today}).",
     },
     "contradiction_sides": {"fr": "Sources en désaccord :", "en": "Sources that disagree:"},
-    "trend_up": {"fr": "en hausse", "en": "up"},
-    "trend_down": {"fr": "en baisse", "en": "down"},
-    "trend_stable": {"fr": "stable", "en": "stable"},
-    "trend_line": {
-        "fr": "{label} : {first} ({first_period}) → {last} ({last_period}), {direction}, {points} points",
-        "en": "{label}: {first} ({first_period}) → {last} ({last_period}), {direction}, {points} points",
-    },
     "chart_caption": {
         "fr": "Évolution des valeurs numériques publiées, par série (source entre parenthèses).",
         "en": "Published numeric values over time, per series (source in brackets).",
@@ -183,13 +222,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "charts_elsewhere": {
         "fr": "Les graphiques d'évolution figurent dans les versions PDF et DOCX de ce dossier.",
         "en": "The trend charts are in the PDF and DOCX versions of this dossier.",
-    },
-    "flag_stale": {"fr": "donnée ancienne", "en": "old data"},
-    "flag_revised": {"fr": "révisée après la date de référence", "en": "revised after the reference date"},
-    "flag_republishes": {"fr": "republie {source}", "en": "republishes {source}"},
-    "flag_no_publication_date": {
-        "fr": "date de publication inconnue : date de collecte retenue",
-        "en": "publication date unknown: retrieval date used",
     },
     "cite_period": {"fr": "période", "en": "period"},
     "cite_published": {"fr": "publié le", "en": "published"},
@@ -211,6 +243,15 @@ TEXTS: dict[str, dict[str, str]] = {
             "Les valeurs sont présentées telles que publiées par leurs producteurs, dans la version qu'ils "
             "avaient publiée à la date de référence ; une donnée publiée ou révisée plus tard est signalée "
             "comme telle.\n"
+            "Chaque date dit ce qu'elle est : « publié le » (publication par le producteur), « mis à jour "
+            "le » (dernière modification indiquée par le producteur, qui ne prouve rien d'une publication "
+            "antérieure), « document daté du », « relevé le » (première collecte par cobase). « Publié au "
+            "plus tard le » n'est écrit que lorsque la publication à cette date est établie, « publié après "
+            "le » que lorsque la date de publication ou du document est postérieure ; sinon la date de "
+            "première publication est dite non établie.\n"
+            "Une évolution indique le nombre de valeurs sur lesquelles elle repose et, lorsque l'indicateur "
+            "le permet, si elle est favorable ou défavorable à l'accès (moins de ruptures de stock est "
+            "favorable ; une part plus élevée de paiements directs est défavorable).\n"
             "cobase n'affirme rien sur la situation d'un patient : ce dossier n'est ni un verdict ni un "
             "score, et ne dit pas si un traitement approprié est effectivement accessible à une personne.\n"
             "L'absence de données est présentée comme une lacune, jamais comme une preuve de disponibilité.\n"
@@ -227,6 +268,14 @@ TEXTS: dict[str, dict[str, str]] = {
             "identified by its sha256 hash: every value cited can be checked against that snapshot.\n"
             "Values are shown as published by their producers, in the version they had published by the "
             "reference date; evidence published or revised later is marked as such.\n"
+            "Each date says what it is: “published on” (the producer's release), “updated on” (the "
+            "producer's last-modified date, which proves nothing about earlier publication), “document "
+            "dated”, “first seen on” (cobase's first retrieval). “Published by” is written only when "
+            "publication by that date is established, “published after” only when the release or document "
+            "date is later; otherwise the first publication date is said to be not established.\n"
+            "A trend gives the number of values it rests on and, where the indicator allows, whether it "
+            "is better or worse for access (fewer stock-outs is better; a higher out-of-pocket share is "
+            "worse).\n"
             "cobase asserts nothing about any individual patient: this dossier is neither a verdict nor a "
             "score, and does not say whether appropriate treatment is effectively accessible to a person.\n"
             "Absence of evidence is shown as a gap, never as evidence of availability.\n"
@@ -241,40 +290,7 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def check_lang(lang: str) -> str:
-    """Return ``lang`` if a dossier can be written in it; a one-sentence ValueError otherwise."""
-    if lang not in LANGS:
-        raise ValueError(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
-    return lang
-
-
 def text(key: str, lang: str, **values: object) -> str:
     """The fixed text ``key`` in ``lang``, with ``{placeholders}`` filled from ``values``."""
     template = TEXTS[key][check_lang(lang)]
     return template.format(**values) if values else template
-
-
-def pick(lang: str, french: str, english: str) -> str:
-    """Choose between a French and an English variant carried by the evidence model."""
-    return french if check_lang(lang) == "fr" else english
-
-
-def format_day(day: date, lang: str) -> str:
-    """A date as a French reader writes it (30/06/2024); ISO 8601 in English, which is unambiguous."""
-    return day.strftime("%d/%m/%Y") if check_lang(lang) == "fr" else day.isoformat()
-
-
-def format_moment(moment: datetime, lang: str) -> str:
-    """A timestamp in UTC, saying so, since retrieval times are recorded in UTC."""
-    utc = as_utc(moment)
-    return f"{format_day(utc.date(), lang)} {utc.strftime('%H:%M')} UTC"
-
-
-def format_period(start: date, end: date, lang: str) -> str:
-    """A period as producers state it: ``2019``, ``2015–2017``, or explicit days when not whole years."""
-    whole_years = (start.month, start.day, end.month, end.day) == (1, 1, 12, 31)
-    if whole_years:
-        return str(start.year) if start.year == end.year else f"{start.year}–{end.year}"
-    if start == end:
-        return format_day(start, lang)
-    return f"{format_day(start, lang)}–{format_day(end, lang)}"
