@@ -343,7 +343,9 @@ def finding_add(
     statement: Annotated[str, typer.Option("--statement", help="What the document says, in one sentence.")],
     period: Annotated[str, typer.Option("--date", help="When it happened: YYYY, YYYY-MM or YYYY-MM-DD.")],
     by: Annotated[str, typer.Option("--by", help="Who enters the finding (name, organisation).")],
-    url: Annotated[str | None, typer.Option("--url", help="The document's URL.")] = None,
+    title: Annotated[str, typer.Option("--title", help="The cited document's title.")],
+    producer: Annotated[str, typer.Option("--producer", help="Who published the cited document.")],
+    url: Annotated[str | None, typer.Option("--url", help="The document's URL (http or https).")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="The document, if uploaded from disk.")] = None,
     item: Annotated[
         str | None, typer.Option("--medicine", "--item", help="Medicine, test or specialist.")
@@ -369,6 +371,8 @@ def finding_add(
                 statement=statement,
                 period=period,
                 contributed_by=by,
+                title=title,
+                producer=producer,
                 url=url,
                 file=file,
                 item=item,
@@ -492,7 +496,9 @@ def demo(db: DbOption = None) -> None:
     except SourcesFileError as exc:
         raise fail(str(exc)) from exc
     folders: dict[str, Path] = {}
-    for key in registry.sources:
+    for key, declared in registry.sources.items():
+        if declared.is_service:
+            continue  # queried on demand (cobase archive), never crawled
         found = fixture_folder(fixtures, key)
         if found is not None:
             folders[key], overrides = found

@@ -792,6 +792,8 @@ def save_finding(
     statement: str,
     period: str,
     contributed_by: str,
+    title: str,
+    producer: str,
     document_url: str | None,
     upload_name: str | None,
     upload_bytes: bytes | None,
@@ -812,7 +814,6 @@ def save_finding(
         if upload_bytes is not None:
             path = Path(folder) / "document"
             path.write_bytes(upload_bytes)
-        recorded_url = document_url or (f"upload:{upload_name}" if upload_name else None)
         with session_scope(engine_for(url)) as session:
             finding = add_finding(
                 session,
@@ -821,8 +822,11 @@ def save_finding(
                 statement=statement,
                 period=period,
                 contributed_by=contributed_by,
-                url=recorded_url,
+                title=title,
+                producer=producer,
+                url=document_url,
                 file=path,
+                file_name=upload_name,
                 item=item,
                 quote=quote,
                 page=page,

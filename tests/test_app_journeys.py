@@ -73,6 +73,8 @@ def seed_journeys(folder: Path) -> str:
             statement=STOCKOUT,
             period="2024-07",
             contributed_by="Dr Exemple, Comede",
+            title="Rapport de test sur l'accès aux soins",
+            producer="Médecins du Monde",
             url=STOCKOUT_URL,
             file=document,
             item="TLD",
@@ -87,6 +89,8 @@ def seed_journeys(folder: Path) -> str:
             statement="disponible",
             period="2024",
             contributed_by="Dr Exemple, Comede",
+            title="Rapport de test sur l'accès aux soins",
+            producer="Médecins du Monde",
             url=LIST_URL,
             file=document,
             item="TLD",
@@ -454,6 +458,8 @@ def test_source_text_is_escaped_never_html(store: str, monkeypatch: pytest.Monke
             statement=markup,
             period="2024-05",
             contributed_by="Dr <b>Test</b>",
+            title="Rapport de test sur l'accès aux soins",
+            producer="Médecins du Monde",
             url="https://www.example.org/note.html",
             file=Path(__file__),
             quote=markup,
@@ -531,6 +537,8 @@ def test_add_a_finding_with_an_uploaded_document(store: str) -> None:
     at.text_area(key="constat_citation").input("les patients paient 5000 GNF par consultation")
     at.number_input(key="constat_page").set_value(7)
     at.file_uploader(key="constat_fichier").upload("rapport-msf-2024.pdf", upload, "application/pdf")
+    at.text_input(key="constat_titre").input("Rapport MSF 2024 sur l'accès aux soins")
+    at.text_input(key="constat_producteur").input("Médecins Sans Frontières")
     at.text_input(key="constat_auteur").input("Dr Exemple, MdM")
     at.button(key="constat_enregistrer").click().run()
     assert not at.exception

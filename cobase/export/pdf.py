@@ -23,6 +23,7 @@ from cobase.clock import as_utc
 from cobase.export.document import (
     Block,
     Bullets,
+    CitationEntry,
     CitationList,
     Dossier,
     Fields,
@@ -33,6 +34,7 @@ from cobase.export.document import (
     Table,
     printable,
 )
+from cobase.snapshots import is_web_url
 
 FONT_DIRS: tuple[Path, ...] = (Path("/usr/share/fonts/truetype/dejavu"),)
 """Where Debian's fonts-dejavu-core puts DejaVu; matplotlib's bundled copy is tried after these."""
@@ -242,10 +244,34 @@ def _image(pdf: _DossierPDF, block: Image) -> None:
     pdf.ln(2)
 
 
+def _citation_parts(pdf: _DossierPDF, entry: CitationEntry) -> None:
+    """A reference as flowing text: italic title, blue links (public http(s) only), monospace hash."""
+    pdf.set_font(pdf.family, "", 8.5)
+    pdf.write(4, pdf.clean(f"[{entry.number}] "))
+    for part in entry.parts:
+        if part.style == "link" and part.url and is_web_url(part.url):
+            pdf.set_text_color(*LINK_BLUE)
+            pdf.write(4, pdf.clean(part.text), link=part.url)
+            pdf.set_text_color(*BLACK)
+        elif part.style == "code":
+            pdf.set_font(pdf.mono, "", 7.5)
+            pdf.write(4, pdf.clean(part.text))
+            pdf.set_font(pdf.family, "", 8.5)
+        else:
+            pdf.set_font(pdf.family, "I" if part.style == "italic" else "", 8.5)
+            pdf.write(4, pdf.clean(part.text))
+            pdf.set_font(pdf.family, "", 8.5)
+    pdf.ln(4)
+    pdf.ln(1.5)
+
+
 def _citations(pdf: _DossierPDF, block: CitationList) -> None:
     for entry in block.entries:
         if pdf.will_page_break(16):
             pdf.add_page()
+        if entry.parts:
+            _citation_parts(pdf, entry)
+            continue
         pdf.set_font(pdf.family, "", 8.5)
         pdf.multi_cell(
             0,
@@ -262,7 +288,7 @@ def _citations(pdf: _DossierPDF, block: CitationList) -> None:
             4,
             pdf.clean(entry.url),
             align=Align.L,
-            link=entry.url,
+            link=entry.url if is_web_url(entry.url) else "",
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
         )
