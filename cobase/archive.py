@@ -97,9 +97,10 @@ def _capture(record: Any, canonical_base: str) -> Capture:
 def client_for(registry: Registry, rate_limit: bool = True) -> tuple[wayback.WaybackClient, str]:
     """A Wayback client on the ``internet_archive`` base_url, and the public base archived URLs use."""
     config = registry.get(SERVICE_KEY)
-    limits: dict[str, Any] = (
-        {} if rate_limit else {"search_calls_per_second": 0, "memento_calls_per_second": 0}
-    )
+    # The Internet Archive's own limits (the client's defaults) bind on the public service; a local
+    # replay or a mirror of one's own needs none.
+    polite = rate_limit and config.base_url == PUBLIC_WAYBACK
+    limits: dict[str, Any] = {} if polite else {"search_calls_per_second": 0, "memento_calls_per_second": 0}
     session = _RebasedSession(config.base_url, retries=2, timeout=30, **limits)
     return wayback.WaybackClient(session), config.canonical_base_url or PUBLIC_WAYBACK
 
@@ -168,14 +169,17 @@ def save_page(client: wayback.WaybackClient, registry: Registry, url: str) -> st
     """Ask Save Page Now to capture ``url``; return what the service answered, in one sentence."""
     config = registry.get(SERVICE_KEY)
     target = f"{config.base_url}/save/{archive_key(url)}"
+    too_many = "refusé : trop de demandes, réessayez plus tard / refused: too many requests, try later"
     try:
         response = client.session.request("GET", target, allow_redirects=False)
+    except wayback_errors.RateLimitError:
+        return too_many
     except (requests.RequestException, wayback_errors.WaybackException) as exc:
         return f"Save Page Now injoignable / unreachable: {exc.__class__.__name__}"
     if response.status_code in (200, 201, 302):
         return "demandé / requested"
     if response.status_code == 429:
-        return "refusé : trop de demandes, réessayez plus tard / refused: too many requests, try later"
+        return too_many
     return f"refusé par le service (HTTP {response.status_code}) / refused by the service"
 
 
@@ -208,7 +212,7 @@ def archive_urls(
         else:
             summary.without_capture += 1
             if save:
-                if saves and rate_limit:
+                if saves and rate_limit and registry.get(SERVICE_KEY).base_url == PUBLIC_WAYBACK:
                     sleep(SAVE_DELAY_SECONDS)
                 saves += 1
                 message = save_page(client, registry, url)

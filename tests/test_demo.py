@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e import run_cli
+from tests.e2e import run_cli, sql_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -32,11 +32,13 @@ def test_demo_loads_every_source_with_fixtures(demo_db) -> None:
     assert served <= loaded
 
 
-def test_demo_snapshots_point_at_the_local_server(demo_db) -> None:
+def test_demo_snapshots_are_fetched_locally_but_shown_on_the_producers_address(demo_db) -> None:
     db, _result = demo_db
     result = run_cli("observations", "--format", "json", "--source", "who_gho", db=db)
     rows = json.loads(result.stdout)
-    assert rows and all(row["url"].startswith("http://127.0.0.1:") for row in rows)
+    assert rows and all(row["url"].startswith("https://ghoapi.azureedge.net/api/") for row in rows)
+    fetched = sql_rows(db, "SELECT url FROM snapshot")
+    assert fetched and all(url.startswith("http://127.0.0.1:") for (url,) in fetched)
 
 
 def test_app_would_no_longer_be_empty(demo_db) -> None:
