@@ -501,8 +501,8 @@ def archive(
 ) -> None:
     """Look cited URLs up in the Wayback Machine; record their earliest and latest capture."""
     from cobase.archive import SERVICE_KEY, archive_urls
-    from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
     from cobase.evidence.references import cited_urls
+    from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
 
     try:
         registry = load_registry(sources)
