@@ -41,7 +41,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "online": ("En ligne :", "Online:"),
     "indicator_page": ("page de l'indicateur :", "indicator page:"),
     "consulted": ("consulté le", "accessed"),
-    "no_public_url": (
+    "no_public_url": ("adresse publique non connue (copie conservée)", "no public address known (copy kept)"),
+    "no_public_url_upload": (
         "adresse publique non connue (document fourni par le contributeur, copie conservée)",
         "no public address known (document supplied by the contributor, copy kept)",
     ),
@@ -52,8 +53,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "no_date": ("date non indiquée par le producteur", "date not given by the producer"),
     "unknown_producer": ("producteur non indiqué", "producer not given"),
     "republishes": (
-        "republie les données de {source} (pas une confirmation indépendante)",
-        "republishes data from {source} (not independent confirmation)",
+        "republie les données de {source}, sans confirmation indépendante",
+        "republishes data from {source}, not independent confirmation",
     ),
 }
 
@@ -106,7 +107,12 @@ class Citation:
         self.period_start = min(self.period_start, evidence.period_start)
         self.period_end = max(self.period_end, evidence.period_end)
         basis = evidence.published_basis
-        moment = evidence.published_at or (evidence.first_seen_at if basis == "first_seen" else None)
+        # "relevé le" is our own first retrieval; the other bases date the producer's publication.
+        moment = (
+            (evidence.first_seen_at or evidence.published_at or evidence.retrieved_at)
+            if basis == "first_seen"
+            else evidence.published_at
+        )
         if moment is not None:
             self.published.setdefault(basis, set()).add(moment.date())
         self.retrieved.add(evidence.retrieved_at)
@@ -147,13 +153,13 @@ class Citation:
         if self.contributors:
             plain(f", {_w('noted_by', lang)} {', '.join(sorted(self.contributors))}")
         if self.republishes:
-            plain(f" ({_w('republishes', lang, source=self.republishes)})")
+            plain(f", {_w('republishes', lang, source=self.republishes)}")
         plain(f". {_w('online', lang)} ")
-        landing = self.landing_url if is_public_url(self.landing_url) else None
+        landing = next((u for u in (self.landing_url, self.url) if is_public_url(u)), None)
         if landing:
             out.append(CitationPart(landing, "link", landing))
         else:
-            plain(_w("no_public_url", lang))
+            plain(_w("no_public_url_upload" if self.source == "contributed" else "no_public_url", lang))
         if self.indicator_page_url and is_public_url(self.indicator_page_url):
             plain(f" ; {_w('indicator_page', lang)} ")
             out.append(CitationPart(self.indicator_page_url, "link", self.indicator_page_url))

@@ -245,23 +245,47 @@ def _image(pdf: _DossierPDF, block: Image) -> None:
 
 
 def _citation_parts(pdf: _DossierPDF, entry: CitationEntry) -> None:
-    """A reference as flowing text: italic title, blue links (public http(s) only), monospace hash."""
-    pdf.set_font(pdf.family, "", 8.5)
-    pdf.write(4, pdf.clean(f"[{entry.number}] "))
+    """A reference as text lines, each link (public http(s) only) and the fingerprint on a line of its own.
+
+    Links and the fingerprint never share a line with text, so they are never cut by a line wrap and a
+    reader (or a text extractor) copies them whole.
+    """
+    buffer: list[str] = [f"[{entry.number}] "]
+
+    def flush() -> None:
+        text = "".join(buffer).strip()
+        buffer.clear()
+        if text:
+            pdf.set_x(pdf.l_margin)
+            pdf.set_font(pdf.family, "", 8.5)
+            pdf.multi_cell(0, 4, pdf.clean(text), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
     for part in entry.parts:
         if part.style == "link" and part.url and is_web_url(part.url):
+            flush()
+            pdf.set_x(pdf.l_margin + 6)
+            pdf.set_font(pdf.family, "", 8.5)
             pdf.set_text_color(*LINK_BLUE)
-            pdf.write(4, pdf.clean(part.text), link=part.url)
+            pdf.multi_cell(
+                pdf.epw - 6,
+                4,
+                pdf.clean(part.text),
+                align=Align.L,
+                link=part.url,
+                new_x=XPos.LMARGIN,
+                new_y=YPos.NEXT,
+            )
             pdf.set_text_color(*BLACK)
         elif part.style == "code":
+            flush()
+            pdf.set_x(pdf.l_margin + 6)
             pdf.set_font(pdf.mono, "", 7.5)
-            pdf.write(4, pdf.clean(part.text))
-            pdf.set_font(pdf.family, "", 8.5)
+            pdf.multi_cell(
+                pdf.epw - 6, 4, pdf.clean(part.text), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
         else:
-            pdf.set_font(pdf.family, "I" if part.style == "italic" else "", 8.5)
-            pdf.write(4, pdf.clean(part.text))
-            pdf.set_font(pdf.family, "", 8.5)
-    pdf.ln(4)
+            buffer.append(part.text)
+    flush()
     pdf.ln(1.5)
 
 
