@@ -8,7 +8,9 @@ cannot follow it. Each value gets a *landing page* instead, per source:
 * World Bank: ``https://data.worldbank.org/indicator/{CODE}?locations={ISO2}``;
 * ReliefWeb: the report's own page (``url_alias``, read from the kept answer);
 * documents and curated findings: the document's own URL, with ``#page=N`` for a PDF;
-* UNAIDS AIDSinfo and other sources: the indicator's page when declared, else the file's own URL.
+* UNAIDS AIDSinfo and other sources: the indicator's page when sources.yml declares it (``page_url``),
+  else the producer's data portal (``url_main``), never a multi-megabyte download; a national file
+  (``kind: file``) is its own page.
 
 Documents and curated findings are cited by their own producer and title, read from their snapshot
 (``request_meta``: what sources.yml, ``cobase document add`` or the finding form said). Every URL is a
@@ -96,8 +98,12 @@ def landing_url(
         candidate = with_page(url, page, content_type)
     elif declared is not None and declared.page_url:
         candidate = declared.page_url
+    elif config is not None and config.kind == "file":
+        candidate = url  # a national file is its own page
     else:
-        candidate = url or (config.url_main if config else None)
+        # A bulk download (UNAIDS' ZIP, a survey export) or an API page is no page to open: the
+        # producer's data portal is, until sources.yml declares the indicator's own page_url.
+        candidate = config.url_main if config else url
     return candidate if is_public_url(candidate) else None
 
 
