@@ -22,8 +22,9 @@ from itertools import islice
 from typing import Any
 
 import requests
+import sqlalchemy as sa
 import wayback
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 from wayback import exceptions as wayback_errors
 
 from cobase.clock import as_utc, utcnow
@@ -149,10 +150,14 @@ def captures_for(session: Session, urls: Iterable[str]) -> dict[str, ArchiveCapt
     wanted = {url: archive_key(url) for url in urls if url}
     if not wanted:
         return {}
-    rows = session.exec(
-        select(ArchiveCapture).where(col(ArchiveCapture.url).in_(sorted(set(wanted.values()))))
-    ).all()
-    by_key = {row.url: row for row in rows}
+    # Core, not ORM: assessments call this every time, and most stores have looked nothing up yet.
+    table = ArchiveCapture.__table__  # type: ignore[attr-defined]
+    rows = (
+        session.connection()
+        .execute(sa.select(table).where(table.c.url.in_(sorted(set(wanted.values())))))
+        .all()
+    )
+    by_key = {row.url: ArchiveCapture.model_validate(row._mapping) for row in rows}
     return {url: by_key[key] for url, key in wanted.items() if key in by_key}
 
 

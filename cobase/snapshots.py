@@ -15,6 +15,7 @@ import urllib.parse
 import urllib.request
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -83,6 +84,7 @@ def is_web_url(url: str | None) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
+@lru_cache(maxsize=4096)
 def is_public_url(url: str | None) -> bool:
     """An http(s) URL whose host is not a loopback, private, link-local or reserved address.
 

@@ -347,6 +347,10 @@ def archived_as_of(assessment: Assessment) -> Assessment:
     value. Nothing else changes (``published_after`` rests on the producer's own date).
     """
     end_of_day = datetime.combine(assessment.as_of + timedelta(days=1), time(0), tzinfo=UTC)
+    if not any(e.archived_at is not None for d in assessment.dimensions for e in d.evidence) and not any(
+        e.archived_at is not None for e in assessment.published_after_as_of
+    ):
+        return assessment  # nothing archived: nothing to change
 
     def proven(evidence: Evidence) -> Evidence:
         if (

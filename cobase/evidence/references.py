@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from cobase.archive import captures_for
@@ -120,18 +121,23 @@ def snapshot_infos(session: Session, evidence: Iterable[Evidence]) -> dict[tuple
     wanted = {(e.source, e.snapshot_sha256) for e in evidence if e.source in DOCUMENT_SOURCES}
     if not wanted:
         return {}
-    rows = session.exec(
-        select(  # type: ignore[call-overload]
-            SourceRow.key,
-            Snapshot.sha256,
-            Snapshot.canonical_url,
-            Snapshot.content_type,
-            Snapshot.request_meta,
+    # Core, not ORM: this runs on every assessment and the ORM's per-query cost would dominate.
+    rows = (
+        session.connection()
+        .execute(
+            sa.select(
+                SourceRow.__table__.c.key,  # type: ignore[attr-defined]
+                Snapshot.__table__.c.sha256,  # type: ignore[attr-defined]
+                Snapshot.__table__.c.canonical_url,  # type: ignore[attr-defined]
+                Snapshot.__table__.c.content_type,  # type: ignore[attr-defined]
+                Snapshot.__table__.c.request_meta,  # type: ignore[attr-defined]
+            )
+            .join_from(Snapshot.__table__, SourceRow.__table__)  # type: ignore[attr-defined]
+            .where(Snapshot.__table__.c.sha256.in_(sorted({sha for _, sha in wanted})))  # type: ignore[attr-defined]
+            .where(SourceRow.__table__.c.key.in_(sorted({key for key, _ in wanted})))  # type: ignore[attr-defined]
         )
-        .join(SourceRow, col(SourceRow.id) == col(Snapshot.source_id))
-        .where(col(Snapshot.sha256).in_(sorted({sha for _, sha in wanted})))
-        .where(col(SourceRow.key).in_(sorted({key for key, _ in wanted})))
-    ).all()
+        .all()
+    )
     infos: dict[tuple[str, str], SnapshotInfo] = {}
     for key, sha256, canonical, content_type, meta in rows:
         try:
@@ -195,62 +201,74 @@ def all_evidence(assessment: Assessment) -> list[Evidence]:
 
 
 def with_references(session: Session, assessment: Assessment, registry: Registry) -> Assessment:
-    """The assessment with each item's landing page, cited document and archived copy filled in."""
+    """The assessment with each item's landing page, cited document and archived copy filled in.
+
+    Items of one series share their snapshot and landing page, so what they need is worked out once per
+    (source, indicator, snapshot, url, page, breakdown) and each item is copied once.
+    """
     everything = all_evidence(assessment)
+    if not everything:
+        return assessment
     infos = snapshot_infos(session, everything)
     iso3 = assessment.country_iso3
+    updates: dict[tuple[object, ...], dict[str, object]] = {}
 
-    def enrich(evidence: Evidence) -> Evidence:
+    def key(evidence: Evidence) -> tuple[object, ...]:
+        breakdown = evidence.breakdown if evidence.source == "reliefweb_reports" else ""
+        return (
+            evidence.source,
+            evidence.indicator,
+            evidence.snapshot_sha256,
+            evidence.url,
+            evidence.page,
+            breakdown,
+        )
+
+    for evidence in everything:
+        wanted = key(evidence)
+        if wanted in updates:
+            continue
         info = infos.get((evidence.source, evidence.snapshot_sha256))
         meta = info.meta if info else {}
         report_page = None
-        if evidence.source == "reliefweb_reports":
-            report_id = _breakdown_value(evidence.breakdown, "report")
-            report_page = _reliefweb_pages(session, evidence.snapshot_sha256).get(report_id or "")
-        url = evidence.url if is_public_url(evidence.url) else ""
-        config = registry.sources.get(evidence.source)
-        declared = config.indicator(evidence.indicator) if config else None
         title = meta.get("title") if isinstance(meta.get("title"), str) else None
         producer = meta.get("producer") if isinstance(meta.get("producer"), str) else None
         if evidence.source == "reliefweb_reports":
+            report_id = _breakdown_value(evidence.breakdown, "report")
+            report_page = _reliefweb_pages(session, evidence.snapshot_sha256).get(report_id or "")
             title = title or evidence.value
             producer = producer or _breakdown_value(evidence.breakdown, "source")
-        return evidence.model_copy(
-            update={
-                "url": url,
-                "landing_url": landing_url(
-                    evidence.source,
-                    evidence.indicator,
-                    iso3,
-                    url,
-                    registry,
-                    page=evidence.page,
-                    breakdown=evidence.breakdown,
-                    report_page=report_page,
-                    content_type=info.content_type if info else None,
-                ),
-                "indicator_page_url": declared.page_url
-                if declared and is_public_url(declared.page_url)
-                else None,
-                "document_title": title,
-                "document_producer": producer,
-            }
-        )
-
-    enriched = map_evidence(assessment, enrich)
-    urls = {u for e in all_evidence(enriched) for u in (e.landing_url, e.url) if u}
+        url = evidence.url if is_public_url(evidence.url) else ""
+        config = registry.sources.get(evidence.source)
+        declared = config.indicator(evidence.indicator) if config else None
+        updates[wanted] = {
+            "url": url,
+            "landing_url": landing_url(
+                evidence.source,
+                evidence.indicator,
+                iso3,
+                url,
+                registry,
+                page=evidence.page,
+                breakdown=evidence.breakdown,
+                report_page=report_page,
+                content_type=info.content_type if info else None,
+            ),
+            "indicator_page_url": declared.page_url
+            if declared and is_public_url(declared.page_url)
+            else None,
+            "document_title": title,
+            "document_producer": producer,
+        }
+    urls = {str(u) for update in updates.values() for u in (update["landing_url"], update["url"]) if u}
     captures = captures_for(session, urls)
-
-    def archived(evidence: Evidence) -> Evidence:
-        for url in (evidence.landing_url, evidence.url):
-            capture = captures.get(url or "")
+    for update in updates.values():
+        for address in (update["landing_url"], update["url"]):
+            capture = captures.get(str(address or ""))
             if capture is not None and capture.earliest_url and capture.earliest_at:
-                return evidence.model_copy(
-                    update={"archived_url": capture.earliest_url, "archived_at": capture.earliest_at}
-                )
-        return evidence
-
-    return map_evidence(enriched, archived) if captures else enriched
+                update["archived_url"], update["archived_at"] = capture.earliest_url, capture.earliest_at
+                break
+    return map_evidence(assessment, lambda evidence: evidence.model_copy(update=updates[key(evidence)]))
 
 
 def cited_urls(session: Session, registry: Registry, source: str | None = None) -> list[str]:
