@@ -617,7 +617,7 @@ def evidence_frame(evidence: Sequence[Evidence]) -> pd.DataFrame:
             else f"{entry.contributed_by} ({entry.source})",
             "Publié le": entry.published_at.date() if entry.published_at else None,
             "Récupéré le": pd.Timestamp(entry.retrieved_at),
-            "Lien": safe_link(entry.url),
+            "Lien": safe_link(entry.landing_url or entry.url),  # the page a person can open
             "Empreinte": entry.snapshot_sha256[:12],
             "Citation": _citation(entry),
             "Mentions": evidence_badges(entry),

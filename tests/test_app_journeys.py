@@ -567,6 +567,33 @@ def test_a_finding_without_statement_is_refused_and_not_stored(store: str) -> No
         assert len(list_findings(session, "GIN")) == 2
 
 
+def test_a_finding_with_a_javascript_url_is_refused_in_one_sentence(store: str) -> None:
+    at = _page(RAPPORTS, pays="GIN")
+    at.text_input(key="constat_date").input("2024-05")
+    at.text_area(key="constat_enonce").input("Ruptures de stock de dolutégravir")
+    at.text_input(key="constat_titre").input("Rapport")
+    at.text_input(key="constat_producteur").input("MSF")
+    at.text_input(key="constat_url").input("javascript:alert(document.cookie)")
+    at.text_input(key="constat_auteur").input("Dr Exemple")
+    at.button(key="constat_enregistrer").click().run()
+    assert not at.exception
+    assert _texts(at.error).startswith(
+        "Constat non enregistré : l'adresse du document doit commencer par http:// ou https://"
+    )
+    with session_scope(open_store(store)) as session:
+        assert len(list_findings(session, "GIN")) == 2
+
+
+def test_a_finding_without_the_documents_title_is_refused(store: str) -> None:
+    at = _page(RAPPORTS, pays="GIN")
+    at.text_input(key="constat_date").input("2024-05")
+    at.text_area(key="constat_enonce").input("Ruptures de stock de dolutégravir")
+    at.text_input(key="constat_url").input("https://www.example.org/x.pdf")
+    at.text_input(key="constat_auteur").input("Dr Exemple")
+    at.button(key="constat_enregistrer").click().run()
+    assert "indiquez le titre du document cité" in _texts(at.error)
+
+
 # --- Sources -----------------------------------------------------------------------------------------
 
 

@@ -45,3 +45,24 @@ def test_app_would_no_longer_be_empty(demo_db) -> None:
     db, _result = demo_db
     result = run_cli("observations", "--country", "Guinée", db=db)
     assert len(result.stdout.splitlines()) > 1
+
+
+@pytest.mark.parametrize(("country", "pathology"), [("GIN", "hiv"), ("GIN", "diabetes_t1")])
+def test_demo_dossiers_never_show_the_local_server(demo_db, country: str, pathology: str) -> None:
+    from io import BytesIO
+
+    from docx import Document
+    from pypdf import PdfReader
+
+    from cobase.evidence import assess
+    from cobase.export import render_docx, render_markdown, render_pdf
+
+    db, _result = demo_db
+    assessment = assess(country, pathology, db=db)
+    markdown = render_markdown(assessment)
+    pdf = "\n".join(page.extract_text() for page in PdfReader(BytesIO(render_pdf(assessment))).pages)
+    docx = "\n".join(p.text for p in Document(BytesIO(render_docx(assessment))).paragraphs)
+    assert [text for text in (markdown, pdf, docx) if "127.0.0.1" in text or "localhost" in text] == []
+    references = [line for line in markdown.splitlines() if line.startswith("- [")]
+    assert references
+    assert all("(consulté le " in line and "En ligne : <https://" in line for line in references)
