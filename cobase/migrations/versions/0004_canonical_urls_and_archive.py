@@ -1,7 +1,8 @@
 """Canonical URLs and archived copies.
 
 Each snapshot keeps, next to the URL fetched (possibly a mirror or a local server), the producer's public
-address (``canonical_url``), the only one citations show; existing snapshots get their fetched URL. The
+address (``canonical_url``), the only one citations show; existing snapshots get their fetched URL
+when it is a public http(s) one. The
 ``archive_capture`` table records, per cited URL, its earliest and latest Wayback Machine capture.
 
 Revision ID: 0004
@@ -24,7 +25,14 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("snapshot", schema=None) as batch_op:
         batch_op.add_column(sa.Column("canonical_url", sa.String(), nullable=True))
-    op.execute("UPDATE snapshot SET canonical_url = url WHERE canonical_url IS NULL")
+    # Existing snapshots were fetched from their public address, unless they came from a local server
+    # (demo, tests), a private network or a file: those get none, so no citation ever shows them.
+    op.execute(
+        "UPDATE snapshot SET canonical_url = url WHERE canonical_url IS NULL"
+        " AND (url LIKE 'https://%' OR url LIKE 'http://%')"
+        " AND url NOT LIKE '%://127.%' AND url NOT LIKE '%://localhost%' AND url NOT LIKE '%://[::1]%'"
+        " AND url NOT LIKE '%://10.%' AND url NOT LIKE '%://192.168.%' AND url NOT LIKE '%://0.0.0.0%'"
+    )
     op.create_table(
         "archive_capture",
         sa.Column("id", sa.Integer(), nullable=False),
