@@ -233,7 +233,7 @@ def test_every_value_shows_its_provenance(store: str) -> None:
     assert row["Source"] == "World Health Organization (who_gho)"
     assert row["Publié le"] == date(2024, 9, 15)
     assert pd.Timestamp(row["Récupéré le"]) == pd.Timestamp(datetime(2024, 10, 1, tzinfo=UTC))
-    assert row["Lien"] == ART_URL
+    assert row["Lien"] == f"{ART_URL}?$filter=SpatialDim%20eq%20'GIN'"  # the landing page, for Guinea
     assert len(row["Empreinte"]) == 12 and int(row["Empreinte"], 16) >= 0
     assert row["Traitements"] == "Ténofovir disoproxil/lamivudine/dolutégravir"
 
@@ -252,7 +252,7 @@ def test_curated_finding_shows_as_contributed_with_its_quote(store: str) -> None
     assert row["Citation"] == f"« {STOCKOUT_QUOTE} » p. 3"
     assert row["Source"] == "Dr Exemple, Comede (contributed)"
     assert row["Période"] == "2024-07"
-    assert row["Lien"] == STOCKOUT_URL
+    assert row["Lien"] == f"{STOCKOUT_URL}#page=3"  # the landing page opens the PDF at the quoted page
 
 
 def test_contradiction_shows_both_sides(store: str) -> None:
