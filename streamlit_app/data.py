@@ -297,7 +297,8 @@ def source_table(url: str) -> pd.DataFrame:
     """Freshness of every source: registry sources never refreshed are listed too, as "jamais / never"."""
     with session_scope(engine_for(url)) as session:
         statuses = {status.source: status for status in source_status(session)}
-    registry = load_registry().sources
+    # Services (the Internet Archive) are queried on demand by `cobase archive`, never refreshed.
+    registry = {key: source for key, source in load_registry().sources.items() if not source.is_service}
     rows: list[dict[str, Any]] = []
     now = clock.utcnow()  # through the module, so tests that freeze the clock reach it
     for key in [*registry, *sorted(set(statuses) - set(registry))]:
