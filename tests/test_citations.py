@@ -26,7 +26,7 @@ from cobase.parse.reliefweb_reports import report_pages
 from cobase.registry import SourcesFileError, load_registry
 from cobase.snapshots import is_public_url, is_web_url
 from tests.e2e import FIXTURES, database_url, refresh_sources, sql_rows
-from tests.helpers import SOURCES_YML
+from tests.helpers import REAL_RECORDINGS, SOURCES_YML
 
 REGISTRY = load_registry(SOURCES_YML)
 PRIVATE = re.compile(r"127\.0\.0\.1|localhost|\b10\.\d+\.\d+\.\d+|192\.168\.|file://|upload:")
@@ -304,3 +304,44 @@ def test_sources_land_on_pages_a_person_can_open(dossiers: dict[str, str]) -> No
         not in markdown.split("En ligne :")[1].split("Source technique")[0]
     )
     assert "/docs/guinee-arv-2024.pdf#page=" in markdown
+
+
+# --- a real recording, fetched from a mirror ------------------------------------------------------------
+
+REAL_GHO = REAL_RECORDINGS / "who_gho" / "GHED_OOPSCHE_SHA2011_IDN.json"
+
+
+@pytest.mark.skipif(not REAL_GHO.is_file(), reason="../shared/fixtures/who_gho is absent")
+def test_a_real_gho_recording_from_a_mirror_is_cited_on_whos_address(tmp_path: Path) -> None:
+    from cobase.db import open_store
+    from cobase.refresh import ingest_raw
+    from crawlers.items import RawResponse
+
+    db = f"sqlite:///{tmp_path / 'real.db'}"
+    mirror = "http://127.0.0.1:8765"
+    registry = REGISTRY.with_base_url("who_gho", mirror)
+    raw = RawResponse(
+        source="who_gho",
+        url=f"{mirror}/api/GHED_OOPSCHE_SHA2011?$filter=SpatialDim%20eq%20'IDN'",
+        status=200,
+        body=REAL_GHO.read_bytes(),
+        content_type="application/json",
+        retrieved_at="2026-01-05T10:00:00+00:00",
+        request_meta={"indicator": "GHED_OOPSCHE_SHA2011"},
+    )
+    summary = ingest_raw(open_store(db), registry, raw)
+    assert not summary.errors and summary.observations.new > 0
+    assessment = assess("IDN", "diabetes_t1", as_of=date(2026, 6, 30), db=db)
+    markdown = render_markdown(assessment)
+    texts = {
+        "md": markdown,
+        "pdf": "\n".join(p.extract_text() for p in PdfReader(BytesIO(render_pdf(assessment))).pages),
+        "docx": "\n".join(p.text for p in Document(BytesIO(render_docx(assessment))).paragraphs),
+    }
+    assert {name: PRIVATE.findall(text) for name, text in texts.items()} == {"md": [], "pdf": [], "docx": []}
+    (reference,) = [line for line in _references(markdown) if "GHED_OOPSCHE_SHA2011" in line]
+    assert (
+        "En ligne : <https://ghoapi.azureedge.net/api/GHED_OOPSCHE_SHA2011?$filter=SpatialDim%20eq%20'IDN'>"
+        in (reference)
+    )
+    assert "(consulté le 05/01/2026)" in reference
