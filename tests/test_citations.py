@@ -345,3 +345,18 @@ def test_a_real_gho_recording_from_a_mirror_is_cited_on_whos_address(tmp_path: P
         in (reference)
     )
     assert "(consulté le 05/01/2026)" in reference
+
+
+def test_cobase_archive_looks_up_the_cited_pages_never_the_local_server(refreshed_db: str) -> None:
+    from cobase.db import open_store, session_scope
+    from cobase.evidence.references import cited_urls
+
+    with session_scope(open_store(refreshed_db)) as session:
+        urls = cited_urls(session, REGISTRY)
+        reliefweb = cited_urls(session, REGISTRY, "reliefweb_reports")
+    assert urls and not [url for url in urls if PRIVATE.search(url) or "#" in url]
+    assert "https://ghoapi.azureedge.net/api/HIV_ARTCOVERAGE?$filter=SpatialDim%20eq%20'GIN'" in urls
+    assert "https://data.worldbank.org/indicator/SH.XPD.OOPC.CH.ZS?locations=GN" in urls
+    assert "https://coi.euaa.europa.eu/docs/guinee-arv-2024.pdf" in urls
+    assert "https://reliefweb.int/report/guinea/4101001" in reliefweb
+    assert set(reliefweb) <= set(urls)
