@@ -409,7 +409,9 @@ def finding_add(
     statement: Annotated[str, typer.Option("--statement", help="What the document says, in one sentence.")],
     period: Annotated[str, typer.Option("--date", help="When it happened: YYYY, YYYY-MM or YYYY-MM-DD.")],
     by: Annotated[str, typer.Option("--by", help="Who enters the finding (name, organisation).")],
-    url: Annotated[str | None, typer.Option("--url", help="The document's URL.")] = None,
+    title: Annotated[str, typer.Option("--title", help="The cited document's title.")],
+    producer: Annotated[str, typer.Option("--producer", help="Who published the cited document.")],
+    url: Annotated[str | None, typer.Option("--url", help="The document's URL (http or https).")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="The document, if uploaded from disk.")] = None,
     item: Annotated[
         str | None, typer.Option("--medicine", "--item", help="Medicine, test or specialist.")
@@ -435,6 +437,8 @@ def finding_add(
                 statement=statement,
                 period=period,
                 contributed_by=by,
+                title=title,
+                producer=producer,
                 url=url,
                 file=file,
                 item=item,
@@ -548,6 +552,68 @@ def document_add(
 
 
 @app.command()
+def archive(
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source", help="Only the URLs cited from this source (sources.yml key, or contributed)."
+        ),
+    ] = None,
+    save: Annotated[
+        bool, typer.Option("--save", help="Ask Save Page Now to archive cited URLs that have no capture.")
+    ] = False,
+    sources: SourcesOption = None,
+    db: DbOption = None,
+) -> None:
+    """Look cited URLs up in the Wayback Machine; record their earliest and latest capture."""
+    from cobase.archive import SERVICE_KEY, archive_urls
+    from cobase.evidence.references import cited_urls
+    from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
+
+    try:
+        registry = load_registry(sources)
+        registry.get(SERVICE_KEY)
+        if source and source != FINDINGS_SOURCE:  # curated findings are not a sources.yml entry
+            registry.get(source)
+    except SourcesFileError as exc:
+        raise fail(str(exc)) from exc
+    engine = _engine(db)
+    with session_scope(engine) as session:
+        urls = cited_urls(session, registry, source)
+    if not urls:
+        console.print("Aucune adresse citée à rechercher. / No cited URL to look up.")
+        return
+    service = registry.get(SERVICE_KEY).base_url
+    console.print(f"{len(urls)} adresses citées / cited URLs — Internet Archive ({service})", markup=False)
+    with session_scope(engine) as session:
+        summary = archive_urls(
+            session,
+            registry,
+            urls,
+            save=save,
+            progress=lambda url, row: console.print(
+                f"  {url} — "
+                + (
+                    f"première capture / earliest {row.earliest_at:%d/%m/%Y}"
+                    if row is not None and row.earliest_at
+                    else ("aucune capture / no capture" if row is not None else "erreur / error")
+                ),
+                markup=False,
+            ),
+        )
+    console.print(
+        f"Copies archivées / archived: {summary.with_capture}, sans copie / none: {summary.without_capture}"
+        + (f", demandées / requested: {summary.saved}" if save else "")
+    )
+    for message in summary.refused:
+        console.print(f"Save Page Now : {message}", markup=False)
+    for message in summary.errors:
+        err_console.print(message, markup=False)
+    if summary.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
 def demo(db: DbOption = None) -> None:
     """Load the project's own small fixtures through the real refresh path (no internet needed)."""
     from cobase.fixture_server import fixture_folder, serve_fixtures
@@ -558,7 +624,9 @@ def demo(db: DbOption = None) -> None:
     except SourcesFileError as exc:
         raise fail(str(exc)) from exc
     folders: dict[str, Path] = {}
-    for key in registry.sources:
+    for key, declared in registry.sources.items():
+        if declared.is_service:
+            continue  # queried on demand (cobase archive), never crawled
         found = fixture_folder(fixtures, key)
         if found is not None:
             folders[key], overrides = found

@@ -10,6 +10,7 @@ finding stops counting as evidence but stays in the store.
 from __future__ import annotations
 
 import calendar
+import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from cobase.ingest import ingest_observations
 from cobase.models import Observation, Snapshot
 from cobase.models import Source as SourceRow
 from cobase.registry import AccessDimension
-from cobase.snapshots import DocumentFetchError, fetch_document, store_snapshot
+from cobase.snapshots import DocumentFetchError, fetch_document, is_web_url, store_snapshot
 
 SOURCE_KEY = "contributed"
 INDICATOR_PREFIX = "FINDING_"
@@ -60,6 +61,8 @@ class Finding:
     url: str
     snapshot_sha256: str
     versions: int
+    document_title: str | None = None
+    document_producer: str | None = None
 
 
 def indicator_for(dimension: str) -> str:
@@ -111,21 +114,41 @@ def add_finding(
     statement: str,
     period: str,
     contributed_by: str,
+    title: str,
+    producer: str,
     url: str | None = None,
     file: Path | None = None,
+    file_name: str | None = None,
     item: str | None = None,
     quote: str | None = None,
     page: int | None = None,
     published: date | None = None,
     fetch_timeout: float = 30.0,
 ) -> Finding:
-    """Record a finding on a snapshot of its document; return it. Everything is checked before writing."""
+    """Record a finding on a snapshot of its document; return it. Everything is checked before writing.
+
+    ``title`` and ``producer`` are the cited document's own (the finding is cited by them, its contributor
+    shown as « relevé par … »); ``url`` must be an http(s) address; an uploaded ``file`` without one is
+    recorded under its name (``upload:<file_name>``), never a path on this machine.
+    """
     if dimension not in DIMENSIONS:
         raise FindingError(f"unknown dimension {dimension!r}; choose one of: {', '.join(DIMENSIONS)}")
     if not statement.strip():
         raise FindingError("a finding needs a statement (what the document says)")
     if not contributed_by.strip():
         raise FindingError("a finding needs the name of who enters it (--by)")
+    if not title.strip():
+        raise FindingError("indiquez le titre du document cité (--title) / give the cited document's title")
+    if not producer.strip():
+        raise FindingError(
+            "indiquez qui a publié le document cité (--producer) / give who published the cited document"
+        )
+    url = url.strip() if url else None
+    if url and not is_web_url(url):
+        raise FindingError(
+            f"l'adresse du document doit commencer par http:// ou https:// (reçu {url[:60]!r}) / "
+            "the document URL must start with http:// or https://"
+        )
     if page is not None and page < 1:
         raise FindingError(f"page numbers start at 1, not {page}")
     iso3 = resolve_country(country).iso3
@@ -135,8 +158,18 @@ def add_finding(
         raw = fetch_document(SOURCE_KEY, url, file, fetch_timeout)
     except DocumentFetchError as exc:
         raise FindingError(str(exc)) from exc
+    if not url and file is not None:
+        raw.url = f"upload:{file_name or file.name}"  # the name the user gave, never a server path
+    raw.request_meta = {
+        "title": " ".join(title.split()),
+        "producer": " ".join(producer.split()),
+        "published": published.isoformat() if published else None,
+    }
     source = _source_row(session)
     snapshot = store_snapshot(session, source, raw).snapshot
+    if not snapshot.request_meta:  # kept before documents were cited by title: fill it in once
+        snapshot.request_meta = json.dumps(raw.request_meta, sort_keys=True)
+        session.add(snapshot)
     finding_id = secrets.token_hex(4)
     published_at = datetime.combine(published, datetime.min.time(), tzinfo=UTC) if published else None
     assert source.id is not None and snapshot.id is not None
@@ -183,6 +216,10 @@ def _versions(session: Session, finding_id: str) -> list[tuple[Observation, Snap
 def _as_finding(finding_id: str, versions: list[tuple[Observation, Snapshot]]) -> Finding:
     current, snapshot = next(((o, s) for o, s in versions if o.is_current), versions[-1])
     assert current.id is not None
+    try:
+        meta = json.loads(snapshot.request_meta) if snapshot.request_meta else {}
+    except ValueError:
+        meta = {}
     return Finding(
         finding_id=finding_id,
         observation_id=current.id,
@@ -198,9 +235,11 @@ def _as_finding(finding_id: str, versions: list[tuple[Observation, Snapshot]]) -
         contributed_by=current.contributed_by,
         status=current.review_status or "contributed",
         recorded_at=current.retrieved_at,
-        url=snapshot.url,
+        url=snapshot.canonical_url or snapshot.url,
         snapshot_sha256=snapshot.sha256,
         versions=len(versions),
+        document_title=meta.get("title"),
+        document_producer=meta.get("producer"),
     )
 
 

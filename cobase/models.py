@@ -11,6 +11,7 @@ Four tables:
   published by any date;
 * ``refresh_run``: one row per source per refresh, with counts and the error if it failed;
 * ``processing_change``: values ``cobase rebuild`` corrected after a fix of ours (not producers' revisions).
+* ``archive_capture``: per cited URL, its earliest and latest capture in the Wayback Machine.
 """
 
 from __future__ import annotations
@@ -77,7 +78,12 @@ class Snapshot(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     source_id: int = Field(foreign_key="source.id", index=True)
-    url: str
+    url: str = Field(description="the URL fetched (possibly a mirror or a local server)")
+    canonical_url: str | None = Field(
+        default=None,
+        description="the producer's public address of the same URL (rebased on canonical_base_url): the "
+        "only one citations and exports show",
+    )
     retrieved_at: datetime = Field(sa_column=_utc_column(nullable=False))
     http_status: int
     content_type: str | None = None
@@ -200,3 +206,28 @@ class RefreshRun(SQLModel, table=True):
     observations_revised: int = 0
     errors: int = 0
     error: str | None = None
+
+
+class ArchiveCapture(SQLModel, table=True):
+    """What the Internet Archive's Wayback Machine holds of one cited URL (``cobase archive``).
+
+    The earliest capture proves that the page was public by its date; the latest is the freshest copy a
+    reader can open if the page disappears. A URL looked up with no capture keeps a row with empty
+    captures, so "not archived" is a recorded fact with its date, not a silence.
+    """
+
+    __tablename__ = "archive_capture"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(sa_column=sa.Column(sa.Text, unique=True, nullable=False))
+    checked_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    earliest_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    earliest_url: str | None = None
+    earliest_status: int | None = None
+    earliest_digest: str | None = None
+    latest_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    latest_url: str | None = None
+    latest_status: int | None = None
+    latest_digest: str | None = None
+    save_requested_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    save_message: str | None = None

@@ -34,6 +34,11 @@ OBSERVATION_COLUMNS = (
 """CSV columns of ``cobase observations``, in this order (users' scripts rely on it)."""
 
 
+PUBLIC_URL = sa.func.coalesce(Snapshot.canonical_url, "").label("url")
+"""A snapshot's URL as users see it: the producer's public address, never the mirror or local server
+it was fetched from (empty when none is known)."""
+
+
 @dataclass(frozen=True)
 class ObservationRow:
     """One stored value with its provenance, as shown to users."""
@@ -156,7 +161,7 @@ def list_observations(
     By default only current values; ``all_versions`` adds superseded ones (a producer's earlier values).
     """
     query = (
-        select(Observation, Source.key, Snapshot.sha256, Snapshot.url)
+        select(Observation, Source.key, Snapshot.sha256, PUBLIC_URL)
         .join(Source, Source.id == Observation.source_id)  # type: ignore[arg-type]
         .join(Snapshot, Snapshot.id == Observation.snapshot_id)  # type: ignore[arg-type]
     )
@@ -299,7 +304,7 @@ def observation_versions(
             Observation.published_at,
             Observation.retrieved_at,
             Snapshot.sha256,
-            Snapshot.url,
+            PUBLIC_URL,
             Observation.item,
             Observation.quote,
             Observation.page,

@@ -123,7 +123,7 @@ class _SourceIngestor:
             return
         try:
             with session_scope(self.engine) as session:
-                stored = store_snapshot(session, self.source_row, item)
+                stored = store_snapshot(session, self.source_row, item, self.config.canonical_url(item.url))
         except Exception as exc:  # storage failures must not kill the crawl of other sources
             log.exception("cannot store snapshot of %s", item.url)
             self.summary.errors.append(f"cannot store snapshot of {item.url}: {exc}")
@@ -325,7 +325,8 @@ def refresh(
 
     from crawlers.spiders import spiders
 
-    selected = list(keys) if keys else list(registry.sources)
+    # Services (the Internet Archive) are queried on demand, never crawled.
+    selected = list(keys) if keys else [k for k, c in registry.sources.items() if not c.is_service]
     for key in selected:
         registry.get(key)  # clear error for an unknown key before any work
     with session_scope(engine) as session:

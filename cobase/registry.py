@@ -72,6 +72,10 @@ class Indicator(_Strict):
         description="key of the source whose figures this indicator republishes, when its source as a whole "
         "does not (never independent)",
     )
+    page_url: str | None = Field(
+        default=None,
+        description="the producer's page about this indicator, for readers (GHO indicator page, AIDSinfo)",
+    )
 
 
 class DocumentRef(_Strict):
@@ -94,6 +98,11 @@ class Source(_Strict):
     kind: str = Field(description="api, bulk, documents, ...")
     url_main: str
     base_url: str
+    canonical_base_url: str | None = Field(
+        default=None,
+        description="the producer's public address that citations use (default: base_url as written in "
+        "the file); base_url may then point at a mirror or a local server without changing any citation",
+    )
     licence: Licence
     citation: str
     update_cadence: str
@@ -114,10 +123,39 @@ class Source(_Strict):
     documents: list[DocumentRef] = Field(default_factory=list)
     indicators: list[Indicator] = Field(default_factory=list)
 
-    @field_validator("base_url")
+    @field_validator("base_url", "canonical_base_url")
     @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return None if value is None else value.rstrip("/")
+
+    @field_validator("canonical_base_url")
+    @classmethod
+    def _public_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("canonical_base_url must be an http:// or https:// address")
+        return value
+
+    @model_validator(mode="after")
+    def _default_canonical(self) -> Source:
+        # Fixed once, from the file: a later base_url override (mirror, test server) keeps it.
+        if self.canonical_base_url is None:
+            object.__setattr__(self, "canonical_base_url", self.base_url)
+        return self
+
+    @property
+    def is_service(self) -> bool:
+        """A service cobase queries on demand (the Internet Archive), not a source it crawls."""
+        return self.kind == "service"
+
+    def canonical_url(self, fetched_url: str) -> str:
+        """The producer's public address of ``fetched_url``: rebased from base_url on canonical_base_url.
+
+        A URL outside base_url (a redirect to another host, a document's own address) is kept as it is.
+        """
+        canonical = self.canonical_base_url or self.base_url
+        if fetched_url == self.base_url or fetched_url.startswith((f"{self.base_url}/", f"{self.base_url}?")):
+            return canonical + fetched_url[len(self.base_url) :]
+        return fetched_url
 
     def indicator(self, code: str) -> Indicator | None:
         """The declared indicator with this code, if any."""

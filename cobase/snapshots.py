@@ -9,10 +9,13 @@ URL is recognised by its hash and not stored twice; a snapshot is never overwrit
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
+import urllib.parse
 import urllib.request
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -41,8 +44,15 @@ def sha256_hex(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def store_snapshot(session: Session, source: Source, raw: RawResponse) -> StoredSnapshot:
-    """Keep ``raw`` as a snapshot of ``source``; return the existing one when the content is unchanged."""
+def store_snapshot(
+    session: Session, source: Source, raw: RawResponse, canonical_url: str | None = None
+) -> StoredSnapshot:
+    """Keep ``raw`` as a snapshot of ``source``; return the existing one when the content is unchanged.
+
+    ``canonical_url`` is the producer's public address of ``raw.url`` (see
+    :meth:`cobase.registry.Source.canonical_url`); without it, the fetched URL is its own public address
+    when it is a public http(s) one, else none is recorded (a citation then shows no link).
+    """
     digest = sha256_hex(raw.body)
     existing = session.exec(
         select(Snapshot).where(
@@ -70,6 +80,7 @@ def store_snapshot(session: Session, source: Source, raw: RawResponse) -> Stored
     snapshot = Snapshot(
         source_id=source.id,  # type: ignore[arg-type]
         url=raw.url,
+        canonical_url=next((u for u in (canonical_url, raw.url) if is_public_url(u)), None),
         retrieved_at=seen_at,
         last_seen_at=seen_at,
         http_status=raw.status,
@@ -83,6 +94,39 @@ def store_snapshot(session: Session, source: Source, raw: RawResponse) -> Stored
     session.add(snapshot)
     session.flush()
     return StoredSnapshot(snapshot, is_new=True)
+
+
+def is_web_url(url: str | None) -> bool:
+    """True for an ``http://`` or ``https://`` URL with a host: the only links cobase stores or prints."""
+    if not url:
+        return False
+    parts = urllib.parse.urlsplit(url.strip())
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+@lru_cache(maxsize=4096)
+def is_public_url(url: str | None) -> bool:
+    """An http(s) URL whose host is not a loopback, private, link-local or reserved address.
+
+    Citations must point a judge to the producer's page, never to a mirror or a test server.
+    """
+    if not is_web_url(url):
+        return False
+    host = (urllib.parse.urlsplit(str(url).strip()).hostname or "").lower()
+    if host in ("localhost", "localhost.localdomain") or host.endswith((".localhost", ".local")):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." in host  # a single-label name only resolves on a local network
+    return not (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_unspecified
+        or address.is_multicast
+    )
 
 
 class DocumentFetchError(ValueError):

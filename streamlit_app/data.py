@@ -289,7 +289,8 @@ def source_table(url: str) -> pd.DataFrame:
     """Freshness of every source: registry sources never refreshed are listed too, as "jamais / never"."""
     with session_scope(engine_for(url)) as session:
         statuses = {status.source: status for status in source_status(session)}
-    registry = load_registry().sources
+    # Services (the Internet Archive) are queried on demand by `cobase archive`, never refreshed.
+    registry = {key: source for key, source in load_registry().sources.items() if not source.is_service}
     rows: list[dict[str, Any]] = []
     now = clock.utcnow()  # through the module, so tests that freeze the clock reach it
     for key in [*registry, *sorted(set(statuses) - set(registry))]:
@@ -598,7 +599,7 @@ def evidence_frame(evidence: Sequence[Evidence]) -> pd.DataFrame:
             else f"{entry.contributed_by} ({entry.source})",
             "Publié le": entry.published_at.date() if entry.published_at else None,
             "Récupéré le": pd.Timestamp(entry.retrieved_at),
-            "Lien": safe_link(entry.url),
+            "Lien": safe_link(entry.landing_url or entry.url),  # the page a person can open
             "Empreinte": entry.snapshot_sha256[:12],
             "Citation": _citation(entry),
             "Mentions": evidence_badges(entry),
@@ -773,6 +774,8 @@ def save_finding(
     statement: str,
     period: str,
     contributed_by: str,
+    title: str,
+    producer: str,
     document_url: str | None,
     upload_name: str | None,
     upload_bytes: bytes | None,
@@ -793,7 +796,6 @@ def save_finding(
         if upload_bytes is not None:
             path = Path(folder) / "document"
             path.write_bytes(upload_bytes)
-        recorded_url = document_url or (f"upload:{upload_name}" if upload_name else None)
         with session_scope(engine_for(url)) as session:
             finding = add_finding(
                 session,
@@ -802,8 +804,11 @@ def save_finding(
                 statement=statement,
                 period=period,
                 contributed_by=contributed_by,
-                url=recorded_url,
+                title=title,
+                producer=producer,
+                url=document_url,
                 file=path,
+                file_name=upload_name,
                 item=item,
                 quote=quote,
                 page=page,

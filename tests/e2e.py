@@ -90,7 +90,10 @@ def sources_file(
                     indicator.pop("republishes", None)
     for key, url in base_urls.items():
         if key in data["sources"]:
-            data["sources"][key]["base_url"] = url
+            entry = data["sources"][key]
+            # A mirror serves the producer's files: citations keep the producer's public address.
+            entry.setdefault("canonical_base_url", entry["base_url"])
+            entry["base_url"] = url
     for key, changes in (extra_source_fields or {}).items():
         entry = data["sources"][key]
         for field, value in changes.items():

@@ -73,6 +73,8 @@ def seed_journeys(folder: Path) -> str:
             statement=STOCKOUT,
             period="2024-07",
             contributed_by="Dr Exemple, Comede",
+            title="Rapport de test sur l'accès aux soins",
+            producer="Médecins du Monde",
             url=STOCKOUT_URL,
             file=document,
             item="TLD",
@@ -87,6 +89,8 @@ def seed_journeys(folder: Path) -> str:
             statement="disponible",
             period="2024",
             contributed_by="Dr Exemple, Comede",
+            title="Rapport de test sur l'accès aux soins",
+            producer="Médecins du Monde",
             url=LIST_URL,
             file=document,
             item="TLD",
@@ -229,7 +233,7 @@ def test_every_value_shows_its_provenance(store: str) -> None:
     assert row["Source"] == "World Health Organization (who_gho)"
     assert row["Publié le"] == date(2024, 9, 15)
     assert pd.Timestamp(row["Récupéré le"]) == pd.Timestamp(datetime(2024, 10, 1, tzinfo=UTC))
-    assert row["Lien"] == ART_URL
+    assert row["Lien"] == f"{ART_URL}?$filter=SpatialDim%20eq%20'GIN'"  # the landing page, for Guinea
     assert len(row["Empreinte"]) == 12 and int(row["Empreinte"], 16) >= 0
     # ART coverage is a national population figure (scope "population"), never shown under TLD's name.
     assert row["Traitements"].startswith("Contexte national — personnes vivant avec le VIH")
@@ -250,7 +254,7 @@ def test_curated_finding_shows_as_contributed_with_its_quote(store: str) -> None
     assert row["Citation"] == f"« {STOCKOUT_QUOTE} » p. 3"
     assert row["Source"] == "Dr Exemple, Comede (contributed)"
     assert row["Période"] == "07/2024"
-    assert row["Lien"] == STOCKOUT_URL
+    assert row["Lien"] == f"{STOCKOUT_URL}#page=3"  # the landing page opens the PDF at the quoted page
 
 
 def test_contradiction_shows_both_sides(store: str) -> None:
@@ -461,6 +465,8 @@ def test_source_text_is_escaped_never_html(store: str, monkeypatch: pytest.Monke
             statement=markup,
             period="2024-05",
             contributed_by="Dr <b>Test</b>",
+            title="Rapport de test sur l'accès aux soins",
+            producer="Médecins du Monde",
             url="https://www.example.org/note.html",
             file=Path(__file__),
             quote=markup,
@@ -539,6 +545,8 @@ def test_add_a_finding_with_an_uploaded_document(store: str) -> None:
     at.text_area(key="constat_citation").input("les patients paient 5000 GNF par consultation")
     at.number_input(key="constat_page").set_value(7)
     at.file_uploader(key="constat_fichier").upload("rapport-msf-2024.pdf", upload, "application/pdf")
+    at.text_input(key="constat_titre").input("Rapport MSF 2024 sur l'accès aux soins")
+    at.text_input(key="constat_producteur").input("Médecins Sans Frontières")
     at.text_input(key="constat_auteur").input("Dr Exemple, MdM")
     at.button(key="constat_enregistrer").click().run()
     assert not at.exception
@@ -565,6 +573,33 @@ def test_a_finding_without_statement_is_refused_and_not_stored(store: str) -> No
     assert "Constat non enregistré : a finding needs a statement" in _texts(at.error)
     with session_scope(open_store(store)) as session:
         assert len(list_findings(session, "GIN")) == 2
+
+
+def test_a_finding_with_a_javascript_url_is_refused_in_one_sentence(store: str) -> None:
+    at = _page(RAPPORTS, pays="GIN")
+    at.text_input(key="constat_date").input("2024-05")
+    at.text_area(key="constat_enonce").input("Ruptures de stock de dolutégravir")
+    at.text_input(key="constat_titre").input("Rapport")
+    at.text_input(key="constat_producteur").input("MSF")
+    at.text_input(key="constat_url").input("javascript:alert(document.cookie)")
+    at.text_input(key="constat_auteur").input("Dr Exemple")
+    at.button(key="constat_enregistrer").click().run()
+    assert not at.exception
+    assert _texts(at.error).startswith(
+        "Constat non enregistré : l'adresse du document doit commencer par http:// ou https://"
+    )
+    with session_scope(open_store(store)) as session:
+        assert len(list_findings(session, "GIN")) == 2
+
+
+def test_a_finding_without_the_documents_title_is_refused(store: str) -> None:
+    at = _page(RAPPORTS, pays="GIN")
+    at.text_input(key="constat_date").input("2024-05")
+    at.text_area(key="constat_enonce").input("Ruptures de stock de dolutégravir")
+    at.text_input(key="constat_url").input("https://www.example.org/x.pdf")
+    at.text_input(key="constat_auteur").input("Dr Exemple")
+    at.button(key="constat_enregistrer").click().run()
+    assert "indiquez le titre du document cité" in _texts(at.error)
 
 
 # --- Sources -----------------------------------------------------------------------------------------

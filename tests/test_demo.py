@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e import run_cli
+from tests.e2e import run_cli, sql_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -32,14 +32,37 @@ def test_demo_loads_every_source_with_fixtures(demo_db) -> None:
     assert served <= loaded
 
 
-def test_demo_snapshots_point_at_the_local_server(demo_db) -> None:
+def test_demo_snapshots_are_fetched_locally_but_shown_on_the_producers_address(demo_db) -> None:
     db, _result = demo_db
     result = run_cli("observations", "--format", "json", "--source", "who_gho", db=db)
     rows = json.loads(result.stdout)
-    assert rows and all(row["url"].startswith("http://127.0.0.1:") for row in rows)
+    assert rows and all(row["url"].startswith("https://ghoapi.azureedge.net/api/") for row in rows)
+    fetched = sql_rows(db, "SELECT url FROM snapshot")
+    assert fetched and all(url.startswith("http://127.0.0.1:") for (url,) in fetched)
 
 
 def test_app_would_no_longer_be_empty(demo_db) -> None:
     db, _result = demo_db
     result = run_cli("observations", "--country", "Guinée", db=db)
     assert len(result.stdout.splitlines()) > 1
+
+
+@pytest.mark.parametrize(("country", "pathology"), [("GIN", "hiv"), ("GIN", "diabetes_t1")])
+def test_demo_dossiers_never_show_the_local_server(demo_db, country: str, pathology: str) -> None:
+    from io import BytesIO
+
+    from docx import Document
+    from pypdf import PdfReader
+
+    from cobase.evidence import assess
+    from cobase.export import render_docx, render_markdown, render_pdf
+
+    db, _result = demo_db
+    assessment = assess(country, pathology, db=db)
+    markdown = render_markdown(assessment)
+    pdf = "\n".join(page.extract_text() for page in PdfReader(BytesIO(render_pdf(assessment))).pages)
+    docx = "\n".join(p.text for p in Document(BytesIO(render_docx(assessment))).paragraphs)
+    assert [text for text in (markdown, pdf, docx) if "127.0.0.1" in text or "localhost" in text] == []
+    references = [line for line in markdown.splitlines() if line.startswith("- [")]
+    assert references
+    assert all("(consulté le " in line and "En ligne : <https://" in line for line in references)

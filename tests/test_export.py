@@ -334,21 +334,24 @@ def test_markdown_lists_contradictions_with_both_sides(markdown_fr: str) -> None
 
 
 def test_markdown_cites_snapshot_hash_and_url(markdown_fr: str) -> None:
-    assert f"sha256 `{WHO_SHA}`" in markdown_fr
+    assert f"empreinte SHA-256 du fichier conservé : `{WHO_SHA}`" in markdown_fr
     assert f"<{WB_URL}>" in markdown_fr
 
 
 def test_markdown_citation_lists_producer_period_and_dates(markdown_fr: str) -> None:
     line = next(line for line in markdown_fr.splitlines() if WHO_SHA in line)
-    assert line.startswith("- [1] World Health Organization — Couverture du traitement antirétroviral")
+    # Legal style: producer, *title*, period, the date and what it is, the page a reader opens, consulted.
+    assert line.startswith(
+        "- [2] World Health Organization, *Couverture du traitement antirétroviral* (who_gho, HIV_0000000009)"
+    )
     assert "période 2016–2022" in line
-    assert "publié le 13/07/2023" in line
-    assert "collecté le 02/05/2024 08:15 UTC" in line
+    assert "relevé le 13/07/2023" in line  # the evidence's published_basis is first_seen (the default)
+    assert f"En ligne : <{WHO_URL}> (consulté le 02/05/2024)" in line
 
 
 def test_each_document_is_cited_once(markdown_fr: str) -> None:
     citations = [line for line in markdown_fr.splitlines() if re.match(r"^- \[\d+\] ", line)]
-    hashes = [re.search(r"sha256 `([0-9a-f]{64})`", line).group(1) for line in citations]  # type: ignore[union-attr]
+    hashes = [re.search(r"`([0-9a-f]{64})`", line).group(1) for line in citations]  # type: ignore[union-attr]
     assert len(citations) == 6
     assert len(set(hashes)) == 5  # the two WHO doctor indicators share one snapshot, cited twice
 
@@ -495,7 +498,7 @@ def test_english_markdown_uses_english_text(assessment: Assessment) -> None:
     assert "- **Reference date (as-of)**: 2024-06-30" in markdown
     assert f"- {GAP_EN}" in markdown
     assert "## Published after the opinion date" in markdown
-    assert "published 2023-07-13" in markdown
+    assert "first seen 2023-07-13" in markdown and "(accessed 2024-05-02)" in markdown
     assert markdown.rstrip().endswith("**This dossier contains no patient data.**")
     assert "Aucune" not in markdown
 
@@ -532,9 +535,9 @@ def test_pdf_text_has_gaps_and_contradictions(pdf_text: str) -> None:
 
 
 def test_pdf_text_has_citations(pdf_text: str) -> None:
-    assert f"sha256 {WHO_SHA}" in pdf_text
+    assert f"empreinte SHA-256 du fichier conservé : {WHO_SHA}" in pdf_text  # never cut by a wrap
     assert WB_URL in pdf_text
-    assert "[1] World Health Organization — Couverture du traitement antirétroviral" in pdf_text
+    assert "[1] World Health Organization, Couverture du traitement antirétroviral" in pdf_text
 
 
 def test_pdf_text_says_no_patient_data(pdf_text: str) -> None:
@@ -614,7 +617,7 @@ def test_docx_text_has_what_the_pdf_has(docx_text: str) -> None:
     assert "30/06/2024" in docx_text
     assert GAP_FR in docx_text
     assert "World Bank a révisé « Couverture du traitement antirétroviral" in docx_text
-    assert f"sha256 {WHO_SHA}" in docx_text
+    assert f"empreinte SHA-256 du fichier conservé : {WHO_SHA}" in docx_text
     assert WB_URL in docx_text
     assert "Ce dossier ne contient aucune donnée de patient." in docx_text
     assert f"« {MARKUP} »" in docx_text

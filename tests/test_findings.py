@@ -43,6 +43,8 @@ def _add(db: str, document: Path, **overrides):
         statement="Ruptures de stock de dolutégravir",
         period="2024-03",
         contributed_by="Dr A (Comede)",
+        title="Rapport sur les ruptures d'ARV en Guinée",
+        producer="Médecins Sans Frontières (MSF)",
         file=document,
         item="DTG",
         quote="ruptures de stock de dolutégravir à Conakry",
@@ -166,6 +168,10 @@ def test_cli_add_list_confirm_retract(db: str, document: Path) -> None:
             "2024-03",
             "--by",
             "Dr A",
+            "--title",
+            "Rapport sur les ruptures d'ARV",
+            "--producer",
+            "MSF",
             "--file",
             str(document),
             "--medicine",
@@ -206,6 +212,10 @@ def test_cli_bad_dimension_is_one_clear_sentence(db: str, document: Path) -> Non
             "2024",
             "--by",
             "Dr A",
+            "--title",
+            "Rapport sur les ruptures d'ARV",
+            "--producer",
+            "MSF",
             "--file",
             str(document),
             "--db",
@@ -213,3 +223,63 @@ def test_cli_bad_dimension_is_one_clear_sentence(db: str, document: Path) -> Non
         ],
     )
     assert result.exit_code == 2 and "unknown dimension 'vibes'" in result.output
+
+
+def test_a_javascript_url_is_refused_in_one_sentence(db: str, document: Path) -> None:
+    with pytest.raises(FindingError, match=r"^l'adresse du document doit commencer par http:// ou https://"):
+        _add(db, document, url="javascript:alert(1)")
+    with session_scope(open_store(db)) as session:
+        assert list_findings(session) == []
+
+
+@pytest.mark.parametrize("url", ["file://serveur/partage/rapport.pdf", "ftp://example.org/r.pdf", "data:,x"])
+def test_only_http_and_https_document_urls_are_stored(db: str, document: Path, url: str) -> None:
+    with pytest.raises(FindingError, match="http:// ou https://"):
+        _add(db, document, url=url)
+
+
+@pytest.mark.parametrize("missing", ["title", "producer"])
+def test_the_cited_documents_title_and_producer_are_required(db: str, document: Path, missing: str) -> None:
+    with pytest.raises(FindingError, match="--" + missing):
+        _add(db, document, **{missing: "  "})
+
+
+def test_a_finding_keeps_its_documents_title_and_producer(db: str, document: Path) -> None:
+    finding = _add(db, document)
+    assert (finding.document_title, finding.document_producer, finding.url) == (
+        "Rapport sur les ruptures d'ARV en Guinée",
+        "Médecins Sans Frontières (MSF)",
+        "upload:rapport.pdf",
+    )
+
+
+def test_cli_javascript_url_exits_with_one_sentence(db: str, document: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "finding",
+            "add",
+            "--country",
+            "GIN",
+            "--dimension",
+            "continuity",
+            "--statement",
+            "x",
+            "--date",
+            "2024",
+            "--by",
+            "Dr A",
+            "--title",
+            "T",
+            "--producer",
+            "P",
+            "--url",
+            "javascript:alert(document.cookie)",
+            "--file",
+            str(document),
+            "--db",
+            db,
+        ],
+    )
+    assert result.exit_code != 0
+    assert "http:// ou https://" in result.output and "Traceback" not in result.output

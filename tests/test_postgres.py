@@ -112,6 +112,8 @@ def test_findings_history(engine: sa.Engine, tmp_path: Path) -> None:
             statement="Ruptures",
             period="2024-03",
             contributed_by="Dr A",
+            title="Rapport de test sur l'accès aux soins",
+            producer="Médecins du Monde",
             file=document,
             item="DTG",
         )

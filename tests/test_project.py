@@ -18,7 +18,12 @@ from cobase.registry import load_registry
 from crawlers.spiders import spiders
 
 REPO = Path(__file__).resolve().parent.parent
-SOURCE_KEYS = sorted(load_registry(REPO / "sources.yml").sources)
+SOURCE_KEYS = sorted(
+    key for key, source in load_registry(REPO / "sources.yml").sources.items() if not source.is_service
+)
+"""Crawled sources. A ``kind: service`` entry (internet_archive) is queried on demand by ``cobase archive``
+through the ``wayback`` client, never crawled: it has no spider, parser or spider test, and is tested by
+tests/test_archive.py with its fixtures in tests/fixtures/internet_archive/."""
 
 
 @pytest.mark.parametrize("key", SOURCE_KEYS)

@@ -67,7 +67,8 @@ def test_observations_from_both_sources(refreshed) -> None:
 def test_every_observation_has_provenance(refreshed) -> None:
     rows = observations(refreshed[0])
     assert all(
-        row["snapshot_sha256"] and row["url"].startswith("http://127.0.0.1") and row["retrieved_at"]
+        # Fetched from the local server, shown on the producer's own public address (never 127.0.0.1).
+        row["snapshot_sha256"] and row["url"].startswith("https://") and row["retrieved_at"]
         for row in rows
     )
 

@@ -29,6 +29,7 @@ from cobase.evidence.model import (
     Scope,
 )
 from cobase.evidence.readings import find_contradictions, trends
+from cobase.evidence.references import DOCUMENT_SOURCES, map_evidence, with_references
 from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
 from cobase.findings import finding_indicators
 from cobase.harmonize.countries import resolve_country
@@ -431,7 +432,7 @@ def assess(
     contradictions: list[Contradiction] = find_contradictions(
         per_dimension["availability"], per_dimension["continuity"], revisions
     )
-    return Assessment(
+    assessment = Assessment(
         country_iso3=resolved_country.iso3,
         country_name_fr=resolved_country.name_fr,
         country_name_en=resolved_country.name_en,
@@ -449,3 +450,31 @@ def assess(
         stale=[e for e in all_evidence if e.stale],
         published_after_as_of=published_after,
     )
+    return archived_as_of(with_references(session, assessment, registry))
+
+
+def archived_as_of(assessment: Assessment) -> Assessment:
+    """Archived copies as proof of publication: applied after the as-of statuses are computed.
+
+    A document (report, article, curated finding's source) whose page the Wayback Machine captured on
+    or before the as-of date was public by then: an ``unknown`` item becomes ``published_by``. Only
+    document sources count: a capture of a data page proves the page existed, not that it showed this
+    value. Nothing else changes (``published_after`` rests on the producer's own date).
+    """
+    end_of_day = datetime.combine(assessment.as_of + timedelta(days=1), time(0), tzinfo=UTC)
+    if not any(e.archived_at is not None for d in assessment.dimensions for e in d.evidence) and not any(
+        e.archived_at is not None for e in assessment.published_after_as_of
+    ):
+        return assessment  # nothing archived: nothing to change
+
+    def proven(evidence: Evidence) -> Evidence:
+        if (
+            evidence.as_of_status == "unknown"
+            and evidence.source in DOCUMENT_SOURCES
+            and evidence.archived_at is not None
+            and evidence.archived_at < end_of_day
+        ):
+            return evidence.model_copy(update={"as_of_status": "published_by"})
+        return evidence
+
+    return map_evidence(assessment, proven)

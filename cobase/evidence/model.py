@@ -110,6 +110,18 @@ class Evidence(_Frozen):
         "what the value is about)",
     )
     stale: bool = False
+    landing_url: str | None = Field(
+        default=None,
+        description="a public page a reader can open for this value (the producer's page for the country, "
+        "the report's or document's own page); url is the address that was fetched, on the producer's host",
+    )
+    indicator_page_url: str | None = Field(default=None, description="the producer's page on the indicator")
+    document_title: str | None = Field(default=None, description="title of the cited document, if any")
+    document_producer: str | None = Field(default=None, description="who published the cited document")
+    archived_url: str | None = Field(
+        default=None, description="the Wayback Machine's earliest capture of landing_url (or url)"
+    )
+    archived_at: datetime | None = Field(default=None, description="when that capture was made")
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -614,8 +614,9 @@ class _Builder:
             CitationEntry(
                 number=c.number,
                 description=c.describe(self.lang),
-                url=c.url,
+                url=c.landing_url or "",
                 snapshot_sha256=c.snapshot_sha256,
+                parts=tuple(c.parts(self.lang)),
             )
             for c in self.cites.citations()
         ]

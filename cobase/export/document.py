@@ -82,13 +82,28 @@ class Image:
 
 
 @dataclass(frozen=True)
+class CitationPart:
+    """A piece of a reference: ``plain`` text, an ``italic`` title, a ``link`` (``url`` set, always a
+    public http(s) address) or a ``code`` fingerprint."""
+
+    text: str
+    style: str = "plain"
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class CitationEntry:
-    """One numbered source: its description, URL and snapshot hash, rendered apart so they can link."""
+    """One numbered source: its description, URL and snapshot hash, rendered apart so they can link.
+
+    ``parts`` is the whole reference in a legal style (see :mod:`cobase.export.citations`); when given,
+    renderers print it instead of description, URL and hash.
+    """
 
     number: int
     description: str
     url: str
     snapshot_sha256: str
+    parts: tuple[CitationPart, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from cobase.export.document import (
     Table,
     printable,
 )
+from cobase.snapshots import is_web_url
 
 PAGE_WIDTH = Cm(21.0)
 PAGE_HEIGHT = Cm(29.7)
@@ -176,9 +177,24 @@ class _Writer:
         for entry in block.entries:
             paragraph = self.doc.add_paragraph()
             paragraph.paragraph_format.space_after = Pt(6)
+            if entry.parts:
+                paragraph.add_run(f"[{entry.number}] ").font.size = Pt(9)
+                for part in entry.parts:
+                    if part.style == "link" and part.url and is_web_url(part.url):
+                        _hyperlink(paragraph, printable(part.url))
+                        continue
+                    run = paragraph.add_run(printable(part.text))
+                    run.font.size = Pt(8 if part.style == "code" else 9)
+                    run.italic = part.style == "italic"
+                    if part.style == "code":
+                        run.font.name = "Courier New"
+                continue
             paragraph.add_run(printable(f"[{entry.number}] {entry.description}")).font.size = Pt(9)
             paragraph.add_run().add_break()
-            _hyperlink(paragraph, printable(entry.url))
+            if is_web_url(entry.url):
+                _hyperlink(paragraph, printable(entry.url))
+            else:
+                paragraph.add_run(printable(entry.url)).font.size = Pt(9)
             paragraph.add_run().add_break()
             sha = paragraph.add_run(printable(f"sha256 {entry.snapshot_sha256}"))
             sha.font.size = Pt(8)

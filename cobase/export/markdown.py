@@ -13,6 +13,7 @@ from cobase.export.document import (
     Block,
     Bullets,
     CitationList,
+    CitationPart,
     Dossier,
     Fields,
     Group,
@@ -89,11 +90,27 @@ def _block(block: Block, colon: str) -> list[str]:
         return ["---"]
     if isinstance(block, CitationList):
         return [
-            f"- [{entry.number}] {escape(entry.description)} — {link(entry.url)} — "
+            f"- [{entry.number}] " + "".join(_part(part) for part in entry.parts)
+            if entry.parts
+            else f"- [{entry.number}] {escape(entry.description)} — {link(entry.url)} — "
             f"sha256 {code(entry.snapshot_sha256)}"
             for entry in block.entries
         ]
     raise TypeError(f"unknown dossier block: {type(block).__name__}")
+
+
+def _part(part: CitationPart) -> str:
+    """One piece of a reference; its edge spaces are kept (escape() trims them)."""
+    if part.style == "link":
+        return link(part.url or part.text)  # anything but a well-formed http(s) URL prints as text
+    if part.style == "code":
+        return code(part.text)
+    body = escape(part.text)
+    if part.style == "italic" and body:
+        body = f"*{body}*"
+    lead = " " if part.text[:1].isspace() else ""
+    trail = " " if part.text[-1:].isspace() else ""
+    return f"{lead}{body}{trail}"
 
 
 def render(dossier: Dossier) -> str:

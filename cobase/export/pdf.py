@@ -24,6 +24,7 @@ from cobase.export.annex import append_pdf_pages
 from cobase.export.document import (
     Block,
     Bullets,
+    CitationEntry,
     CitationList,
     Dossier,
     Fields,
@@ -35,6 +36,7 @@ from cobase.export.document import (
     Table,
     printable,
 )
+from cobase.snapshots import is_web_url
 
 FONT_DIRS: tuple[Path, ...] = (Path("/usr/share/fonts/truetype/dejavu"),)
 """Where Debian's fonts-dejavu-core puts DejaVu; matplotlib's bundled copy is tried after these."""
@@ -244,10 +246,58 @@ def _image(pdf: _DossierPDF, block: Image) -> None:
     pdf.ln(2)
 
 
+def _citation_parts(pdf: _DossierPDF, entry: CitationEntry) -> None:
+    """A reference as text lines, each link (public http(s) only) and the fingerprint on a line of its own.
+
+    Links and the fingerprint never share a line with text, so they are never cut by a line wrap and a
+    reader (or a text extractor) copies them whole.
+    """
+    buffer: list[str] = [f"[{entry.number}] "]
+
+    def flush() -> None:
+        text = "".join(buffer).strip()
+        buffer.clear()
+        if text:
+            pdf.set_x(pdf.l_margin)
+            pdf.set_font(pdf.family, "", 8.5)
+            pdf.multi_cell(0, 4, pdf.clean(text), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    for part in entry.parts:
+        if part.style == "link" and part.url and is_web_url(part.url):
+            flush()
+            pdf.set_x(pdf.l_margin + 6)
+            pdf.set_font(pdf.family, "", 8.5)
+            pdf.set_text_color(*LINK_BLUE)
+            pdf.multi_cell(
+                pdf.epw - 6,
+                4,
+                pdf.clean(part.text),
+                align=Align.L,
+                link=part.url,
+                new_x=XPos.LMARGIN,
+                new_y=YPos.NEXT,
+            )
+            pdf.set_text_color(*BLACK)
+        elif part.style == "code":
+            flush()
+            pdf.set_x(pdf.l_margin + 6)
+            pdf.set_font(pdf.mono, "", 7.5)
+            pdf.multi_cell(
+                pdf.epw - 6, 4, pdf.clean(part.text), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
+        else:
+            buffer.append(part.text)
+    flush()
+    pdf.ln(1.5)
+
+
 def _citations(pdf: _DossierPDF, block: CitationList) -> None:
     for entry in block.entries:
         if pdf.will_page_break(16):
             pdf.add_page()
+        if entry.parts:
+            _citation_parts(pdf, entry)
+            continue
         pdf.set_font(pdf.family, "", 8.5)
         pdf.multi_cell(
             0,
@@ -264,7 +314,7 @@ def _citations(pdf: _DossierPDF, block: CitationList) -> None:
             4,
             pdf.clean(entry.url),
             align=Align.L,
-            link=entry.url,
+            link=entry.url if is_web_url(entry.url) else "",
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
         )

@@ -6,8 +6,9 @@ The answer is ``{"totalCount", "count", "data": [{"id", "fields": {...}}]}``. Fo
 * **period**: the day of ``date.original`` (when the source organisation published it), else of
   ``date.created``; ``published_at`` is ``date.created`` (when ReliefWeb posted it), else ``date.original``;
 * **value**: the title; the **dimension** ``report=<id>;source=<shortnames>`` says which report and
-  which organisation (its page is ``https://reliefweb.int/node/<id>``), so reports of one day never
-  overwrite each other;
+  which organisation, so reports of one day never overwrite each other; the report's own page
+  (``url_alias``, ``https://reliefweb.int/report/...``) stays in the kept answer and
+  :func:`report_pages` reads it for citations;
 * **quote**: plain text of the body (HTML stripped, never markup), at most :data:`EXCERPT_LIMIT`
   characters: the sentence of its first stock-out term (:mod:`cobase.parse._mentions`), else its opening;
 * **item**: one record per catalogue medicine named in a sentence with a stock-out term, in the body (the
@@ -97,6 +98,32 @@ def _records(report: Any, url: str) -> Iterator[ParsedRecord]:
             quote=quote,
             review_status=CANDIDATE,
         )
+
+
+def report_pages(body: bytes) -> dict[str, str]:
+    """Each report's own page in a kept answer: ``{report id: url}``, for citations.
+
+    The page is the report's ``url_alias`` (``https://reliefweb.int/report/<country>/<slug>``), else its
+    ``url`` (``https://reliefweb.int/node/<id>``, which redirects to it), else the node address built from
+    the id; the API endpoint that was queried is never a page a reader can open. An unreadable answer
+    gives no pages (it parsed when it was ingested; a citation then falls back to the report id).
+    """
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return {}
+    reports = document.get("data") if isinstance(document, dict) else None
+    pages: dict[str, str] = {}
+    for report in reports if isinstance(reports, list) else []:
+        fields = report.get("fields") if isinstance(report, dict) else None
+        if not isinstance(fields, dict):
+            continue
+        report_id = str(fields.get("id") or report.get("id") or "")
+        if not report_id:
+            continue
+        candidates = (fields.get("url_alias"), fields.get("url"), f"https://reliefweb.int/node/{report_id}")
+        pages[report_id] = next(str(u) for u in candidates if isinstance(u, str) and u.startswith("http"))
+    return pages
 
 
 def _quotes(title: str, text: str) -> list[tuple[str | None, str | None]]:

@@ -38,6 +38,8 @@ FORM_KEYS = (
     "constat_date",
     "constat_enonce",
     "constat_citation",
+    "constat_titre",
+    "constat_producteur",
     "constat_url",
     "constat_page",
     "constat_publie",
@@ -221,8 +223,17 @@ with st.form("constat", border=True):
         "Constat : ce que dit le document / Statement", key="constat_enonce", max_chars=1000
     )
     quote = st.text_area("Citation exacte / Exact quote", key="constat_citation", max_chars=2000)
+    left, right = st.columns([3, 2])
+    document_title = left.text_input(
+        "Titre du document cité / Cited document's title", key="constat_titre", max_chars=300
+    )
+    document_producer = right.text_input(
+        "Publié par (organisation, auteur) / Published by", key="constat_producteur", max_chars=200
+    )
     left, middle, right = st.columns([4, 1, 2])
-    document_url = left.text_input("Adresse du document (URL) / Document URL", key="constat_url")
+    document_url = left.text_input(
+        "Adresse du document (http:// ou https://) / Document URL", key="constat_url"
+    )
     page = middle.number_input("Page", min_value=1, value=None, step=1, key="constat_page")
     published = right.date_input(
         "Publié le / Published on", value=None, format="DD/MM/YYYY", key="constat_publie"
@@ -248,6 +259,8 @@ if submitted:
             statement=statement,
             period=period,
             contributed_by=author,
+            title=document_title,
+            producer=document_producer,
             document_url=document_url.strip() or None,
             upload_name=upload.name if upload else None,
             upload_bytes=upload.getvalue() if upload else None,
