@@ -342,10 +342,10 @@ def test_markdown_citation_lists_producer_period_and_dates(markdown_fr: str) -> 
     line = next(line for line in markdown_fr.splitlines() if WHO_SHA in line)
     # Legal style: producer, *title*, period, the date and what it is, the page a reader opens, consulted.
     assert line.startswith(
-        "- [2] World Health Organization, *Couverture du traitement antirétroviral* (who_gho, HIV_0000000009)"
-    )
+        "- [1] World Health Organization, *Couverture du traitement antirétroviral* (who_gho, HIV_0000000009)"
+    )  # numbered in order of first citation: WHO's coverage opens the availability dimension
     assert "période 2016–2022" in line
-    assert "relevé le 13/07/2023" in line  # the evidence's published_basis is first_seen (the default)
+    assert "mis à jour le 13/07/2023" in line  # the evidence's published_basis is last_modified
     assert f"En ligne : <{WHO_URL}> (consulté le 02/05/2024)" in line
 
 
@@ -498,7 +498,8 @@ def test_english_markdown_uses_english_text(assessment: Assessment) -> None:
     assert "- **Reference date (as-of)**: 2024-06-30" in markdown
     assert f"- {GAP_EN}" in markdown
     assert "## Published after the opinion date" in markdown
-    assert "first seen 2023-07-13" in markdown and "(accessed 2024-05-02)" in markdown
+    assert "updated 2023-07-13" in markdown and "(accessed 2024-05-02)" in markdown
+    assert "republishes data from World Health Organization" in markdown and "from who_gho" not in markdown
     assert markdown.rstrip().endswith("**This dossier contains no patient data.**")
     assert "Aucune" not in markdown
 

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from cobase.evidence.model import Evidence
 from cobase.export.document import CitationPart
 from cobase.export.texts import check_lang, format_day, format_period, pick
+from cobase.present import republished_producer
 from cobase.snapshots import is_public_url
 
 CitationKey = tuple[str, str, str, str, str]
@@ -153,7 +154,7 @@ class Citation:
         if self.contributors:
             plain(f", {_w('noted_by', lang)} {', '.join(sorted(self.contributors))}")
         if self.republishes:
-            plain(f", {_w('republishes', lang, source=self.republishes)}")
+            plain(f", {_w('republishes', lang, source=republished_producer(self.republishes))}")
         plain(f". {_w('online', lang)} ")
         landing = next((u for u in (self.landing_url, self.url) if is_public_url(u)), None)
         if landing:
