@@ -250,7 +250,7 @@ _BREAKDOWN_VALUES: dict[str, tuple[str, str]] = {
 """Producers' breakdown codes (GHO ``SEX_FMLE`` or bulk ``FMLE``, UNAIDS ``All ages``, Global Fund
 components) -> French and English words."""
 
-_INTERNAL_KEYS = ("finding", "report", "document", "mention", "source", "NCDCCS_", "UNIT_MEASURE")
+_INTERNAL_KEYS = ("finding", "report", "document", "mention", "source", "NCDCCS_", "UNIT_MEASURE", "DELIVERY")
 """Parts of a stored breakdown that identify a record (a finding, a report, a mention) rather than a
 population: they keep series apart in storage and mean nothing to a reader."""
 
