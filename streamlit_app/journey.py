@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import data
+import delivery_timeline
 import streamlit as st
 import ui
 
@@ -541,6 +542,8 @@ def show_assessment(case: Case, as_of: date) -> None:
                 )
                 st.markdown(f"**{ui.plain(' / '.join(both))}**")
                 show_dimension(dimension, gaps.get(dimension.name), chart_for(case, as_of, dimension.name))
+                if dimension.name in ("continuity", "affordability"):
+                    delivery_timeline.show_deliveries(assessment)
     show_stale(assessment)
 
 
