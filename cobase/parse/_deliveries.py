@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from cobase.parse import ParsedRecord, number_text
 
@@ -36,6 +36,13 @@ FREIGHT_COST = "SUPPLY_FREIGHT_COST_USD"
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s.*)?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T\s].*)?$")
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[-\s]([A-Za-z]{3})[-\s](\d{2}|\d{4})$")
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1
+    )
+}
+"""English month abbreviations (``Jan`` -> 1), whatever the locale."""
 _NUMBER = re.compile(r"^-?\$?\s*-?[\d,]*\.?\d+$")
 
 
@@ -50,7 +57,9 @@ def read_date(text: str) -> date | None:
         if m := _DAY_MONTH_YEAR.match(cell):
             year = int(m.group(3))
             year = year + 2000 if year < 100 else year
-            month = datetime.strptime(m.group(2).title(), "%b").month
+            month = _MONTHS.get(m.group(2).title())
+            if month is None:
+                return None
             return date(year, month, int(m.group(1)))
         if m := _US_DATE.match(cell):
             return date(int(m.group(3)), int(m.group(1)), int(m.group(2)))

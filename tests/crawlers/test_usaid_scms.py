@@ -229,6 +229,7 @@ def test_empty_body_is_an_error() -> None:
         ("Pre-PQ Process", None),
         ("N/A - From RDC", None),
         ("31-Feb-12", None),
+        ("18-Mai-16", None),
     ],
 )
 def test_read_date(text: str, expected: date | None) -> None:
