@@ -609,6 +609,8 @@ def show_comparison(case: Case, opinion: date, today: date) -> None:
                     chart_for(case, opinion, dimension.name),
                     side_by_side=True,
                 )
+                if dimension.name in ("continuity", "affordability"):
+                    delivery_timeline.show_deliveries(then)
             with right:
                 st.markdown(f"**{now_label}**")
                 show_dimension(
@@ -617,6 +619,8 @@ def show_comparison(case: Case, opinion: date, today: date) -> None:
                     chart_for(case, today, dimension.name),
                     side_by_side=True,
                 )
+                if dimension.name in ("continuity", "affordability"):
+                    delivery_timeline.show_deliveries(now)
     left, right = st.columns(2)
     with left:
         show_stale(then)

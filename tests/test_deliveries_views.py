@@ -209,3 +209,19 @@ def test_app_lists_each_delivery(app_store: str) -> None:
 def test_app_says_it_is_not_proof_of_reaching_patients(app_store: str) -> None:
     at = _certificat_tab("Continuité")
     assert any("pas que le médicament a atteint les patients" in c.value for c in at.caption)
+
+
+def test_contester_shows_the_timeline_as_of_the_opinion_and_today(app_store: str) -> None:
+    at = AppTest.from_file(str(ENTRY), default_timeout=60)
+    at.query_params.update({"pays": "CIV", "pathologie": "hiv", "traitements": "tdf_3tc_efv"})
+    at.run()
+    at.switch_page("views/contester.py")
+    at.query_params["avis"] = "2013-12-31"
+    at.run()
+    assert not at.exception, at.exception
+    at.session_state["dimension"] = next(tab.label for tab in at.tabs if tab.label.startswith("Continuité"))
+    at.run()
+    assert not at.exception, at.exception
+    texts = [element.value for element in at.markdown]
+    assert any("3 livraisons financées par le PEPFAR" in text for text in texts)  # by the opinion
+    assert any("4 livraisons financées par le PEPFAR" in text for text in texts)  # today
