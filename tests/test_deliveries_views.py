@@ -147,7 +147,8 @@ def test_dossier_cites_the_file(assessment: Assessment) -> None:
     line = next(
         line for line in text.splitlines() if line.startswith("Ténofovir disoproxil/lamivudine/éfavirenz : 4")
     )
-    assert line.rstrip().endswith("]")
+    # Two files (two exports), each cited for its delays and for its unit prices.
+    assert line.rstrip().endswith("(du 20/06/2013 au 14/03/2014). [1] [2] [3] [4]")
 
 
 def test_dossier_delivery_table(assessment: Assessment) -> None:

@@ -47,7 +47,9 @@ class Delivery(_Frozen):
     delay_days: int | None
     unit_price_usd: float | None
     evidence: Evidence
-    """The delay record: what the delivery is cited by."""
+    """The delay record: what the delivery and its dates are cited by."""
+    price_evidence: Evidence | None = None
+    """The unit-price record, cited for the price."""
 
 
 class DeliveryGap(_Frozen):
@@ -149,6 +151,7 @@ def delivery_timelines(assessment: Assessment) -> list[DeliveryTimeline]:
                 delay_days=delay,
                 unit_price_usd=price.value_num if price is not None else None,
                 evidence=evidence,
+                price_evidence=price,
             )
         )
     return [

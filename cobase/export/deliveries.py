@@ -38,7 +38,9 @@ def add_delivery_section(
         Paragraph(present.delivery_caveat(lang), emphasis=True),
     )
     for timeline in timelines:
-        refs = " ".join(dict.fromkeys(ref(delivery.evidence) for delivery in timeline.deliveries))
+        cited = [e for d in timeline.deliveries for e in (d.evidence, d.price_evidence) if e is not None]
+        marks = dict.fromkeys(ref(evidence) for evidence in cited)
+        refs = " ".join(sorted(marks, key=lambda mark: (len(mark), mark)))  # [2] before [10]
         dossier.add(
             Paragraph(f"{present.delivery_summary(timeline, lang, names)} {refs}"),
             Table(
