@@ -846,8 +846,8 @@ def delivery_cells(delivery: Delivery, lang: str = "fr") -> list[str]:
         scheduled = format_day(delivery.scheduled_on, lang)
     else:
         scheduled = pick(lang, "non renseignée", "not stated")
-        if delivery.scheduled_text:
-            scheduled += f" ({delivery.scheduled_text})"
+        if delivery.scheduled_text and delivery.scheduled_text != "—":
+            scheduled += f" ({delivery.scheduled_text})"  # the producer's own words
     return [
         format_day(delivery.delivered_on, lang),
         scheduled,

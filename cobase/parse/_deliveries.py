@@ -111,7 +111,8 @@ def delivery_records(line: DeliveryLine) -> Iterator[ParsedRecord]:
         delay = float((line.delivered - scheduled).days)
         yield _record(line, dimension, DELIVERY_DELAY, number_text(delay), delay)
     else:
-        yield _record(line, dimension, DELIVERY_DELAY, line.scheduled.strip() or "Date Not Captured", None)
+        # The producer's words when there are any; a dash (no words of ours) when the cell is empty.
+        yield _record(line, dimension, DELIVERY_DELAY, " ".join(line.scheduled.split()) or "—", None)
     if line.computed_unit_price is not None:
         price = round(line.computed_unit_price, 6)
         yield _record(line, dimension, UNIT_PRICE, number_text(price), price)
