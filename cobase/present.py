@@ -26,6 +26,7 @@ from functools import lru_cache
 
 from cobase.catalogue import CatalogueError, load_catalogue
 from cobase.clock import as_utc
+from cobase.evidence.deliveries import Delivery, DeliveryTimeline
 from cobase.evidence.model import DIMENSION_LABELS, Contradiction, Evidence, Trend
 from cobase.registry import SourcesFileError, load_registry
 
@@ -177,6 +178,7 @@ _UNITS: dict[str, tuple[str, str]] = {
     "us$": ("$ US", "US$"),
     "usd": ("$ US", "US$"),
     "us$ per unit": ("$ US par unité", "US$ per unit"),
+    "us$ per pack": ("$ US par boîte", "US$ per pack"),
     "packs": ("boîtes", "packs"),
     "days": ("jours", "days"),
     "years": ("ans", "years"),
@@ -250,7 +252,7 @@ _BREAKDOWN_VALUES: dict[str, tuple[str, str]] = {
 """Producers' breakdown codes (GHO ``SEX_FMLE`` or bulk ``FMLE``, UNAIDS ``All ages``, Global Fund
 components) -> French and English words."""
 
-_INTERNAL_KEYS = ("finding", "report", "document", "mention", "source", "NCDCCS_", "UNIT_MEASURE")
+_INTERNAL_KEYS = ("finding", "report", "document", "mention", "source", "NCDCCS_", "UNIT_MEASURE", "DELIVERY")
 """Parts of a stored breakdown that identify a record (a finding, a report, a mention) rather than a
 population: they keep series apart in storage and mean nothing to a reader."""
 
@@ -727,3 +729,130 @@ def shorten(text: str, limit: int = MAX_CELL_CHARS, lang: str = "fr", ref: str |
         where += f" {ref}"
     mark = f"« {ELLIPSIS_MARK} »" if lang == "fr" else ELLIPSIS_MARK
     return f"{cut.rstrip()} {mark} ({where})"
+
+
+# --- delivery timelines --------------------------------------------------------------------------------
+
+_FUNDERS: dict[str, tuple[str, str]] = {
+    "usaid_scms": ("le PEPFAR", "PEPFAR"),
+    "globalfund_pqr": ("le Fonds mondial", "the Global Fund"),
+}
+"""Who financed the deliveries a source lists: what a delivery timeline is about."""
+
+
+def delivery_funders(sources: Iterable[str], lang: str = "fr") -> str:
+    """``livraisons financées par le PEPFAR / le Fonds mondial``: what the deliveries are, by funder."""
+    wanted = set(sources)
+    ordered = [key for key in _FUNDERS if key in wanted] + sorted(wanted - set(_FUNDERS))
+    names = [pick(lang, *_FUNDERS.get(key, (key, key))) for key in ordered]
+    return pick(lang, "livraisons financées par ", "deliveries funded by ") + " / ".join(names)
+
+
+def delivery_heading(lang: str = "fr") -> str:
+    """Title of the delivery timeline section (app and dossier)."""
+    return pick(
+        lang,
+        "Livraisons enregistrées (continuité et coût)",
+        "Recorded deliveries (continuity and affordability)",
+    )
+
+
+def delivery_caveat(lang: str = "fr") -> str:
+    """What a delivery timeline is not: it must be said wherever one is shown."""
+    return pick(
+        lang,
+        "Livraisons au programme national financées par un bailleur : elles montrent ce qui a été livré au "
+        "pays et quand, pas que le médicament a atteint les patients ; l'absence de livraison enregistrée "
+        "ne prouve pas une rupture (d'autres circuits peuvent approvisionner le pays).",
+        "Deliveries to the national programme financed by a funder: they show what was delivered to the "
+        "country and when, not that the medicine reached patients; no recorded delivery does not prove a "
+        "stock-out (other channels may supply the country).",
+    )
+
+
+def delay_words(days: float, lang: str = "fr") -> str:
+    """A delay in words: ``18 jours de retard``, ``13 jours d'avance``, ``à la date prévue``."""
+    if days == 0:
+        return pick(lang, "à la date prévue", "on the scheduled date")
+    count = format_number(abs(days), lang)
+    if days > 0:
+        return pick(lang, f"{count} jours de retard", f"{count} days late")
+    return pick(lang, f"{count} jours d'avance", f"{count} days early")
+
+
+def unit_price_text(price: float | None, lang: str = "fr") -> str:
+    """A delivery's unit price with its unit (``0,44 $ US par unité``), or a dash when not stated."""
+    if price is None:
+        return "—"
+    return f"{format_number(price, lang)} {unit_label('US$ per unit', lang)}"
+
+
+def delivery_summary(
+    timeline: DeliveryTimeline, lang: str = "fr", names: dict[str, tuple[str, str]] | None = None
+) -> str:
+    """One sentence per timeline: count, span, last recorded delivery (always), median delay, longest gap."""
+    item = item_name(timeline.item, lang, names)
+    what = delivery_funders(timeline.sources, lang)
+    first, last = format_day(timeline.first_delivery, lang), format_day(timeline.last_delivery, lang)
+    as_of = format_day(timeline.as_of, lang)
+    since = format_number(timeline.days_since_last, lang)
+    parts = [
+        pick(
+            lang,
+            f"{item} : {timeline.count} {what} du {first} au {last}",
+            f"{item}: {timeline.count} {what} from {first} to {last}",
+        ),
+        pick(
+            lang,
+            f"dernière livraison enregistrée le {last} ({since} jours avant le {as_of})",
+            f"last recorded delivery on {last} ({since} days before {as_of})",
+        ),
+    ]
+    if timeline.median_delay_days is not None:
+        median = delay_words(timeline.median_delay_days, lang)
+        parts.append(pick(lang, f"délai médian : {median}", f"median delay: {median}"))
+    gap = timeline.longest_gap
+    if gap is not None:
+        start, end, days = (
+            format_day(gap.start, lang),
+            format_day(gap.end, lang),
+            format_number(gap.days, lang),
+        )
+        parts.append(
+            pick(
+                lang,
+                f"plus long intervalle sans livraison enregistrée : {days} jours (du {start} au {end})",
+                f"longest interval without any recorded delivery: {days} days ({start} to {end})",
+            )
+        )
+    return " ; ".join(parts) + "." if lang == "fr" else "; ".join(parts) + "."
+
+
+def delivery_columns(lang: str = "fr") -> list[str]:
+    """Column headings of a delivery table, matching :func:`delivery_cells`."""
+    return [
+        pick(lang, "Livrée le", "Delivered on"),
+        pick(lang, "Prévue le", "Scheduled for"),
+        pick(lang, "Délai", "Delay"),
+        pick(lang, "Prix unitaire", "Unit price"),
+        pick(lang, "Présentation", "Presentation"),
+        pick(lang, "Financement", "Funded by"),
+    ]
+
+
+def delivery_cells(delivery: Delivery, lang: str = "fr") -> list[str]:
+    """One delivery as table cells: dates, delay, unit price with its unit, presentation and funder."""
+    if delivery.scheduled_on is not None:
+        scheduled = format_day(delivery.scheduled_on, lang)
+    else:
+        scheduled = pick(lang, "non renseignée", "not stated")
+        if delivery.scheduled_text and delivery.scheduled_text != "—":
+            scheduled += f" ({delivery.scheduled_text})"  # the producer's own words
+    return [
+        format_day(delivery.delivered_on, lang),
+        scheduled,
+        "—" if delivery.delay_days is None else delay_words(delivery.delay_days, lang),
+        unit_price_text(delivery.unit_price_usd, lang),
+        breakdown_label(f"STRENGTH_FORM={delivery.presentation}", lang) if delivery.presentation else "",
+        pick(lang, *_FUNDERS.get(delivery.source, (delivery.source, delivery.source))),
+    ]

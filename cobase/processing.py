@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-PROCESSING_VERSION = 2
-"""1: everything stored before issue 8 (publication basis, last seen, withdrawals, rebuild); 2: since."""
+PROCESSING_VERSION = 3
+"""1: everything stored before issue 8 (publication basis, last seen, withdrawals, rebuild); 2: since; 3: PQR
+per-delivery records and pack prices (issue 10)."""
 
 PUBLISHED_BASES: tuple[str, ...] = ("first_release", "last_modified", "document_date", "first_seen")
 """What an observation's ``published_at`` means (see :data:`cobase.evidence.model.PublishedBasis`)."""

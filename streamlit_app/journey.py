@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import data
+import delivery_timeline
 import streamlit as st
 import ui
 
@@ -541,6 +542,8 @@ def show_assessment(case: Case, as_of: date) -> None:
                 )
                 st.markdown(f"**{ui.plain(' / '.join(both))}**")
                 show_dimension(dimension, gaps.get(dimension.name), chart_for(case, as_of, dimension.name))
+                if dimension.name in ("continuity", "affordability"):
+                    delivery_timeline.show_deliveries(assessment)
     show_stale(assessment)
 
 
@@ -606,6 +609,8 @@ def show_comparison(case: Case, opinion: date, today: date) -> None:
                     chart_for(case, opinion, dimension.name),
                     side_by_side=True,
                 )
+                if dimension.name in ("continuity", "affordability"):
+                    delivery_timeline.show_deliveries(then)
             with right:
                 st.markdown(f"**{now_label}**")
                 show_dimension(
@@ -614,6 +619,8 @@ def show_comparison(case: Case, opinion: date, today: date) -> None:
                     chart_for(case, today, dimension.name),
                     side_by_side=True,
                 )
+                if dimension.name in ("continuity", "affordability"):
+                    delivery_timeline.show_deliveries(now)
     left, right = st.columns(2)
     with left:
         show_stale(then)

@@ -42,7 +42,14 @@ def test_every_indicator_is_stored(refreshed) -> None:
         "PQR_UNIT_COST_USD",
         "PQR_DELIVERY_DELAY_DAYS",
         "PQR_DELIVERED_QUANTITY",
+        "PQR_PACK_COST_USD",
         "GF_DISBURSEMENTS_USD",
+        # one record set per delivered transaction (the delivery timeline)
+        "SUPPLY_DELIVERY_DELAY_DAYS",
+        "SUPPLY_UNIT_PRICE_USD",
+        "SUPPLY_PACK_PRICE_USD",
+        "SUPPLY_DELIVERED_PACKS",
+        "SUPPLY_LINE_VALUE_USD",
     }
 
 

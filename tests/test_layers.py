@@ -25,6 +25,8 @@ fixture_server) is shared ground that every stage may use."""
 ALLOWED = {
     # PQR rows are aggregated per catalogue item before any record exists (see the module's comment).
     ("cobase.parse.globalfund_pqr", "cobase.harmonize.medicines"),
+    # SCMS lines too: the delivery timeline is per catalogue item (see the module's comment).
+    ("cobase.parse.usaid_scms", "cobase.harmonize.medicines"),
 }
 
 

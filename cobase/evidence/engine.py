@@ -18,6 +18,7 @@ from sqlmodel import Session
 from cobase.catalogue import Catalogue, Item, load_catalogue
 from cobase.clock import utcnow
 from cobase.db import open_store, session_scope
+from cobase.evidence.deliveries import UNWINDOWED_INDICATORS
 from cobase.evidence.model import (
     DIMENSION_LABELS,
     DIMENSIONS,
@@ -341,8 +342,11 @@ def assess(
     link_by_indicator: dict[tuple[str, str], list[_Link]] = defaultdict(list)
     for link in links:
         link_by_indicator[(link.source, link.indicator)].append(link)
-    versions = observation_versions(
-        session, resolved_country.iso3, list(link_by_indicator), period_end_from=window_start
+    windowed = [key for key in link_by_indicator if key[1] not in UNWINDOWED_INDICATORS]
+    versions = observation_versions(session, resolved_country.iso3, windowed, period_end_from=window_start)
+    # Deliveries are read whatever their age: the last recorded delivery is always stated, however old.
+    versions += observation_versions(
+        session, resolved_country.iso3, [key for key in link_by_indicator if key[1] in UNWINDOWED_INDICATORS]
     )
     shown, later = _versions_as_of(versions, known_by)
 

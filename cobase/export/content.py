@@ -18,6 +18,7 @@ from cobase.evidence.model import DIMENSIONS, Assessment, Dimension, Evidence, T
 from cobase.export.annex import annex_documents
 from cobase.export.charts import chart_to_png, timeline_chart
 from cobase.export.citations import CitationIndex
+from cobase.export.deliveries import add_delivery_section
 from cobase.export.document import (
     Bullets,
     CitationEntry,
@@ -524,6 +525,8 @@ class _Builder:
             dossier.add(Paragraph(self.t("charts_elsewhere"), small=True))
         for d in self.a.dimensions:
             self.dimension(dossier, d)
+            if d.name == "continuity":
+                add_delivery_section(dossier, self.a, self.lang, self.ref, self.names)
 
     def dimension(self, dossier: Dossier, d: Dimension) -> None:
         dossier.add(Heading(present.dimension_label(d.name, self.lang), level=2))

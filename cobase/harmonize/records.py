@@ -58,7 +58,11 @@ class HarmonizeReport:
         return self.aggregates + sum(self.unknown_countries.values())
 
 
-def _resolve_iso3(record: ParsedRecord, report: HarmonizeReport) -> str | None:
+def _resolve_iso3(
+    record: ParsedRecord, report: HarmonizeReport, names: dict[str, str | None] | None = None
+) -> str | None:
+    """The record's ISO3 code, or None (counted in ``report``); ``names`` caches names already resolved
+    in this harmonization (a delivery history names the same few countries ten thousand times)."""
     if record.country_is_code:
         country = country_from_code(record.country)
         if country is None:
@@ -68,13 +72,30 @@ def _resolve_iso3(record: ParsedRecord, report: HarmonizeReport) -> str | None:
                 report.unknown_countries[record.country] += 1
             return None
         return country.iso3
-    if is_aggregate_name(record.country):
+    if names is not None and record.country in names:
+        iso3 = names[record.country]
+    else:
+        iso3 = _iso3_of_name(record.country)
+        if names is not None:
+            names[record.country] = iso3
+    if iso3 == _AGGREGATE:
         report.aggregates += 1
         return None
-    try:
-        return country_by_name(record.country, strict=True).iso3
-    except UnknownCountryError:
+    if iso3 is None:
         report.unknown_countries[record.country] += 1
+    return iso3
+
+
+_AGGREGATE = "aggregate"
+
+
+def _iso3_of_name(name: str) -> str | None:
+    """The ISO3 code of a country name, ``_AGGREGATE`` for a region or income group, None if unknown."""
+    if is_aggregate_name(name):
+        return _AGGREGATE
+    try:
+        return country_by_name(name, strict=True).iso3
+    except UnknownCountryError:
         return None
 
 
@@ -84,9 +105,10 @@ def harmonize(
     """Yield storable observations for ``records`` of ``source``, counting what was set aside."""
     units = {indicator.code: indicator.unit for indicator in source.indicators}
     default_basis = published_basis_of(source.key)
+    names: dict[str, str | None] = {}
     for record in records:
         basis = (record.published_basis or default_basis) if record.published_at else "first_seen"
-        iso3 = _resolve_iso3(record, report)
+        iso3 = _resolve_iso3(record, report, names)
         if iso3 is None:
             continue
         yield ObservationIn(

@@ -25,6 +25,18 @@ spacing ignored; the names are those of the PQR ``ExternalReportingView`` export
   or ISO ``YYYY-MM-DD``; numbers may carry thousands commas;
 * the export states no publication date: ``published_at`` is None (the retrieval date stands in).
 
+**PQR "Transaction Summary" crosstab** (the public Tableau workbook's "Download → Crosstab"), read by
+the same rules through the headers it is served with, misspellings included: ``Country/Teritorry`` (country
+*names*, no ISO3), ``Product``, ``Description``, ``Product Pack``, ``Purchase Order Date``, ``Scheduled
+Delivery Date``, ``Actual Delivery Date``, ``Nb of Suom in Pack``, ``Pack quantity``, ``Product Pack
+(USD)``, ``Total Product Cost (USD)``, ``Primary Key``. Dates read ``19-Mar-09``; numbers ``"600,000"``.
+``Product Pack (USD)`` is a **pack** price: the unit price is ``Product Pack (USD)`` / ``Nb of Suom in
+Pack``, never the pack price itself; both are kept, each with its unit (``PQR_PACK_COST_USD`` beside
+``PQR_UNIT_COST_USD``; per delivery ``SUPPLY_PACK_PRICE_USD`` beside ``SUPPLY_UNIT_PRICE_USD``).
+
+**Each delivered transaction** (both layouts) also gives the per-delivery records of
+:mod:`cobase.parse._deliveries` (``DELIVERY=<Primary Key>``), from which the delivery timeline is built.
+
 **Grant disbursements (OData v4 JSON)** aggregated by the data service (``$apply=groupby(...)``) per
 country, component and year: ``GF_DISBURSEMENTS_USD`` with ``COMPONENT=<componentName>`` as breakdown.
 Rows that are not about one country (``geographicAreaLevelName`` other than ``Country``, no ISO3 code) are
@@ -36,6 +48,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import hashlib
 import io
 import json
 import logging
@@ -54,6 +67,7 @@ from cobase.clock import period_from_year_text
 # exists (two spellings of one molecule are one series), so this parser resolves them itself.
 from cobase.harmonize.medicines import UnknownMedicineError, resolve_medicine
 from cobase.parse import ParsedRecord, ParseError, number_text
+from cobase.parse._deliveries import DeliveryLine, delivery_records, read_date
 
 SOURCE = "globalfund_pqr"
 # What ``published_at`` means here: the export states no date: every record is ``first_seen`` (this default is
@@ -61,6 +75,7 @@ SOURCE = "globalfund_pqr"
 PUBLISHED_BASIS = "last_modified"
 
 UNIT_COST = "PQR_UNIT_COST_USD"
+PACK_COST = "PQR_PACK_COST_USD"
 DELIVERY_DELAY = "PQR_DELIVERY_DELAY_DAYS"
 DELIVERED_QUANTITY = "PQR_DELIVERED_QUANTITY"
 DISBURSEMENTS = "GF_DISBURSEMENTS_USD"
@@ -70,17 +85,31 @@ log = logging.getLogger(__name__)
 # PQR column -> the names it is published under, best first (compared casefolded, spaces collapsed).
 _PQR_COLUMNS: dict[str, tuple[str, ...]] = {
     "iso3": ("ISO3CodeCountry", "ISO3 Code", "Country ISO3"),
-    "country": ("Country Name", "Country"),
+    "country": ("Country Name", "Country", "Country/Teritorry", "Country/Territory"),
     "product": ("Product Name (EN)", "Product Name", "Product"),
     "strength_form": ("Strength Dosage Form (EN)", "Description", "Strength"),
     "packs": ("Pack quantity", "Total Package Quantity"),
     "unit_cost": ("Unit Cost (USD)",),
+    "pack_cost": ("Product Pack (USD)", "Pack Cost (USD)"),
+    "units_in_pack": ("Nb of Suom in Pack", "Nb of SUoM in Pack"),
+    "total_cost": ("Total Product Cost (USD)",),
+    "line_id": ("Primary Key",),
     "ordered": ("Purchase Order Date", "Order Date"),
     "scheduled": ("Scheduled Delivery Date",),
     "delivered": ("Actual Delivery Date",),
     "language": ("Product Category Language",),
 }
-_PQR_OPTIONAL = {"iso3", "country", "language"}  # one of iso3/country is checked separately
+_PQR_OPTIONAL = {
+    "iso3",
+    "country",
+    "language",
+    "unit_cost",
+    "pack_cost",
+    "units_in_pack",
+    "total_cost",
+    "line_id",
+}
+# one of iso3/country, and a unit cost or a pack cost with its units per pack, are checked separately
 _PACKAGING_SUFFIX = re.compile(r"\s+-\s+(?:fdc|co-?blister.*)\s*$", re.IGNORECASE)
 _PARENTHESIS = re.compile(r"\s*\([^)]*\)")
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s.*)?$")
@@ -109,6 +138,7 @@ class _Month:
     """What one country x item x strength/form received or ordered in one month."""
 
     unit_costs: list[float] = field(default_factory=list)
+    pack_costs: list[float] = field(default_factory=list)
     delays: list[int] = field(default_factory=list)
     packs: float = 0.0
     deliveries: int = 0
@@ -126,6 +156,7 @@ def _parse_pqr(body: bytes, url: str) -> Iterator[ParsedRecord]:
     header = [" ".join(cell.casefold().split()) for cell in next(reader, [])]
     columns = _pqr_positions(header, url)
     months: dict[_Key, _Month] = defaultdict(_Month)
+    deliveries: list[ParsedRecord] = []
     unmatched: Counter[str] = Counter()
     for line_number, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
@@ -139,7 +170,9 @@ def _parse_pqr(body: bytes, url: str) -> Iterator[ParsedRecord]:
         if item is None:
             unmatched[cells["product"]] += 1
             continue
-        _add_transaction(months, cells, item, f"{SOURCE}: {url} line {line_number}")
+        where = f"{SOURCE}: {url} line {line_number}"
+        _add_transaction(months, cells, item, where)
+        deliveries.extend(_delivery_records(cells, item, row, where))
     if unmatched:
         log.info(
             "%s: %d rows of %d products matching no catalogue item ignored in %s (e.g. %s)",
@@ -151,6 +184,7 @@ def _parse_pqr(body: bytes, url: str) -> Iterator[ParsedRecord]:
         )
     for key in sorted(months):
         yield from _month_records(key, months[key])
+    yield from deliveries
 
 
 def _pqr_positions(header: list[str], url: str) -> dict[str, int]:
@@ -160,13 +194,21 @@ def _pqr_positions(header: list[str], url: str) -> dict[str, int]:
         index = next((header.index(alias) for alias in folded if alias in header), None)
         if index is not None:
             positions[name] = index
-    required = [name for name in _PQR_COLUMNS if name not in _PQR_OPTIONAL]
+    # A unit cost is required unless the pack price and the units per pack give it (Transaction Summary).
+    pack_priced = {"pack_cost", "units_in_pack"} <= set(positions)
+    required = [
+        name
+        for name in _PQR_COLUMNS
+        if name not in _PQR_OPTIONAL or (name == "unit_cost" and not pack_priced)
+    ]
     missing = [_PQR_COLUMNS[name][0] for name in required if name not in positions]
     if "iso3" not in positions and "country" not in positions:
         missing.insert(0, "Country Name")
     if missing:
+        hint = " (or 'Product Pack (USD)' with 'Nb of Suom in Pack')" if "unit_cost" in required else ""
         raise ParseError(
             f"{SOURCE}: {url} is not a PQR transaction export: no column {', '.join(map(repr, missing))}"
+            + (hint if "Unit Cost (USD)" in missing else "")
         )
     return positions
 
@@ -181,8 +223,10 @@ def _add_transaction(months: dict[_Key, _Month], cells: Mapping[str, str], item:
         raise ParseError(f"{where}: neither 'Actual Delivery Date' nor 'Purchase Order Date'")
     strength_form = " ".join(cells["strength_form"].split())
     month = months[(country, is_code, item, strength_form, day.replace(day=1))]
-    if cells["unit_cost"]:
-        month.unit_costs.append(_number(cells["unit_cost"], "Unit Cost (USD)", where))
+    if (unit_cost := _unit_cost(cells, where)) is not None:
+        month.unit_costs.append(unit_cost)
+    if cells.get("pack_cost"):
+        month.pack_costs.append(_number(cells["pack_cost"], "Product Pack (USD)", where))
     if delivered is not None:
         month.deliveries += 1
         if cells["packs"]:
@@ -197,6 +241,8 @@ def _month_records(key: _Key, month: _Month) -> Iterator[ParsedRecord]:
     values: list[tuple[str, float]] = []
     if month.unit_costs:
         values.append((UNIT_COST, round(statistics.median(month.unit_costs), 6)))
+    if month.pack_costs:
+        values.append((PACK_COST, round(statistics.median(month.pack_costs), 6)))
     if month.delays:
         values.append((DELIVERY_DELAY, float(statistics.median(month.delays))))
     if month.deliveries:
@@ -213,6 +259,48 @@ def _month_records(key: _Key, month: _Month) -> Iterator[ParsedRecord]:
             country_is_code=is_code,
             item=item,
         )
+
+
+def _unit_cost(cells: Mapping[str, str], where: str) -> float | None:
+    """The unit cost as stated (``Unit Cost (USD)``), else ``Product Pack (USD)`` / ``Nb of Suom in Pack``:
+    a pack price is never taken for a unit price."""
+    if cells.get("unit_cost"):
+        return _number(cells["unit_cost"], "Unit Cost (USD)", where)
+    if cells.get("pack_cost") and cells.get("units_in_pack"):
+        units = _number(cells["units_in_pack"], "Nb of Suom in Pack", where)
+        if units > 0:
+            return _number(cells["pack_cost"], "Product Pack (USD)", where) / units
+    return None
+
+
+def _delivery_records(cells: Mapping[str, str], item: str, row: list[str], where: str) -> list[ParsedRecord]:
+    """The per-delivery records of a delivered transaction (none for an order not yet delivered)."""
+    delivered = _date(cells["delivered"], "Actual Delivery Date", where)
+    if delivered is None:
+        return []
+    country, is_code = _country(cells, where)
+    # The Primary Key identifies a transaction; an export without it gets a digest of the row, stable
+    # whatever the order of rows.
+    line_id = cells.get("line_id") or hashlib.sha256("\x1f".join(row).encode()).hexdigest()[:12]
+    stated = bool(cells.get("unit_cost"))
+    return list(
+        delivery_records(
+            DeliveryLine(
+                country=country,
+                country_is_code=is_code,
+                item=item,
+                line_id=line_id,
+                strength_form=" ".join(cells["strength_form"].split()),
+                delivered=delivered,
+                scheduled=cells["scheduled"],
+                unit_price=cells["unit_cost"] if stated else "",
+                pack_price=cells.get("pack_cost", ""),
+                packs=cells["packs"],
+                line_value=cells.get("total_cost", ""),
+                computed_unit_price=None if stated else _unit_cost(cells, where),
+            )
+        )
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -241,6 +329,8 @@ def _country(cells: Mapping[str, str], where: str) -> tuple[str, bool]:
 def _date(text: str, column: str, where: str) -> date | None:
     if not text:
         return None
+    if (day := read_date(text)) is not None:  # 19-Mar-09 (Transaction Summary), M/D/YYYY, ISO
+        return day
     try:
         if m := _US_DATE.match(text):
             return date(int(m.group(3)), int(m.group(1)), int(m.group(2)))
@@ -248,7 +338,7 @@ def _date(text: str, column: str, where: str) -> date | None:
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
         pass
-    raise ParseError(f"{where}: unreadable {column!r} {text!r} (expected M/D/YYYY or YYYY-MM-DD)")
+    raise ParseError(f"{where}: unreadable {column!r} {text!r} (expected M/D/YYYY, D-Mon-YY or YYYY-MM-DD)")
 
 
 def _number(text: str, column: str, where: str) -> float:
@@ -307,4 +397,4 @@ def _parse_disbursements(body: bytes, url: str) -> Iterator[ParsedRecord]:
         )
 
 
-__all__ = ["DELIVERED_QUANTITY", "DELIVERY_DELAY", "DISBURSEMENTS", "UNIT_COST", "parse"]
+__all__ = ["DELIVERED_QUANTITY", "DELIVERY_DELAY", "DISBURSEMENTS", "PACK_COST", "UNIT_COST", "parse"]
