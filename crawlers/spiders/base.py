@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
+from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
 from crawlers.items import FetchFailure, RawResponse, retrieval_time
@@ -77,6 +79,27 @@ class SourceSpider(scrapy.Spider):
         response = getattr(value, "response", None)
         if response is not None:
             message = f"HTTP {response.status} from {request.url}"
+        elif too_large(value):
+            limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") if self.crawler else 0
+            message = (
+                f"{request.url}: refused, the response is larger than {limit / 1048576:g} MB, the "
+                "max_body_mb limit of sources.yml; it was not stored"
+            )
         else:
             message = f"{value.__class__.__name__} fetching {request.url}: {value}".rstrip(": ")
         yield self.failure(request.url, message, **request.meta.get("cobase", {}))
+
+
+def too_large(error: BaseException) -> bool:
+    """Whether a download failed because its body exceeded ``DOWNLOAD_MAXSIZE``.
+
+    Scrapy cancels such a download: with ``DownloadCancelledError`` when the announced length is too large,
+    with Twisted's bare ``CancelledError`` when the body grows too large while streaming (nothing else
+    cancels a download in flight), and with ``IgnoreRequest`` when a compressed body inflates too large.
+    """
+    if isinstance(error, CancelledError):
+        return True
+    text = str(error)
+    return isinstance(error, DownloadCancelledError | IgnoreRequest) and (
+        "max size" in text or "DOWNLOAD_MAXSIZE" in text
+    )
