@@ -257,7 +257,7 @@ def rebuild_source(engine: sa.Engine, registry: Registry, key: str) -> RebuildSu
             with session_scope(engine) as session:
                 body = load_body(session, snapshot)
                 meta = json.loads(snapshot.request_meta) if snapshot.request_meta else {}
-                with zip_member_limit(config.max_zip_member_bytes):
+                with zip_member_limit(config.max_zip_member_mb):
                     records = list(harmonize(parser(body, snapshot.url, meta), config, HarmonizeReport()))
                 _rebuild_snapshot(
                     session, summary, source_id, snapshot, records, added_series, changed_ids, now

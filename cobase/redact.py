@@ -157,15 +157,22 @@ def redact_meta(meta: Any) -> Any:
 
 
 def _redact_record(record: logging.LogRecord) -> None:
-    try:
-        message = record.getMessage()
-    except Exception:  # a malformed call: logging itself reports it when the record is emitted
+    """Make ``record`` show only redacted text, formatting its message lazily.
+
+    A record below every handler's level is never formatted: Scrapy logs each item at DEBUG with its
+    whole body, which must not be turned into text just to be dropped.
+    """
+    if getattr(record, "_cobase_redacted", False):
         return
-    redacted = redact_text(message)
-    if redacted != message or record.args:
-        record.msg, record.args = redacted, None
+    record._cobase_redacted = True  # type: ignore[attr-defined]
+    format_message = record.getMessage
+
+    def redacted_message() -> str:
+        return redact_text(format_message())
+
+    record.getMessage = redacted_message  # type: ignore[method-assign]
     if record.exc_info and not record.exc_text:
-        # Formatters reuse exc_text when it is set: the traceback is redacted once, here.
+        # Formatters reuse exc_text when it is set: the traceback (rare) is redacted once, here.
         record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
     if record.stack_info:
         record.stack_info = redact_text(record.stack_info)

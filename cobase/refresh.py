@@ -180,7 +180,7 @@ class _SourceIngestor:
         try:
             parser = get_parser(self.config.key)
             meta = json.loads(snapshot.request_meta) if snapshot.request_meta else {}
-            with session_scope(self.engine) as session, zip_member_limit(self.config.max_zip_member_bytes):
+            with session_scope(self.engine) as session, zip_member_limit(self.config.max_zip_member_mb):
                 counts = ingest_observations(
                     session,
                     source_id=self.source_row.id,
@@ -324,8 +324,8 @@ def size_settings(config: SourceConfig) -> dict[str, Any]:
     beyond the limit is cut off as soon as it does (a gzip response counts inflated). Either way nothing
     of it is stored: the spider turns the refusal into a failure naming the limit.
     """
-    limit = config.max_body_bytes
-    return {"DOWNLOAD_MAXSIZE": limit, "DOWNLOAD_WARNSIZE": min(limit // 2, 32 * MEGABYTE)}
+    # No separate warning size: the limit is the policy, and its refusal is reported in one sentence.
+    return {"DOWNLOAD_MAXSIZE": config.max_body_bytes, "DOWNLOAD_WARNSIZE": 0}
 
 
 def body_refusal(url: str, size: int, max_body_mb: float) -> str:

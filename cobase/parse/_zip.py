@@ -19,14 +19,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import IO
 
-from cobase.limits import DEFAULT_MAX_ZIP_MEMBER_MB, MEGABYTE, describe_megabytes, megabytes_to_bytes
+from cobase.limits import DEFAULT_MAX_ZIP_MEMBER_MB, describe_megabytes, megabytes_to_bytes
 from cobase.parse import ParseError
 
 MAX_LINE_CHARS = 1_000_000
 """Longest text line read from a member or a CSV body: real lines are a few hundred characters."""
 
-DEFAULT_LIMIT = megabytes_to_bytes(DEFAULT_MAX_ZIP_MEMBER_MB)
-_member_limit: ContextVar[int] = ContextVar("zip_member_limit", default=DEFAULT_LIMIT)
+_member_limit_mb: ContextVar[float] = ContextVar("zip_member_limit_mb", default=DEFAULT_MAX_ZIP_MEMBER_MB)
 
 
 class MemberTooLarge(ParseError):
@@ -34,24 +33,24 @@ class MemberTooLarge(ParseError):
 
 
 @contextmanager
-def zip_member_limit(limit_bytes: int) -> Iterator[None]:
+def zip_member_limit(megabytes: float) -> Iterator[None]:
     """Parse with this limit on each inflated ZIP member (the source's ``max_zip_member_mb``)."""
-    token = _member_limit.set(limit_bytes)
+    token = _member_limit_mb.set(megabytes)
     try:
         yield
     finally:
-        _member_limit.reset(token)
+        _member_limit_mb.reset(token)
 
 
 def current_limit() -> int:
     """The limit in force, in bytes."""
-    return _member_limit.get()
+    return megabytes_to_bytes(_member_limit_mb.get())
 
 
-def _refusal(where: str, limit: int) -> MemberTooLarge:
+def _refusal(where: str, _limit: int) -> MemberTooLarge:
     return MemberTooLarge(
-        f"{where} inflates beyond {describe_megabytes(limit / MEGABYTE)}, the max_zip_member_mb limit of "
-        "sources.yml: refused, no value of this response was ingested"
+        f"{where} inflates beyond {describe_megabytes(_member_limit_mb.get())}, the max_zip_member_mb limit "
+        "of sources.yml: refused, no value of this response was ingested"
     )
 
 

@@ -169,7 +169,7 @@ def _parse_zip(body: bytes, url: str, request_meta: Mapping[str, Any]) -> Iterat
         for info in members:
             where = f"{url}!{info.filename}"
             try:
-                with open_member(archive, info, where) as member:
+                with open_member(archive, info, f"{SOURCE}: {where}") as member:
                     yield from _parse_csv(_lines(member, where), where, request_meta, _member_date(info))
             except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # truncated or corrupt member
                 raise ParseError(f"{SOURCE}: {where} cannot be extracted ({exc})") from None

@@ -93,13 +93,11 @@ class SourceSpider(scrapy.Spider):
 def too_large(error: BaseException) -> bool:
     """Whether a download failed because its body exceeded ``DOWNLOAD_MAXSIZE``.
 
-    Scrapy cancels such a download: with ``DownloadCancelledError`` when the announced length is too large,
-    with Twisted's bare ``CancelledError`` when the body grows too large while streaming (nothing else
-    cancels a download in flight), and with ``IgnoreRequest`` when a compressed body inflates too large.
+    Scrapy cancels such a download (``DownloadCancelledError``, or Twisted's ``CancelledError`` in older
+    versions) when the announced length or the bytes received exceed it: nothing else cancels a download
+    in flight in cobase (no spider stops one). A compressed body that inflates too large is ignored with
+    an ``IgnoreRequest`` that says so.
     """
-    if isinstance(error, CancelledError):
+    if isinstance(error, CancelledError | DownloadCancelledError):
         return True
-    text = str(error)
-    return isinstance(error, DownloadCancelledError | IgnoreRequest) and (
-        "max size" in text or "DOWNLOAD_MAXSIZE" in text
-    )
+    return isinstance(error, IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(error)
