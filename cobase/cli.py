@@ -21,7 +21,7 @@ from cobase.clock import BadDateError, parse_day
 from cobase.db import StoreError, open_store, session_scope
 from cobase.harmonize.countries import UnknownCountryError, resolve_country
 from cobase.queries import OBSERVATION_COLUMNS, list_observations, source_status
-from cobase.redact import redact_text, redact_url, register_database_url
+from cobase.redact import install_log_redaction, redact_text, redact_url, register_database_url
 from cobase.registry import SourcesFileError, load_registry
 from cobase.settings import PROJECT_ROOT, database_url
 
@@ -52,7 +52,9 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _engine(db: str | None):  # type: ignore[no-untyped-def]
+    # Every command opens the store here: from now on no log line or message shows its password.
     register_database_url(database_url(db))
+    install_log_redaction()
     try:
         return open_store(db)
     except StoreError as exc:
@@ -130,7 +132,7 @@ def run_refresh(registry, db: str | None, sources: list[str] | None) -> int:  # 
                 highlight=False,
             )
         for error in summary.errors[:10]:
-            err_console.print(f"[red]{summary.key}[/]: {error}", highlight=False)
+            err_console.print(f"[red]{summary.key}[/]: {redact_text(error)}", highlight=False)
         if len(summary.errors) > 10:
             err_console.print(f"[red]{summary.key}[/]: ... and {len(summary.errors) - 10} more errors")
         if summary.unknown_countries:

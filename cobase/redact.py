@@ -54,8 +54,8 @@ SECRET_VARIABLE = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|APPNAME", r
 DATABASE_VARIABLES = ("COBASE_DB", "DATABASE_URL")
 """Environment variables holding a database URL whose password is a secret."""
 
-MIN_SECRET_LENGTH = 4
-"""Shorter values are not replaced inside texts: they would mask ordinary words and numbers."""
+MIN_SECRET_LENGTH = 6
+"""Shorter values are not replaced inside texts: they would mask ordinary words ("true", "1234")."""
 
 _PARAMETER_NAMES = "|".join(re.escape(name) for name in sorted(SECRET_PARAMETERS, key=len, reverse=True))
 _SECRET_PARAMETER = re.compile(rf"(?i)([?&;](?:{_PARAMETER_NAMES})=)([^&;#\s'\"<>]*)")
