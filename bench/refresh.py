@@ -1,13 +1,17 @@
 """Benchmark: ``cobase refresh`` of every source against local servers serving the test fixtures.
 
-Usage: ``python bench/refresh.py [--runs 3]``. Each run refreshes every source that has fixtures
-(``tests/fixtures/<source>/routes.json``) into a fresh SQLite database, in a child process exactly as
-cron would, and records its wall time and peak memory. Prints per-run figures, then
-``refresh_s: X peak_memory_mb: Y`` (medians) as its last line. Targets: under 2 minutes, under 500 MB.
+Usage: ``python bench/refresh.py [--runs 3] [--no-worst-case]``. Each run refreshes every source that has
+fixtures (``tests/fixtures/<source>/routes.json``) into a fresh SQLite database, in a child process exactly
+as cron would, and records its wall time and peak memory. The size limits in force (``max_body_mb``,
+``max_zip_member_mb`` of sources.yml) are printed first. Then a worst case with the same limits: WHO GHO
+answers one body just under ``max_body_mb`` and one over it, UNAIDS a ZIP whose member inflates to 1.5 GB;
+its peak memory is printed too. Prints per-run figures, then ``refresh_s: X peak_memory_mb: Y`` (medians)
+as its last line. Targets: under 2 minutes, under 500 MB; the worst case under 1 GB.
 
 ``python bench/refresh.py --scms ../shared/fixtures/supply/scms/Supply_Chain_Shipment_Pricing_Data.csv``
 refreshes only ``usaid_scms``, served the whole real delivery history (10,324 lines) at its export path.
 Targets: under 10 s, under 300 MB.
+
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import yaml
@@ -83,12 +89,54 @@ def _scms_folder(csv_file: Path, workdir: Path) -> Path:
     return folder
 
 
+MEGABYTE = 1024 * 1024
+
+
+def worst_case_folders(fixtures: Path, workdir: Path, max_body_mb: float) -> dict[str, Path]:
+    """Copies of the who_gho and unaids_aidsinfo fixtures where some answers are as large as allowed or more.
+
+    who_gho's UHC_INDEX_REPORTED is valid JSON 1 MB under ``max_body_mb`` (kept and parsed), its
+    GHED_OOPSCHE_SHA2011 20 MB over it (refused); unaids_aidsinfo's Estimates ZIP holds a 1.5 GB member.
+    """
+    folders = {}
+    for key in ("who_gho", "unaids_aidsinfo"):
+        folder = workdir / f"worst_{key}"
+        shutil.copytree(fixtures / key, folder, dirs_exist_ok=True)
+        folders[key] = folder
+    padding = int((max_body_mb - 1) * MEGABYTE)
+    with (folders["who_gho"] / "UHC_INDEX_REPORTED.json").open("wb") as file:
+        file.write(b'{"value": [')
+        for _ in range(padding // MEGABYTE):
+            file.write(b" " * MEGABYTE)
+        file.write(b"]}")
+    with (folders["who_gho"] / "GHED_OOPSCHE_SHA2011.json").open("wb") as file:
+        for _ in range(int(max_body_mb) + 20):
+            file.write(b" " * MEGABYTE)
+    with (
+        zipfile.ZipFile(
+            folders["unaids_aidsinfo"] / "Estimates_2024_en.zip", "w", zipfile.ZIP_DEFLATED
+        ) as zip_file,
+        zip_file.open("Estimates_2024_en.csv", "w", force_zip64=True) as member,
+    ):
+        for _ in range(1536):
+            member.write(bytes(MEGABYTE))
+    return folders
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scms", type=Path, help="a full SCMS delivery history CSV: refresh usaid_scms only")
+    parser.add_argument("--no-worst-case", action="store_true", help="skip the run at the size limits")
     args = parser.parse_args()
     registry = load_registry()
+    limits = sorted({(s.max_body_mb, s.max_zip_member_mb) for s in registry.sources.values()})
+    print(
+        f"limits: max_body_mb={registry.defaults.max_body_mb:g} "
+        f"max_zip_member_mb={registry.defaults.max_zip_member_mb:g} (sources.yml defaults; per source: "
+        + ", ".join(f"{body:g}/{member:g}" for body, member in limits)
+        + ")"
+    )
     fixtures = REPO / "tests" / "fixtures"
     folders: dict[str, Path] = {}
     overrides: dict[str, dict[str, object]] = {}
@@ -111,6 +159,14 @@ def main() -> None:
             peaks.append(peak)
             print(
                 f"run {run + 1}: {elapsed:.1f} s, cpu {cpu:.1f} s, peak {peak:.0f} MB, exit code {code}",
+                flush=True,
+            )
+        if not args.no_worst_case and args.scms is None:
+            worst = worst_case_folders(fixtures, Path(tmp), registry.defaults.max_body_mb)
+            elapsed, peak, code, _cpu = one_run(worst, {key: overrides[key] for key in worst}, Path(tmp))
+            print(
+                f"worst case (a body 1 MB under max_body_mb, one 20 MB over, a 1.5 GB ZIP member): "
+                f"{elapsed:.1f} s, peak {peak:.0f} MB, exit code {code} (1: the refusals fail their sources)",
                 flush=True,
             )
     print(f"refresh_s: {statistics.median(times):.1f} peak_memory_mb: {statistics.median(peaks):.0f}")

@@ -21,6 +21,7 @@ from cobase.clock import BadDateError, parse_day
 from cobase.db import StoreError, open_store, session_scope
 from cobase.harmonize.countries import UnknownCountryError, resolve_country
 from cobase.queries import OBSERVATION_COLUMNS, list_observations, source_status
+from cobase.redact import install_log_redaction, redact_text, redact_url, register_database_url
 from cobase.registry import SourcesFileError, load_registry
 from cobase.settings import PROJECT_ROOT, database_url
 
@@ -45,11 +46,15 @@ SourcesOption = Annotated[
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print one clear sentence and return the exit to raise."""
-    err_console.print(f"[bold red]Erreur / Error:[/] {message}", highlight=False, soft_wrap=True)
+    # Secrets never reach the terminal or a log file, whatever the error quotes (a URL, a DSN).
+    err_console.print(f"[bold red]Erreur / Error:[/] {redact_text(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
 def _engine(db: str | None):  # type: ignore[no-untyped-def]
+    # Every command opens the store here: from now on no log line or message shows its password.
+    register_database_url(database_url(db))
+    install_log_redaction()
     try:
         return open_store(db)
     except StoreError as exc:
@@ -127,7 +132,7 @@ def run_refresh(registry, db: str | None, sources: list[str] | None) -> int:  # 
                 highlight=False,
             )
         for error in summary.errors[:10]:
-            err_console.print(f"[red]{summary.key}[/]: {error}", highlight=False)
+            err_console.print(f"[red]{summary.key}[/]: {redact_text(error)}", highlight=False)
         if len(summary.errors) > 10:
             err_console.print(f"[red]{summary.key}[/]: ... and {len(summary.errors) - 10} more errors")
         if summary.unknown_countries:
@@ -141,6 +146,14 @@ def refresh(
     source: Annotated[list[str] | None, typer.Argument(help="Source keys (default: all).")] = None,
     sources: SourcesOption = None,
     db: DbOption = None,
+    due: Annotated[
+        bool,
+        typer.Option(
+            "--due",
+            help="Only the sources whose refresh_every_days (sources.yml) have passed since their last "
+            "successful refresh.",
+        ),
+    ] = False,
 ) -> None:
     """Crawl sources, keep snapshots, ingest observations; exit 1 if any source failed."""
     try:
@@ -149,7 +162,23 @@ def refresh(
             registry.get(key)
     except SourcesFileError as exc:
         raise fail(str(exc)) from exc
+    if due:
+        source = _due_sources(registry, db, source)
+        if not source:
+            console.print("Aucune source à actualiser. / No source is due.")
+            raise typer.Exit(0)
     raise typer.Exit(run_refresh(registry, db, source))
+
+
+def _due_sources(registry, db: str | None, keys: list[str] | None) -> list[str]:  # type: ignore[no-untyped-def]
+    """The keys ``--due`` refreshes, each decision printed in one line (what a cron log should show)."""
+    from cobase.schedule import due_sources
+
+    with session_scope(_engine(db)) as session:
+        decisions = due_sources(session, registry, keys)
+    for decision in decisions:
+        err_console.print(decision.reason, highlight=False, markup=False)
+    return [decision.key for decision in decisions if decision.due]
 
 
 @app.command()
@@ -190,7 +219,7 @@ def rebuild(
     except SourcesFileError as exc:
         raise fail(str(exc)) from exc
     summaries = rebuild_sources(_engine(db), registry, source or None)
-    table = Table(title=f"Reconstruction (traitement v{PROCESSING_VERSION}) — {database_url(db)}")
+    table = Table(title=f"Reconstruction (traitement v{PROCESSING_VERSION}) — {redact_url(database_url(db))}")
     for column in ("source", "snapshots", "unchanged", "corrected", "removed", "added", "merged", "errors"):
         table.add_column(column)
     for summary in summaries:
@@ -221,12 +250,16 @@ def status(
     with session_scope(engine) as session:
         statuses = source_status(session)
     if as_json:
-        typer.echo(json.dumps([status.as_record() for status in statuses], indent=2, ensure_ascii=False))
+        records = [
+            {**record, "last_error": redact_text(record["last_error"]) if record.get("last_error") else None}
+            for record in (status.as_record() for status in statuses)
+        ]
+        typer.echo(json.dumps(records, indent=2, ensure_ascii=False))
         return
     if not statuses:
         console.print("Aucune donnée. Lancez `cobase refresh` (ou `cobase demo` sans internet).")
         return
-    table = Table(title=f"Sources — {database_url(db)}")
+    table = Table(title=f"Sources — {redact_url(database_url(db))}")
     for column in (
         "source",
         "last success",
@@ -243,7 +276,7 @@ def status(
             item.source,
             item.last_success_at.isoformat(timespec="seconds") if item.last_success_at else "—",
             item.last_run_status or "never",
-            (item.last_error or "").splitlines()[0][:80] if item.last_error else "",
+            redact_text(item.last_error.splitlines()[0])[:80] if item.last_error else "",
             str(item.observations),
             item.newest_period.isoformat() if item.newest_period else "—",
             item.newest_published_at.date().isoformat() if item.newest_published_at else "—",

@@ -12,6 +12,7 @@ apart, say, the page with ``"offset": 2`` from the first one). Each of them coun
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterator, Mapping
@@ -118,7 +119,9 @@ def _handler(routes: list[Route]) -> type[BaseHTTPRequestHandler]:
             # and only idempotent requests (GET, not POST) are silently retried on a fresh one.
             self.send_header("Connection", "close")
             self.end_headers()
-            self.wfile.write(answer)
+            # A client refusing the body (beyond its max_body_mb) closes the connection: not an error.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(answer)
 
         def log_message(self, format: str, *args: object) -> None:
             return

@@ -36,6 +36,7 @@ from cobase.harmonize.records import HarmonizeReport, ObservationIn, harmonize
 from cobase.ingest import ingest_observations, series_key
 from cobase.models import Observation, ProcessingChange, Snapshot
 from cobase.parse import ParseError, get_parser
+from cobase.parse._zip import zip_member_limit
 from cobase.processing import PROCESSING_VERSION
 from cobase.refresh import reparse_pending, sync_sources
 from cobase.registry import Registry
@@ -256,7 +257,8 @@ def rebuild_source(engine: sa.Engine, registry: Registry, key: str) -> RebuildSu
             with session_scope(engine) as session:
                 body = load_body(session, snapshot)
                 meta = json.loads(snapshot.request_meta) if snapshot.request_meta else {}
-                records = list(harmonize(parser(body, snapshot.url, meta), config, HarmonizeReport()))
+                with zip_member_limit(config.max_zip_member_mb):
+                    records = list(harmonize(parser(body, snapshot.url, meta), config, HarmonizeReport()))
                 _rebuild_snapshot(
                     session, summary, source_id, snapshot, records, added_series, changed_ids, now
                 )

@@ -26,9 +26,12 @@ from cobase.clock import parse_datetime, utcnow
 from cobase.db import session_scope
 from cobase.harmonize.records import HarmonizeReport, harmonize
 from cobase.ingest import IngestCounts, ingest_observations
+from cobase.limits import MEGABYTE, describe_megabytes
 from cobase.models import Observation, RefreshRun, Snapshot
 from cobase.models import Source as SourceRow
 from cobase.parse import ParseError, get_parser, tracks_withdrawals
+from cobase.parse._zip import zip_member_limit
+from cobase.redact import install_log_redaction, redact_text, register_secret
 from cobase.registry import Registry, SourcesFileError
 from cobase.registry import Source as SourceConfig
 from cobase.snapshots import load_body, mark_parsed, store_snapshot
@@ -119,7 +122,11 @@ class _SourceIngestor:
 
     def receive(self, item: RawResponse | FetchFailure) -> None:
         if isinstance(item, FetchFailure):
-            self.summary.errors.append(item.error)
+            self.summary.errors.append(redact_text(item.error))
+            return
+        if len(item.body) > self.config.max_body_bytes:
+            # Scrapy refuses larger bodies while they stream; this catches any other way in (an upload).
+            self.summary.errors.append(body_refusal(item.url, len(item.body), self.config.max_body_mb))
             return
         try:
             with session_scope(self.engine) as session:
@@ -173,7 +180,7 @@ class _SourceIngestor:
         try:
             parser = get_parser(self.config.key)
             meta = json.loads(snapshot.request_meta) if snapshot.request_meta else {}
-            with session_scope(self.engine) as session:
+            with session_scope(self.engine) as session, zip_member_limit(self.config.max_zip_member_mb):
                 counts = ingest_observations(
                     session,
                     source_id=self.source_row.id,
@@ -269,7 +276,7 @@ def _finish_run(engine: sa.Engine, summary: SourceSummary) -> None:
         run.observations_unchanged = summary.observations.unchanged
         run.observations_revised = summary.observations.revised
         run.errors = len(summary.errors)
-        run.error = "\n".join(summary.errors[:20]) or summary.skipped_reason
+        run.error = redact_text("\n".join(summary.errors[:20]) or summary.skipped_reason or "") or None
         session.add(run)
 
 
@@ -293,6 +300,7 @@ def spider_arguments(config: SourceConfig) -> dict[str, Any]:
         value = os.environ.get(variable, "").strip()
         if not value:
             raise MissingSetting(f"{config.key} skipped: set {variable} to use it (see sources.yml)")
+        register_secret(value)  # an appname or key never appears in a log line, error or stored URL
         arguments[argument] = value
     return arguments
 
@@ -307,6 +315,25 @@ def tls_settings(config: SourceConfig) -> dict[str, Any]:
     # Scrapy accepts any certificate unless told otherwise; evidence for legal use must come from the
     # host it claims to come from.
     return {"DOWNLOAD_VERIFY_CERTIFICATES": config.verify_tls}
+
+
+def size_settings(config: SourceConfig) -> dict[str, Any]:
+    """Per-source body limit, enforced by Scrapy while the body streams (``max_body_mb`` in sources.yml).
+
+    A response announcing a larger ``Content-Length`` is refused before its body is read; one that grows
+    beyond the limit is cut off as soon as it does (a gzip response counts inflated). Either way nothing
+    of it is stored: the spider turns the refusal into a failure naming the limit.
+    """
+    # No separate warning size: the limit is the policy, and its refusal is reported in one sentence.
+    return {"DOWNLOAD_MAXSIZE": config.max_body_bytes, "DOWNLOAD_WARNSIZE": 0}
+
+
+def body_refusal(url: str, size: int, max_body_mb: float) -> str:
+    """The one sentence a refresh summary shows for a body refused for its size."""
+    return (
+        f"{redact_text(url)}: refused, the response ({size / MEGABYTE:.1f} MB) is larger than "
+        f"{describe_megabytes(max_body_mb)}, the max_body_mb limit of sources.yml; it was not stored"
+    )
 
 
 def refresh(
@@ -335,6 +362,7 @@ def refresh(
     summaries: dict[str, SourceSummary] = {}
     ingestors: list[_SourceIngestor] = []
     process = CrawlerProcess(_scrapy_settings())
+    install_log_redaction()  # after Scrapy set up logging: its lines name request URLs
     crawlers_started = 0
     for key in selected:
         summary = SourceSummary(key=key)
@@ -355,7 +383,7 @@ def refresh(
         ingestors.append(ingestor)
         # Each source gets its own crawler, so TLS policy (and any other setting) is per source.
         crawler = process.create_crawler(spider_class)
-        crawler.settings.setdict(tls_settings(config), priority="spider")
+        crawler.settings.setdict({**tls_settings(config), **size_settings(config)}, priority="spider")
 
         def on_item(item: Any, ingestor: _SourceIngestor = ingestor, **_: Any) -> None:
             ingestor.receive(item)
@@ -364,7 +392,7 @@ def refresh(
 
         def on_error(failure: Any, response: Any, ingestor: _SourceIngestor = ingestor, **_: Any) -> None:
             url = getattr(response, "url", "?")
-            ingestor.summary.errors.append(f"spider error on {url}: {failure.getErrorMessage()}")
+            ingestor.summary.errors.append(redact_text(f"spider error on {url}: {failure.getErrorMessage()}"))
 
         def on_closed(reason: str, ingestor: _SourceIngestor = ingestor, **_: Any) -> None:
             if reason not in ("finished",):

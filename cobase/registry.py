@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cobase.limits import DEFAULT_MAX_BODY_MB, DEFAULT_MAX_ZIP_MEMBER_MB, megabytes_to_bytes
 from cobase.settings import sources_file
 
 
@@ -122,6 +123,28 @@ class Source(_Strict):
     params: dict[str, Any] = Field(default_factory=dict, description="source-specific spider arguments")
     documents: list[DocumentRef] = Field(default_factory=list)
     indicators: list[Indicator] = Field(default_factory=list)
+    refresh_every_days: int | None = Field(
+        default=None,
+        gt=0,
+        description="machine-readable cadence: `cobase refresh --due` refreshes the source when this many "
+        "days (UTC calendar days) have passed since its last successful refresh; none means always due",
+    )
+    max_body_mb: float = Field(
+        default=DEFAULT_MAX_BODY_MB, gt=0, description="largest response body kept, in MB (refused beyond)"
+    )
+    max_zip_member_mb: float = Field(
+        default=DEFAULT_MAX_ZIP_MEMBER_MB, gt=0, description="largest inflated ZIP member read, in MB"
+    )
+
+    @property
+    def max_body_bytes(self) -> int:
+        """``max_body_mb`` in bytes, as Scrapy's ``DOWNLOAD_MAXSIZE`` takes it."""
+        return megabytes_to_bytes(self.max_body_mb)
+
+    @property
+    def max_zip_member_bytes(self) -> int:
+        """``max_zip_member_mb`` in bytes."""
+        return megabytes_to_bytes(self.max_zip_member_mb)
 
     @field_validator("base_url", "canonical_base_url")
     @classmethod
@@ -162,11 +185,19 @@ class Source(_Strict):
         return next((ind for ind in self.indicators if ind.code == code), None)
 
 
+class Defaults(_Strict):
+    """The top-level ``defaults:`` of sources.yml: limits every source has unless it sets its own."""
+
+    max_body_mb: float = Field(default=DEFAULT_MAX_BODY_MB, gt=0)
+    max_zip_member_mb: float = Field(default=DEFAULT_MAX_ZIP_MEMBER_MB, gt=0)
+
+
 class Registry(_Strict):
     """All sources, keyed by their sources.yml key."""
 
     path: Path
     sources: dict[str, Source]
+    defaults: Defaults = Field(default_factory=Defaults)
 
     @model_validator(mode="after")
     def _check_republishes(self) -> Registry:
@@ -234,16 +265,24 @@ def load_registry(path: str | Path | None = None) -> Registry:
         raise SourcesFileError(f"{file}: not valid YAML ({exc})") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("sources"), dict):
         raise SourcesFileError(f"{file}: expected a top-level 'sources:' mapping of source keys")
-    unknown_top = set(raw) - {"sources"}
+    unknown_top = set(raw) - {"sources", "defaults"}
     if unknown_top:
         raise SourcesFileError(f"{file}: unknown top-level key {sorted(unknown_top)[0]!r}")
+    try:
+        defaults = Defaults.model_validate(raw.get("defaults") or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        what = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        raise SourcesFileError(f"{file}: defaults: {what} {key!r}") from exc
     entries: dict[str, Any] = {}
     for key, entry in raw["sources"].items():
         if not isinstance(entry, dict):
             raise SourcesFileError(f"{file}: source {key!r}: expected a mapping, got {type(entry).__name__}")
-        entries[str(key)] = {**entry, "key": str(key)}
+        # A source's own limit wins; otherwise the file's defaults apply.
+        entries[str(key)] = {**defaults.model_dump(), **entry, "key": str(key)}
     try:
-        registry = Registry(path=file, sources=entries)
+        registry = Registry(path=file, sources=entries, defaults=defaults)
     except ValidationError as exc:
         first = exc.errors()[0]
         if first["type"] == "value_error" and not first["loc"]:

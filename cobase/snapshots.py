@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from cobase.clock import as_utc, parse_datetime, utcnow
 from cobase.models import Snapshot, SnapshotBlob, Source
+from cobase.redact import redact_meta, redact_url
 from crawlers.items import RawResponse
 
 
@@ -54,16 +55,19 @@ def store_snapshot(
     when it is a public http(s) one, else none is recorded (a citation then shows no link).
     """
     digest = sha256_hex(raw.body)
+    # No credential (an appname, a key, a password) is ever stored: the URL kept is the redacted one.
+    url = redact_url(raw.url)
+    canonical_url = redact_url(canonical_url) if canonical_url else None
     existing = session.exec(
         select(Snapshot).where(
-            Snapshot.source_id == source.id, Snapshot.url == raw.url, Snapshot.sha256 == digest
+            Snapshot.source_id == source.id, Snapshot.url == url, Snapshot.sha256 == digest
         )
     ).first()
     seen_at = parse_datetime(raw.retrieved_at)
     if existing is not None:
         newest_other = session.exec(
             select(sa.func.max(Snapshot.last_seen_at)).where(
-                Snapshot.source_id == source.id, Snapshot.url == raw.url, Snapshot.id != existing.id
+                Snapshot.source_id == source.id, Snapshot.url == url, Snapshot.id != existing.id
             )
         ).one()
         if isinstance(newest_other, str):  # aggregate results bypass the column type on SQLite
@@ -79,8 +83,8 @@ def store_snapshot(
         session.add(SnapshotBlob(sha256=digest, compression="zlib", body=zlib.compress(raw.body, 6)))
     snapshot = Snapshot(
         source_id=source.id,  # type: ignore[arg-type]
-        url=raw.url,
-        canonical_url=next((u for u in (canonical_url, raw.url) if is_public_url(u)), None),
+        url=url,
+        canonical_url=next((u for u in (canonical_url, url) if is_public_url(u)), None),
         retrieved_at=seen_at,
         last_seen_at=seen_at,
         http_status=raw.status,
@@ -88,7 +92,9 @@ def store_snapshot(
         sha256=digest,
         size=len(raw.body),
         body_location=f"db:snapshot_blob/{digest}",
-        request_meta=json.dumps(raw.request_meta, sort_keys=True, default=str) if raw.request_meta else None,
+        request_meta=json.dumps(redact_meta(raw.request_meta), sort_keys=True, default=str)
+        if raw.request_meta
+        else None,
         parse_status="pending",
     )
     session.add(snapshot)

@@ -48,6 +48,7 @@ from urllib.parse import unquote, urlsplit
 
 from cobase.clock import BadDateError, period_from_year_text
 from cobase.parse import ParsedRecord, ParseError, number_text
+from cobase.parse._zip import bounded_lines, open_member
 
 SOURCE = "unaids_aidsinfo"
 # What ``published_at`` means here: a member's timestamp is when the bulk file was generated, not when a value
@@ -168,7 +169,7 @@ def _parse_zip(body: bytes, url: str, request_meta: Mapping[str, Any]) -> Iterat
         for info in members:
             where = f"{url}!{info.filename}"
             try:
-                with archive.open(info) as member:
+                with open_member(archive, info, f"{SOURCE}: {where}") as member:
                     yield from _parse_csv(_lines(member, where), where, request_meta, _member_date(info))
             except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # truncated or corrupt member
                 raise ParseError(f"{SOURCE}: {where} cannot be extracted ({exc})") from None
@@ -393,7 +394,7 @@ def _lines(stream: IO[bytes], where: str) -> Iterator[str]:
     """Text lines of a UTF-8 stream (BOM tolerated); a clear error on bytes that are not UTF-8."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
-        yield from text
+        yield from bounded_lines(text, f"{SOURCE}: {where}")
     except UnicodeDecodeError as exc:
         raise ParseError(f"{SOURCE}: {where} is not UTF-8 text ({exc.reason})") from None
 

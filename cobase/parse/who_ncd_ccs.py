@@ -38,6 +38,7 @@ from typing import Any
 
 from cobase.clock import BadDateError, period_from_year_text
 from cobase.parse import ParsedRecord, ParseError
+from cobase.parse._zip import bounded_lines, open_member
 from cobase.parse.who_gho import parse_bulk_csv
 
 SOURCE = "who_ncd_ccs"
@@ -117,7 +118,7 @@ def _parse_zip(body: bytes, url: str) -> Iterator[ParsedRecord]:
             listed = ", ".join(names[:8]) or "nothing"
             raise ParseError(f"{SOURCE}: {url}: the ZIP has no data/{DATA_FILE} (it holds {listed})")
         try:
-            with archive.open(member) as stream:
+            with open_member(archive, member, f"{SOURCE}: {url}!{member}") as stream:
                 wanted = _rows_about_known_questions(stream, f"{url} ({member})")
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
             raise ParseError(f"{SOURCE}: {url}: cannot read {member} from the ZIP ({exc})") from None
@@ -131,7 +132,8 @@ def _rows_about_known_questions(stream: Any, where: str) -> bytes:
     streaming keeps memory to the few thousand rows cobase stores.
     """
     try:
-        reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        reader = csv.reader(bounded_lines(text, where))
         header = next(reader, [])
         columns = [i for i, name in enumerate(header) if _may_name_question(name)]
         output = io.StringIO()

@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
+from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
 from crawlers.items import FetchFailure, RawResponse, retrieval_time
@@ -77,6 +79,25 @@ class SourceSpider(scrapy.Spider):
         response = getattr(value, "response", None)
         if response is not None:
             message = f"HTTP {response.status} from {request.url}"
+        elif too_large(value):
+            limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") if self.crawler else 0
+            message = (
+                f"{request.url}: refused, the response is larger than {limit / 1048576:g} MB, the "
+                "max_body_mb limit of sources.yml; it was not stored"
+            )
         else:
             message = f"{value.__class__.__name__} fetching {request.url}: {value}".rstrip(": ")
         yield self.failure(request.url, message, **request.meta.get("cobase", {}))
+
+
+def too_large(error: BaseException) -> bool:
+    """Whether a download failed because its body exceeded ``DOWNLOAD_MAXSIZE``.
+
+    Scrapy cancels such a download (``DownloadCancelledError``, or Twisted's ``CancelledError`` in older
+    versions) when the announced length or the bytes received exceed it: nothing else cancels a download
+    in flight in cobase (no spider stops one). A compressed body that inflates too large is ignored with
+    an ``IgnoreRequest`` that says so.
+    """
+    if isinstance(error, CancelledError | DownloadCancelledError):
+        return True
+    return isinstance(error, IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(error)
