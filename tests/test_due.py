@@ -33,6 +33,7 @@ def test_every_crawled_source_declares_its_cadence() -> None:
         "documents": 30,
         "unaids_aidsinfo": 30,
         "globalfund_pqr": 7,
+        "usaid_scms": 30,
         "internet_archive": None,  # a service queried on demand, never refreshed
     }
 
