@@ -25,6 +25,9 @@ fixture_server) is shared ground that every stage may use."""
 ALLOWED = {
     # PQR rows are aggregated per catalogue item before any record exists (see the module's comment).
     ("cobase.parse.globalfund_pqr", "cobase.harmonize.medicines"),
+    # National registers store each product row with its catalogue item, resolved from its DCI as the
+    # issue asks (the row's identity is the product, not a name to harmonize later).
+    ("cobase.parse._register", "cobase.harmonize.medicines"),
 }
 
 
