@@ -1,9 +1,13 @@
 """Benchmark: ``cobase refresh`` of every source against local servers serving the test fixtures.
 
-Usage: ``python bench/refresh.py [--runs 3]``. Each run refreshes every source that has fixtures
-(``tests/fixtures/<source>/routes.json``) into a fresh SQLite database, in a child process exactly as
-cron would, and records its wall time and peak memory. Prints per-run figures, then
+Usage: ``python bench/refresh.py [--runs 3] [--national]``. Each run refreshes every source that has
+fixtures (``tests/fixtures/<source>/routes.json``) into a fresh SQLite database, in a child process exactly
+as cron would, and records its wall time and peak memory. Prints per-run figures, then
 ``refresh_s: X peak_memory_mb: Y`` (medians) as its last line. Targets: under 2 minutes, under 500 MB.
+
+``--national`` refreshes instead the national registers from the real files of
+``../shared/fixtures/national/`` (every Algerian version and the Tunisian list, served from a local
+server as the ministries' pages and files would be). Target: under 60 s and under 1 GB.
 """
 
 from __future__ import annotations
@@ -64,23 +68,63 @@ def one_run(
     return elapsed, usage.ru_maxrss / 1024, code
 
 
+NATIONAL = REPO.parent / "shared" / "fixtures" / "national"
+NATIONAL_FILES = {
+    # source key -> (folder under NATIONAL, file extension): every real version is served and listed.
+    "dz_miph_nomenclature": ("algeria", ".xlsx"),
+    "tn_dpm_amm": ("tunisia", ".xls"),
+}
+
+
+def national_folders(workdir: Path) -> tuple[dict[str, Path], dict[str, dict[str, object]]]:
+    """A routes.json per register serving every real file of ``NATIONAL``, and the ``params.files``
+    listing them (the real files are read where they are, never copied)."""
+    folders: dict[str, Path] = {}
+    overrides: dict[str, dict[str, object]] = {}
+    for key, (country, extension) in NATIONAL_FILES.items():
+        files = sorted((NATIONAL / country).glob(f"*{extension}"))
+        if not files:
+            raise SystemExit(f"no real {extension} file under {NATIONAL / country}: --national needs them")
+        folder = workdir / key
+        folder.mkdir(parents=True, exist_ok=True)
+        routes = [
+            {"path": f"/national/{index}{extension}", "query": {}, "file": str(path.resolve()),
+             "content_type": "application/octet-stream"}
+            for index, path in enumerate(files)
+        ]  # fmt: skip
+        (folder / "routes.json").write_text(json.dumps(routes), encoding="utf-8")
+        folders[key] = folder
+        overrides[key] = {"params": {"files": [route["path"] for route in routes]}}
+    return folders, overrides
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--national", action="store_true", help="the national registers' real files")
     args = parser.parse_args()
     registry = load_registry()
     fixtures = REPO / "tests" / "fixtures"
     folders: dict[str, Path] = {}
     overrides: dict[str, dict[str, object]] = {}
-    for key in registry.sources:
-        found = fixture_folder(fixtures, key)
-        if found is not None:
-            folders[key], overrides[key] = found
+    with tempfile.TemporaryDirectory() as served:
+        if args.national:
+            folders, overrides = national_folders(Path(served))
+        else:
+            for key in registry.sources:
+                found = fixture_folder(fixtures, key)
+                if found is not None:
+                    folders[key], overrides[key] = found
+        run_all(folders, overrides, args.runs)
+
+
+def run_all(folders: dict[str, Path], overrides: dict[str, dict[str, object]], runs: int) -> None:
+    """Refresh ``folders`` ``runs`` times and print the figures."""
     print(f"sources: {', '.join(sorted(folders))}")
     times: list[float] = []
     peaks: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for run in range(args.runs):
+        for run in range(runs):
             elapsed, peak, code = one_run(folders, overrides, Path(tmp))
             times.append(elapsed)
             peaks.append(peak)
