@@ -30,6 +30,7 @@ from cobase.evidence.model import (
 )
 from cobase.evidence.readings import find_contradictions, trends
 from cobase.evidence.references import DOCUMENT_SOURCES, map_evidence, with_references
+from cobase.evidence.register_timeline import REGISTER_SOURCES
 from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
 from cobase.findings import finding_indicators
 from cobase.harmonize.countries import resolve_country
@@ -152,6 +153,8 @@ def _subject(
     """
     if version.item is not None:
         return _Subject((version.item,), "item") if version.item in selected else None
+    if version.source in REGISTER_SOURCES:
+        return None  # a register's product whose DCI is outside the catalogue: about no patient's item
     if link.scope != "item":
         return _Subject((), link.scope, link.about_fr, link.about_en, link.members)
     if link.items:

@@ -35,6 +35,7 @@ from cobase.parse._register import (
     REGISTERED,
     STATUS,
     WITHDRAWAL,
+    WITHDRAWN,
     product_of,
     quote_fields,
 )
@@ -132,8 +133,13 @@ def register_timelines(
                     item=item,
                     status=status,
                     fields=quote_fields(quote),
-                    withdrawn_on=withdrawals.get(product_of(dimension), (None, None))[0],
-                    withdrawal_reason=withdrawals.get(product_of(dimension), (None, None))[1],
+                    # Only a version listing the product as withdrawn states its withdrawal.
+                    withdrawn_on=withdrawals.get(product_of(dimension), (None, None))[0]
+                    if status == WITHDRAWN
+                    else None,
+                    withdrawal_reason=withdrawals.get(product_of(dimension), (None, None))[1]
+                    if status == WITHDRAWN
+                    else None,
                 )
                 for dimension, (status, item, quote) in sorted(rows.items())
             ]

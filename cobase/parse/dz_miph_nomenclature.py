@@ -266,9 +266,12 @@ def _product_row(
     records = [record(STATUS, status)]
     if status == WITHDRAWN and (period := cell_period(withdrawal_cell)) is not None:
         reason = text["withdrawal_reason"] or "retrait (motif non précisé)"
+        # Each later version states the same withdrawal again, its number spaced differently
+        # (``024/ 13 P 287 /06`` then ``024/13 P 287/06``): written without those spaces, the same
+        # withdrawal is seen again, not "revised".
         withdrawal_quote = build_quote(
             [
-                (REGISTRATION, registration),
+                (REGISTRATION, re.sub(r"\s*/\s*", "/", registration)),
                 (BRAND, text["brand"]),
                 (DCI, dci),
                 (DOSAGE, text["dosage"]),
