@@ -20,6 +20,7 @@ as-of date between two versions shows the status of the earlier one.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -112,55 +113,66 @@ def register_timelines(
 ) -> list[RegisterTimeline]:
     """The timeline of every register holding versions for the country, for one item (none when no
     register covers the country)."""
+    return register_timelines_for(session, country_iso3, [item_id], as_of)
+
+
+def register_timelines_for(
+    session: Session, country_iso3: str, item_ids: list[str], as_of: date | None = None
+) -> list[RegisterTimeline]:
+    """:func:`register_timelines` for several items, reading each register's versions once."""
     day = as_of or utcnow().date()
     known_by = datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
-    wanted = items_containing(item_id)
     timelines = []
     for source_key in REGISTER_SOURCES:
         versions = _versions(session, source_key, country_iso3)
         if not versions:
             continue
-        products = _products(session, source_key, country_iso3, wanted)
-        withdrawals = _withdrawals(session, source_key, country_iso3, wanted)
-        kept: list[RegisterVersion] = []
-        later = 0
-        seen: dict[str, ProductEntry] = {}
-        for version in versions:
-            rows = products.get(version.version_date, {})
-            entries = [
-                ProductEntry(
-                    product=product_of(dimension),
-                    item=item,
-                    status=status,
-                    fields=quote_fields(quote),
-                    # Only a version listing the product as withdrawn states its withdrawal.
-                    withdrawn_on=withdrawals.get(product_of(dimension), (None, None))[0]
-                    if status == WITHDRAWN
-                    else None,
-                    withdrawal_reason=withdrawals.get(product_of(dimension), (None, None))[1]
-                    if status == WITHDRAWN
-                    else None,
-                )
-                for dimension, (status, item, quote) in sorted(rows.items())
-            ]
-            listed = {entry.product for entry in entries}
-            entries += [
-                ProductEntry(product, before.item, NO_LONGER_LISTED, before.fields)
-                for product, before in sorted(seen.items())
-                if product not in listed
-            ]
-            for entry in entries:
-                if entry.status != NO_LONGER_LISTED:
-                    seen[entry.product] = entry
-            status = as_of_status(
-                version.published_basis, version.published_at, version.retrieved_at, known_by
-            )
-            if version.version_date > day or status == "published_after":
-                later += 1
-                continue
-            kept.append(_with(version, status, entries))
-        timelines.append(RegisterTimeline(source_key, country_iso3, item_id, day, kept, later))
+        for item_id in item_ids:
+            timelines.append(_timeline(session, source_key, country_iso3, item_id, versions, day, known_by))
     return timelines
+
+
+def _timeline(
+    session: Session,
+    source_key: str,
+    country_iso3: str,
+    item_id: str,
+    versions: list[RegisterVersion],
+    day: date,
+    known_by: datetime,
+) -> RegisterTimeline:
+    wanted = items_containing(item_id)
+    products = _products(session, source_key, country_iso3, wanted)
+    withdrawals = _withdrawals(session, source_key, country_iso3, wanted)
+    kept: list[RegisterVersion] = []
+    later = 0
+    seen: dict[str, ProductEntry] = {}
+    for version in versions:
+        rows = products.get(version.version_date, {})
+        entries = []
+        for dimension, (status, item, quote) in sorted(rows.items()):
+            # Only a version listing the product as withdrawn states its withdrawal.
+            when, reason = (
+                withdrawals.get(product_of(dimension), (None, None)) if status == WITHDRAWN else (None, None)
+            )
+            entries.append(
+                ProductEntry(product_of(dimension), item, status, quote_fields(quote), when, reason)
+            )
+        listed = {entry.product for entry in entries}
+        entries += [
+            ProductEntry(product, before.item, NO_LONGER_LISTED, before.fields)
+            for product, before in sorted(seen.items())
+            if product not in listed
+        ]
+        for entry in entries:
+            if entry.status != NO_LONGER_LISTED:
+                seen[entry.product] = entry
+        status = as_of_status(version.published_basis, version.published_at, version.retrieved_at, known_by)
+        if version.version_date > day or status == "published_after":
+            later += 1
+            continue
+        kept.append(_with(version, status, entries))
+    return RegisterTimeline(source_key, country_iso3, item_id, day, kept, later)
 
 
 def _with(version: RegisterVersion, status: str, products: list[ProductEntry]) -> RegisterVersion:
@@ -277,3 +289,32 @@ def _as_datetime(value: datetime | str | None) -> datetime | None:
         return None
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def register_gaps(timelines: list[RegisterTimeline], items: Mapping[str, Any], registry: Any) -> list[Any]:
+    """A dated gap per register whose version in force lists no registered product containing an item:
+    « aucun produit contenant X n'est enregistré au … », a fact with its date, not a silence."""
+    from cobase.evidence.model import Gap  # the model module holds timelines: imported when needed
+
+    gaps = []
+    for timeline in timelines:
+        latest = timeline.latest
+        if latest is None or not latest.is_gap:
+            continue
+        item = items[timeline.item]
+        source = registry.sources.get(timeline.source)
+        producer = source.producer if source else timeline.source
+        day_fr, day_en = latest.version_date.strftime("%d/%m/%Y"), latest.version_date.isoformat()
+        gaps.append(
+            Gap(
+                kind="register",
+                id=f"{timeline.source}:{timeline.item}",
+                name_fr=item.name_fr,
+                name_en=item.name_en,
+                message_fr=f"Aucun produit contenant {item.name_fr} n'est enregistré au {day_fr} "
+                f"({producer}, version du {day_fr}).",
+                message_en=f"No product containing {item.name_en} is registered as of {day_en} "
+                f"({producer}, version of {day_en}).",
+            )
+        )
+    return gaps
