@@ -318,3 +318,69 @@ def register_gaps(timelines: list[RegisterTimeline], items: Mapping[str, Any], r
             )
         )
     return gaps
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    """One product of the version in force of a country's register, for the Pays page's table."""
+
+    source: str
+    version_date: date
+    product: str
+    status: str
+    item: str | None
+    fields: dict[str, str]
+    withdrawn_on: date | None
+    withdrawal_reason: str | None
+    url: str
+    published_basis: str
+    retrieved_at: datetime
+
+
+def country_register(session: Session, country_iso3: str) -> list[RegisterRow]:
+    """Every product of the latest version of each register covering the country (all three lists)."""
+    rows: list[RegisterRow] = []
+    for source_key in REGISTER_SOURCES:
+        versions = _versions(session, source_key, country_iso3)
+        if not versions:
+            continue
+        latest = versions[-1]
+        withdrawals = {
+            product_of(dimension): (start, reason)
+            for dimension, start, reason in session.exec(
+                select(Observation.dimension, Observation.period_start, Observation.value_text)  # type: ignore[call-overload]
+                .join(Source, Source.id == Observation.source_id)
+                .where(
+                    *_source_filter(source_key, country_iso3, WITHDRAWAL), Observation.is_current == sa.true()
+                )
+            )
+        }
+        query = (
+            select(Observation.dimension, Observation.value_text, Observation.item, Observation.quote)  # type: ignore[call-overload]
+            .join(Source, Source.id == Observation.source_id)
+            .where(
+                *_source_filter(source_key, country_iso3, STATUS),
+                Observation.is_current == sa.true(),
+                Observation.period_start == latest.version_date,
+            )
+            .order_by(Observation.dimension)
+        )
+        for dimension, status, item, quote in session.exec(query):
+            product = product_of(dimension)
+            withdrawn = withdrawals.get(product) if status == WITHDRAWN else None
+            rows.append(
+                RegisterRow(
+                    source=source_key,
+                    version_date=latest.version_date,
+                    product=product,
+                    status=status,
+                    item=item,
+                    fields=quote_fields(quote),
+                    withdrawn_on=_as_date(withdrawn[0]) if withdrawn else None,
+                    withdrawal_reason=withdrawn[1] if withdrawn else None,
+                    url=latest.url,
+                    published_basis=latest.published_basis,
+                    retrieved_at=latest.retrieved_at,
+                )
+            )
+    return rows
