@@ -4,7 +4,6 @@ Algerian fixture versions, ingested in-process through the real parser, harmoniz
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -12,20 +11,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from cobase.db import open_store
-from cobase.harmonize.records import HarmonizeReport, harmonize
-from cobase.parse.dz_miph_nomenclature import parse
-from cobase.registry import load_registry
-from tests.helpers import fixture_bytes
-from tests.seed import ingest_rows
+from tests.register_store import SOURCE, algerian_register_store
 
 ENTRY = Path(__file__).resolve().parent.parent / "streamlit_app" / "streamlit_app.py"
-SOURCE = "dz_miph_nomenclature"
-VERSIONS = [
-    "NOMENCLATURE-01.07.2018.xlsx",
-    "nomenclature-au-31-Dcembre-2019.xlsx",
-    "NOMENCLATURE-VERSION-FEVRIER-2026-.xlsx",
-]
 TIMEOUT_SECONDS = 60
 
 
@@ -40,15 +28,7 @@ def _fresh_caches() -> Iterator[None]:
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'registers.db'}"
-    engine = open_store(url)
-    source = load_registry().get(SOURCE)
-    for name in VERSIONS:
-        body = fixture_bytes(SOURCE, name)
-        rows = list(harmonize(parse(body, name, {}), source, HarmonizeReport()))
-        ingest_rows(
-            engine, SOURCE, f"https://www.miph.gov.dz/{name}", rows, datetime(2026, 3, 5, tzinfo=UTC), body
-        )
+    url = algerian_register_store(tmp_path)
     monkeypatch.setenv("COBASE_DB", url)
     return url
 
