@@ -12,6 +12,9 @@ as its last line. Targets: under 2 minutes, under 500 MB; the worst case under 1
 refreshes only ``usaid_scms``, served the whole real delivery history (10,324 lines) at its export path.
 Targets: under 10 s, under 300 MB.
 
+``--national`` refreshes instead the national registers from the real files of
+``../shared/fixtures/national/`` (every Algerian version and the Tunisian list, served from a local
+server as the ministries' pages and files would be). Target: under 60 s and under 1 GB.
 """
 
 from __future__ import annotations
@@ -123,11 +126,42 @@ def worst_case_folders(fixtures: Path, workdir: Path, max_body_mb: float) -> dic
     return folders
 
 
+NATIONAL = REPO.parent / "shared" / "fixtures" / "national"
+NATIONAL_FILES = {
+    # source key -> (folder under NATIONAL, file extension): every real version is served and listed.
+    "dz_miph_nomenclature": ("algeria", ".xlsx"),
+    "tn_dpm_amm": ("tunisia", ".xls"),
+}
+
+
+def national_folders(workdir: Path) -> tuple[dict[str, Path], dict[str, dict[str, object]]]:
+    """A routes.json per register serving every real file of ``NATIONAL``, and the ``params.files``
+    listing them (the real files are read where they are, never copied)."""
+    folders: dict[str, Path] = {}
+    overrides: dict[str, dict[str, object]] = {}
+    for key, (country, extension) in NATIONAL_FILES.items():
+        files = sorted((NATIONAL / country).glob(f"*{extension}"))
+        if not files:
+            raise SystemExit(f"no real {extension} file under {NATIONAL / country}: --national needs them")
+        folder = workdir / key
+        folder.mkdir(parents=True, exist_ok=True)
+        routes = [
+            {"path": f"/national/{index}{extension}", "query": {}, "file": str(path.resolve()),
+             "content_type": "application/octet-stream"}
+            for index, path in enumerate(files)
+        ]  # fmt: skip
+        (folder / "routes.json").write_text(json.dumps(routes), encoding="utf-8")
+        folders[key] = folder
+        overrides[key] = {"params": {"files": [route["path"] for route in routes]}}
+    return folders, overrides
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scms", type=Path, help="a full SCMS delivery history CSV: refresh usaid_scms only")
     parser.add_argument("--no-worst-case", action="store_true", help="skip the run at the size limits")
+    parser.add_argument("--national", action="store_true", help="the national registers' real files")
     args = parser.parse_args()
     registry = load_registry()
     limits = sorted({(s.max_body_mb, s.max_zip_member_mb) for s in registry.sources.values()})
@@ -140,33 +174,42 @@ def main() -> None:
     fixtures = REPO / "tests" / "fixtures"
     folders: dict[str, Path] = {}
     overrides: dict[str, dict[str, object]] = {}
-    for key in registry.sources:
-        found = fixture_folder(fixtures, key)
-        if found is not None:
-            folders[key], overrides[key] = found
+    with tempfile.TemporaryDirectory() as served:
+        if args.national:
+            folders, overrides = national_folders(Path(served))
+        elif args.scms is not None:
+            folders, overrides = (
+                {"usaid_scms": _scms_folder(args.scms.resolve(), Path(served))},
+                {"usaid_scms": {}},
+            )
+        else:
+            for key in registry.sources:
+                found = fixture_folder(fixtures, key)
+                if found is not None:
+                    folders[key], overrides[key] = found
+        run_all(folders, overrides, args.runs)
+        if not (args.no_worst_case or args.national or args.scms is not None):
+            worst = worst_case_folders(fixtures, Path(served), registry.defaults.max_body_mb)
+            elapsed, peak, code, _cpu = one_run(worst, {key: overrides[key] for key in worst}, Path(served))
+            print(
+                f"worst case (a body 1 MB under max_body_mb, one 20 MB over, a 1.5 GB ZIP member): "
+                f"{elapsed:.1f} s, peak {peak:.0f} MB, exit code {code} (1: the refusals fail their sources)",
+                flush=True,
+            )
+
+
+def run_all(folders: dict[str, Path], overrides: dict[str, dict[str, object]], runs: int) -> None:
+    """Refresh ``folders`` ``runs`` times and print the figures (medians last)."""
+    print(f"sources: {', '.join(sorted(folders))}")
     times: list[float] = []
     peaks: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        if args.scms is not None:
-            folders, overrides = (
-                {"usaid_scms": _scms_folder(args.scms.resolve(), Path(tmp))},
-                {"usaid_scms": {}},
-            )
-        print(f"sources: {', '.join(sorted(folders))}")
-        for run in range(args.runs):
+        for run in range(runs):
             elapsed, peak, code, cpu = one_run(folders, overrides, Path(tmp))
             times.append(elapsed)
             peaks.append(peak)
             print(
                 f"run {run + 1}: {elapsed:.1f} s, cpu {cpu:.1f} s, peak {peak:.0f} MB, exit code {code}",
-                flush=True,
-            )
-        if not args.no_worst_case and args.scms is None:
-            worst = worst_case_folders(fixtures, Path(tmp), registry.defaults.max_body_mb)
-            elapsed, peak, code, _cpu = one_run(worst, {key: overrides[key] for key in worst}, Path(tmp))
-            print(
-                f"worst case (a body 1 MB under max_body_mb, one 20 MB over, a 1.5 GB ZIP member): "
-                f"{elapsed:.1f} s, peak {peak:.0f} MB, exit code {code} (1: the refusals fail their sources)",
                 flush=True,
             )
     print(f"refresh_s: {statistics.median(times):.1f} peak_memory_mb: {statistics.median(peaks):.0f}")

@@ -50,7 +50,10 @@ def fixture_folder(root: Path, key: str) -> tuple[Path, dict[str, Any]] | None:
     documents, with URLs relative to the local server).
     """
     if (root / key / "routes.json").exists():
-        return root / key, {}
+        # An entry.json next to routes.json: the entry's absolute URLs (a register's older versions on
+        # another host) replaced by paths on the local server.
+        entry = root / key / "entry.json"
+        return root / key, json.loads(entry.read_text(encoding="utf-8")) if entry.exists() else {}
     mirror = root / key / "mirror"
     if not (mirror / "routes.json").exists():
         return None

@@ -28,6 +28,7 @@ from cobase.catalogue import CatalogueError, load_catalogue
 from cobase.clock import as_utc
 from cobase.evidence.deliveries import Delivery, DeliveryTimeline
 from cobase.evidence.model import DIMENSION_LABELS, Contradiction, Evidence, Trend
+from cobase.evidence.register_timeline import ProductEntry, RegisterVersion
 from cobase.registry import SourcesFileError, load_registry
 
 LANGS: tuple[str, ...] = ("fr", "en")
@@ -856,3 +857,85 @@ def delivery_cells(delivery: Delivery, lang: str = "fr") -> list[str]:
         breakdown_label(f"STRENGTH_FORM={delivery.presentation}", lang) if delivery.presentation else "",
         pick(lang, *_FUNDERS.get(delivery.source, (delivery.source, delivery.source))),
     ]
+# --- national registers (register timeline) ------------------------------------------------------------
+
+REGISTER_STATUS_LABELS = {
+    "registered": ("enregistré", "registered"),
+    "not_renewed": ("non renouvelé", "not renewed"),
+    "withdrawn": ("retiré", "withdrawn"),
+    "no_longer_listed": ("ne figure plus sur la liste", "no longer listed"),
+}
+
+
+def register_status_label(status: str, lang: str = "fr") -> str:
+    """A register status in words (``not_renewed`` -> « non renouvelé »), never the code."""
+    french, english = REGISTER_STATUS_LABELS.get(status, (status, status))
+    return pick(lang, french, english)
+
+
+def register_product_text(fields: dict[str, str]) -> str:
+    """A product as the ministry wrote it: brand (DCI, dosage, form) — holder, holder's country."""
+    what = ", ".join(part for part in (fields.get("DCI"), fields.get("DOSAGE"), fields.get("FORME")) if part)
+    who = ", ".join(part for part in (fields.get("DETENTEUR"), fields.get("PAYS")) if part)
+    name = fields.get("NOM DE MARQUE") or fields.get("DCI") or "?"
+    text_ = f"{name} ({what})" if what else name
+    return f"{text_} — {who}" if who else text_
+
+
+def register_entry_sentence(entry: ProductEntry, lang: str = "fr") -> str:
+    """One product of one version: what it is, its status (registered since when; withdrawn when, why)."""
+    colon = f"{NNBSP}:" if lang == "fr" else ":"
+    status = register_status_label(entry.status, lang)
+    registered_on = entry.fields.get("DATE D'ENREGISTREMENT INITIAL") or entry.fields.get("DATE AMM")
+    if entry.status == "registered" and registered_on:
+        status += pick(lang, " depuis le ", " since ") + _iso_day(registered_on, lang)
+    if entry.withdrawn_on is not None:
+        start, end = entry.withdrawn_on
+        status += pick(lang, " le ", " on ") + format_period(start, end, lang)
+    if entry.withdrawal_reason:
+        reason = entry.withdrawal_reason.strip().rstrip(".")
+        status += f" (« {reason} »)" if lang == "fr" else f" (“{reason}”)"
+    return f"{register_product_text(entry.fields)}{colon} {status}"
+
+
+def _iso_day(text_: str, lang: str) -> str:
+    try:
+        return format_day(date.fromisoformat(text_), lang)
+    except ValueError:
+        return text_
+
+
+def register_gap_sentence(item_label: str, version_date: date, lang: str = "fr") -> str:
+    """The dated gap: « aucun produit contenant X n'est enregistré au … »."""
+    return pick(
+        lang,
+        f"Aucun produit contenant {item_label} n'est enregistré au {format_day(version_date, 'fr')}.",
+        f"No product containing {item_label} is registered as of {format_day(version_date, 'en')}.",
+    )
+
+
+def register_version_heading(version: RegisterVersion, lang: str = "fr") -> str:
+    """A version as a heading: its date, what the date is, and when we first kept it."""
+    basis = (
+        pick(lang, "date du document", "document date")
+        if version.published_basis == "document_date"
+        else pick(
+            lang,
+            f"aucune date publiée, relevée le {format_date_of(version.retrieved_at, 'fr')}",
+            f"no published date, retrieved on {format_date_of(version.retrieved_at, 'en')}",
+        )
+    )
+    return pick(
+        lang,
+        f"Version du {format_day(version.version_date, 'fr')} ({basis})",
+        f"Version of {format_day(version.version_date, 'en')} ({basis})",
+    )
+
+
+def register_scope_note(item_label: str, lang: str = "fr") -> str:
+    """What a register timeline is about: the products containing this item (the item's own scope)."""
+    return pick(
+        lang,
+        f"À propos de : {item_label} (produits contenant cette molécule, y compris en association).",
+        f"About: {item_label} (products containing this molecule, combinations included).",
+    )

@@ -30,8 +30,11 @@ OBSERVATION_COLUMNS = (
     "retrieved_at",
     "snapshot_sha256",
     "url",
+    "item",
+    "quote",
 )
-"""CSV columns of ``cobase observations``, in this order (users' scripts rely on it)."""
+"""CSV columns of ``cobase observations``, in this order (users' scripts rely on it): new columns are only
+ever added at the end (``item`` and ``quote`` read a register's row back from the command line)."""
 
 
 PUBLIC_URL = sa.func.coalesce(Snapshot.canonical_url, "").label("url")
@@ -57,6 +60,8 @@ class ObservationRow:
     snapshot_sha256: str
     url: str
     is_current: bool
+    item: str | None = None
+    quote: str | None = None
 
     def as_record(self) -> dict[str, Any]:
         """The row in the documented column order, dates as ISO 8601 text."""
@@ -197,6 +202,8 @@ def list_observations(
             snapshot_sha256=sha256,
             url=url,
             is_current=observation.is_current,
+            item=observation.item,
+            quote=observation.quote,
         )
 
 

@@ -31,6 +31,7 @@ from cobase.catalogue import Item, load_catalogue
 from cobase.db import open_store, session_scope
 from cobase.evidence import Assessment, Contradiction, Evidence, assess
 from cobase.evidence.model import DIMENSIONS
+from cobase.evidence.register_timeline import REGISTER_SOURCES
 from cobase.export import render_docx, render_markdown, render_pdf, timeline_chart
 from cobase.findings import DIMENSIONS as FINDING_DIMENSIONS
 from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
@@ -231,6 +232,7 @@ def country_observations(url: str, country_iso3: str) -> pd.DataFrame:
                 "snapshot": row.snapshot_sha256[:12],
             }
             for row in list_observations(session, country_iso3=country_iso3)
+            if row.source not in REGISTER_SOURCES  # one row per product: the register has its own table
         ]
     if not records:
         return pd.DataFrame()

@@ -27,6 +27,9 @@ ALLOWED = {
     ("cobase.parse.globalfund_pqr", "cobase.harmonize.medicines"),
     # SCMS lines too: the delivery timeline is per catalogue item (see the module's comment).
     ("cobase.parse.usaid_scms", "cobase.harmonize.medicines"),
+    # National registers store each product row with its catalogue item, resolved from its DCI as the
+    # issue asks (the row's identity is the product, not a name to harmonize later).
+    ("cobase.parse._register", "cobase.harmonize.medicines"),
 }
 
 

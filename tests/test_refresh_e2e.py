@@ -31,7 +31,7 @@ pytestmark = pytest.mark.e2e
 SOURCES = ["who_gho", "worldbank_wdi"]
 CSV_HEADER = (
     "country_iso3,source,indicator,dimension,period_start,period_end,value,unit,published_at,retrieved_at,"
-    "snapshot_sha256,url"
+    "snapshot_sha256,url,item,quote"
 )
 
 

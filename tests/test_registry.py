@@ -61,6 +61,7 @@ def test_every_indicator_has_an_access_dimension() -> None:
 
 def test_source_keys_start_with_their_publisher() -> None:
     # internet_archive: the Internet Archive's Wayback Machine (a service, named by the issue).
+    # dz_, tn_: national ministries (Algeria's MIPH, Tunisia's DPM), named by the issue.
     prefixes = (
         "who_",
         "worldbank_",
@@ -71,6 +72,8 @@ def test_source_keys_start_with_their_publisher() -> None:
         "documents",
         "internet_",
         "usaid_",
+        "dz_",
+        "tn_",
     )
     assert all(key.startswith(prefixes) for key in load_registry(REPO / "sources.yml").sources)
 

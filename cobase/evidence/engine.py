@@ -31,6 +31,7 @@ from cobase.evidence.model import (
 )
 from cobase.evidence.readings import find_contradictions, trends
 from cobase.evidence.references import DOCUMENT_SOURCES, map_evidence, with_references
+from cobase.evidence.register_timeline import REGISTER_SOURCES, register_gaps, register_timelines_for
 from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
 from cobase.findings import finding_indicators
 from cobase.harmonize.countries import resolve_country
@@ -153,6 +154,8 @@ def _subject(
     """
     if version.item is not None:
         return _Subject((version.item,), "item") if version.item in selected else None
+    if version.source in REGISTER_SOURCES:
+        return None  # a register's product whose DCI is outside the catalogue: about no patient's item
     if link.scope != "item":
         return _Subject((), link.scope, link.about_fr, link.about_en, link.members)
     if link.items:
@@ -433,6 +436,10 @@ def assess(
     gaps += _not_covered(
         registry, links, resolved_country.iso3, resolved_country.name_fr, resolved_country.name_en
     )
+    registers = register_timelines_for(
+        session, resolved_country.iso3, [item.id for item in chosen if item.kind == "medicine"], day
+    )
+    gaps += register_gaps(registers, {item.id: item for item in chosen}, registry)
     contradictions: list[Contradiction] = find_contradictions(
         per_dimension["availability"], per_dimension["continuity"], revisions
     )
@@ -453,6 +460,7 @@ def assess(
         contradictions=contradictions,
         stale=[e for e in all_evidence if e.stale],
         published_after_as_of=published_after,
+        registers=registers,
     )
     return archived_as_of(with_references(session, assessment, registry))
 

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from cobase.evidence.register_timeline import RegisterTimeline
+
 DIMENSIONS: tuple[str, ...] = (
     "availability",
     "continuity",
@@ -199,6 +201,10 @@ class Assessment(_Frozen):
     stale: list[Evidence]
     published_after_as_of: list[Evidence] = Field(
         default_factory=list, description="evidence published after as_of (what was not yet knowable)"
+    )
+    registers: list[RegisterTimeline] = Field(
+        default_factory=list,
+        description="per national register and chosen medicine, its versions known by as_of",
     )
 
     def dimension(self, name: str) -> Dimension:

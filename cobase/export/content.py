@@ -32,6 +32,7 @@ from cobase.export.document import (
     Paragraph,
     Table,
 )
+from cobase.export.registers import register_section
 from cobase.export.texts import check_lang, format_day, format_moment, format_period, pick, text
 
 SeriesKey = tuple[str, str, str, str | None]
@@ -245,6 +246,7 @@ class _Builder:
         if self.today is None:
             self.contradictions(dossier)
         self.details(dossier)
+        register_section(self, dossier)
         if self.today is not None:
             self.contradictions(dossier)
         self.stale(dossier)

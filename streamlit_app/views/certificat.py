@@ -7,6 +7,7 @@ the dossier to annex. Nothing chosen here is stored, and there is no field for t
 
 import data
 import journey
+import registers
 import streamlit as st
 
 st.title("Préparer un certificat", anchor=False)
@@ -29,4 +30,5 @@ if case is None:
 
 as_of = data.today()
 journey.show_assessment(case, as_of)
+registers.show_timelines(journey.assessment_for(case, as_of))
 journey.show_export(case, as_of)

@@ -7,6 +7,7 @@ after the opinion listed first, and a dossier that carries both.
 
 import data
 import journey
+import registers
 import streamlit as st
 
 st.title("Contester un avis", anchor=False)
@@ -34,4 +35,5 @@ if opinion is None:
     st.stop()
 
 journey.show_comparison(case, opinion, today)
+registers.show_timelines(journey.assessment_for(case, opinion))
 journey.show_export(case, opinion, today_as_of=today)

@@ -1,6 +1,7 @@
 """Pays / Country: every indicator for one country, as a timeline and as a table with full provenance."""
 
 import data
+import registers
 import streamlit as st
 import ui
 
@@ -68,6 +69,7 @@ if country is None:
 
 observations = data.country_observations(database, country)
 st.header(ui.plain(labels[country]), anchor=False)
+registers.show_country_register(database, country)
 if observations.empty:
     st.info("Aucune donnée pour ce pays pour l'instant. / No data for this country yet.")
     st.stop()
