@@ -857,6 +857,8 @@ def delivery_cells(delivery: Delivery, lang: str = "fr") -> list[str]:
         breakdown_label(f"STRENGTH_FORM={delivery.presentation}", lang) if delivery.presentation else "",
         pick(lang, *_FUNDERS.get(delivery.source, (delivery.source, delivery.source))),
     ]
+
+
 # --- national registers (register timeline) ------------------------------------------------------------
 
 REGISTER_STATUS_LABELS = {
