@@ -10,14 +10,16 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from cobase.clock import BadDateError, parse_day
+from cobase.clock import BadDateError, parse_day, utcnow
 from cobase.db import StoreError, open_store, session_scope
 from cobase.harmonize.countries import UnknownCountryError, resolve_country
 from cobase.queries import OBSERVATION_COLUMNS, list_observations, source_status
@@ -45,7 +47,8 @@ SourcesOption = Annotated[
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print one clear sentence and return the exit to raise."""
-    err_console.print(f"[bold red]Erreur / Error:[/] {message}", highlight=False, soft_wrap=True)
+    # Escaped: a message may quote what the user typed or an install hint such as '.[postgres]'.
+    err_console.print(f"[bold red]Erreur / Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -54,6 +57,31 @@ def _engine(db: str | None):  # type: ignore[no-untyped-def]
         return open_store(db)
     except StoreError as exc:
         raise fail(str(exc)) from exc
+
+
+MAX_WINDOW_YEARS = 100
+"""No source reaches further back; a larger --window is a typing mistake, not a question."""
+
+
+def _as_of_day(as_of: str | None) -> date | None:
+    """``--as-of`` as a date: absent means today, but an empty or future date is a mistake to say."""
+    if as_of is None:
+        return None
+    day = parse_day(as_of)  # an empty string is refused here, never read as "today"
+    if day > utcnow().date():
+        raise BadDateError(
+            f"la date --as-of {day.isoformat()} est dans le futur : rien n'a encore été publié à cette "
+            "date / --as-of is in the future"
+        )
+    return day
+
+
+def _check_window(window: int) -> None:
+    if not 1 <= window <= MAX_WINDOW_YEARS:
+        raise fail(
+            f"--window compte des années, de 1 à {MAX_WINDOW_YEARS}, pas {window} / "
+            f"--window is a number of years between 1 and {MAX_WINDOW_YEARS}"
+        )
 
 
 def _summary_table(summaries) -> Table:  # type: ignore[no-untyped-def]
@@ -115,7 +143,10 @@ def run_refresh(registry, db: str | None, sources: list[str] | None) -> int:  # 
                 f"réponses, {summary.observations.new} nouvelles observations, {len(summary.errors)} erreurs",
             )
 
-        summaries = refresh(engine, registry, sources or None, progress=on_progress)
+        try:
+            summaries = refresh(engine, registry, sources or None, progress=on_progress)
+        except SourcesFileError as exc:  # a malformed COBASE_SCRAPY_SETTINGS, before any run starts
+            raise fail(str(exc)) from exc
     console.print(_summary_table(summaries))
     for summary in summaries:
         if summary.skipped_reason:
@@ -308,11 +339,14 @@ def _assessment(
     from cobase.evidence import assess
     from cobase.harmonize.medicines import UnknownMedicineError
 
+    _check_window(window)
     try:
-        day = parse_day(as_of) if as_of else None
+        day = _as_of_day(as_of)
         return assess(country, pathology, items or None, as_of=day, window_years=window, db=db)
     except (UnknownCountryError, UnknownMedicineError, CatalogueError, BadDateError, ValueError) as exc:
         raise fail(str(exc)) from exc
+    except OverflowError as exc:  # a date arithmetic limit reached by a value no check above foresaw
+        raise fail(f"date hors des limites / date out of range ({exc})") from exc
     except StoreError as exc:
         raise fail(str(exc)) from exc
 
@@ -444,7 +478,7 @@ def finding_add(
                 item=item,
                 quote=quote,
                 page=page,
-                published=parse_day(published) if published else None,
+                published=parse_day(published) if published is not None else None,
             )
     except (FindingError, UnknownCountryError, UnknownMedicineError, BadDateError) as exc:
         raise fail(str(exc)) from exc
@@ -523,13 +557,18 @@ def document_add(
 ) -> None:
     """Add a PDF or HTML report: kept as a snapshot, its mentions extracted as candidate evidence."""
     from cobase.refresh import ingest_raw
-    from cobase.snapshots import DocumentFetchError, fetch_document
+    from cobase.snapshots import DocumentFetchError, fetch_document, is_web_url
 
     try:
         iso3 = [resolve_country(name).iso3 for name in country]
-        day = parse_day(published) if published else None
+        day = parse_day(published) if published is not None else None
+        if url is not None and not is_web_url(url.strip()):
+            raise DocumentFetchError(
+                f"l'adresse du rapport doit commencer par http:// ou https:// (reçu {url[:60]!r}) / "
+                "the report URL must start with http:// or https://"
+            )
         registry = load_registry()
-        raw = fetch_document("documents", url, file)
+        raw = fetch_document("documents", url.strip() if url else None, file)
     except (UnknownCountryError, BadDateError, SourcesFileError, DocumentFetchError) as exc:
         raise fail(str(exc)) from exc
     raw.request_meta = {
@@ -677,10 +716,29 @@ def run_app(
     raise typer.Exit(subprocess.call(command, env=env))
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    """Entry point with clean handling of the errors users can cause."""
+def main() -> None:
+    """The installed ``cobase`` command: every error a user can cause ends in one sentence.
+
+    Commands already turn the errors they expect into one sentence (:func:`fail`); this catches what
+    slips through, so an operator's cron log never holds a traceback for a typing mistake. The
+    traceback is still available to a developer with ``COBASE_DEBUG=1``.
+    """
     try:
-        app()
-    except (SourcesFileError, BadDateError, UnknownCountryError) as exc:
-        err_console.print(f"Erreur / Error: {exc}")
+        app(prog_name="cobase")
+    except (SourcesFileError, BadDateError, UnknownCountryError, StoreError) as exc:
+        err_console.print(f"Erreur / Error: {exc}", highlight=False, markup=False)
         sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("Interrompu / Interrupted.", highlight=False)
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("COBASE_DEBUG"):
+            raise
+        first_line = (str(exc).splitlines() or [""])[0][:300]
+        err_console.print(
+            f"Erreur inattendue / Unexpected error: {exc.__class__.__name__}: {first_line} "
+            "(COBASE_DEBUG=1 shows the details)",
+            highlight=False,
+            markup=False,
+        )
+        sys.exit(1)
