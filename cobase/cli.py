@@ -654,8 +654,24 @@ def archive(
 
 @app.command()
 def demo(db: DbOption = None) -> None:
-    """Load the project's own small fixtures through the real refresh path (no internet needed)."""
+    """Load the project's sample files, through the real refresh path, into the demonstration store.
+
+    Without ``--db``, the demonstration store sits next to the real one (``cobase.demo.db``), which the
+    app reads, bannered, while the real store is empty. The store is marked as demonstration data, so
+    every page and dossier made from it says so; a store that already holds real data is refused.
+    """
+    from cobase.demonstration import demonstration_url, is_demonstration, mark_demonstration
     from cobase.fixture_server import fixture_folder, serve_fixtures
+    from cobase.queries import observation_count
+
+    db = db if db is not None else demonstration_url()
+    with session_scope(_engine(db)) as session:
+        if not is_demonstration(session) and observation_count(session, current_only=False):
+            raise fail(
+                "cette base contient déjà des données réelles : les données de démonstration vont dans une "
+                f"base à part (sans --db : {demonstration_url(db)}) / this store holds real data"
+            )
+        mark_demonstration(session)
 
     fixtures = PROJECT_ROOT / "tests" / "fixtures"
     try:
@@ -687,7 +703,11 @@ def demo(db: DbOption = None) -> None:
             registry = registry.with_base_url(key, base_url)
         code = run_refresh(registry, db, list(folders))
     if code == 0:
-        console.print("Données de démonstration chargées. Lancez `cobase app`. / Demo data loaded.")
+        console.print(
+            f"Données de démonstration chargées dans {database_url(db)}. Lancez `cobase app`. "
+            "/ Demo data loaded.",
+            markup=False,
+        )
     raise typer.Exit(code)
 
 
@@ -695,10 +715,23 @@ def demo(db: DbOption = None) -> None:
 def run_app(
     db: DbOption = None,
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8501,
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            help="Address to listen on: 127.0.0.1 (this machine only) unless a team reaches it, "
+            "e.g. through a reverse proxy (see COBASE_AUTH).",
+        ),
+    ] = "127.0.0.1",
 ) -> None:
-    """Start the Streamlit app on this database."""
+    """Start the Streamlit app on this database, on this machine only unless --host says otherwise."""
     import streamlit_app
+    from cobase.access import AccessSettingError, access_policy
 
+    try:
+        access_policy()  # a typo in COBASE_AUTH stops here, in one sentence, not in every page
+    except AccessSettingError as exc:
+        raise fail(str(exc)) from exc
     entry = Path(streamlit_app.__file__).resolve().parent / "streamlit_app.py"
     env = dict(os.environ)
     env["COBASE_DB"] = database_url(db)
@@ -710,8 +743,15 @@ def run_app(
         str(entry),
         "--server.port",
         str(port),
+        "--server.address",
+        host,
         "--browser.gatherUsageStats",
         "false",
+        # One sentence for the user, the traceback in the server's log only; no "Deploy" button.
+        "--client.showErrorDetails",
+        "none",
+        "--client.toolbarMode",
+        "viewer",
     ]
     raise typer.Exit(subprocess.call(command, env=env))
 

@@ -14,11 +14,12 @@ import streamlit as st
 
 EMPTY_STORE_FR = (
     "**Aucune donnée pour l'instant.** Pour essayer l'application, chargez les données de démonstration "
-    "avec `cobase demo` ; pour récupérer les données réelles des sources, lancez `cobase refresh`, puis "
-    "rechargez cette page."
+    "avec le bouton ci-dessous (ou `cobase demo`) ; pour récupérer les données réelles des sources, lancez "
+    "`cobase refresh`, puis rechargez cette page."
 )
 EMPTY_STORE_EN = (
-    "No data yet: `cobase demo` loads the demo fixtures, `cobase refresh` fetches real data from the sources."
+    "No data yet: the button below (or `cobase demo`) loads the demonstration data into a separate store, "
+    "`cobase refresh` fetches real data from the sources."
 )
 
 CHART_COLUMNS = [
@@ -46,9 +47,12 @@ def plain(text: str) -> str:
 
 def show_empty_store(database: str) -> None:
     """Tell the physician the store is empty and which command fills it (and which store is read)."""
+    import first_run  # here: it reads the store through data, which the rest of this module never needs
+
     st.info(EMPTY_STORE_FR)
     st.caption(EMPTY_STORE_EN)
     st.caption(f"Base de données / Database: `{database}`")
+    first_run.offer_demonstration()
 
 
 def show_store_error(error: Exception, database: str) -> None:

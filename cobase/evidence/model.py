@@ -200,6 +200,10 @@ class Assessment(_Frozen):
     published_after_as_of: list[Evidence] = Field(
         default_factory=list, description="evidence published after as_of (what was not yet knowable)"
     )
+    demonstration: bool = Field(
+        default=False,
+        description="read from a demonstration store (cobase's sample files): every page and export says so",
+    )
 
     def dimension(self, name: str) -> Dimension:
         """The dimension with this name."""
