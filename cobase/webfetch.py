@@ -53,6 +53,13 @@ def _resolve(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
 
 
+def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether an address is on the public internet (not loopback, private, link-local, reserved...)."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback, whatever older Pythons say of it
+    return ip.is_global and not ip.is_multicast
+
+
 def public_address(host: str, port: int, resolver: Resolver = _resolve) -> str:
     """The first address of ``host``, after checking that every address it resolves to is public."""
     try:
@@ -63,7 +70,7 @@ def public_address(host: str, port: int, resolver: Resolver = _resolve) -> str:
         raise UnsafeFetchError(f"le nom {host!r} ne se résout pas / cannot resolve {host!r}")
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if not ip.is_global or ip.is_multicast:
+        if not is_public(ip):
             raise UnsafeFetchError(
                 f"{host} désigne une adresse non publique ({ip}) : le serveur ne la consulte pas / "
                 "not a public address"
