@@ -40,13 +40,15 @@ BANNER = "Données de démonstration : ces valeurs viennent des fichiers d'exemp
 
 
 @contextmanager
-def cobase_app(database_url: str, log: Path, **env: str) -> Iterator[str]:
-    """``cobase app --db URL --port N`` as an operator starts it; yields its base URL.
+def cobase_app(
+    database_url: str, log: Path, port: int | None = None, cwd: Path = ROOT, **env: str
+) -> Iterator[str]:
+    """``cobase app --db URL --port N`` as an operator starts it, from ``cwd``; yields its base URL.
 
     ``cobase app`` runs Streamlit as a child process, so both are started in a process group of their
     own and stopped together by that group's id.
     """
-    port = free_port()
+    port = port or free_port()
     environment = {
         **os.environ,
         "STREAMLIT_SERVER_HEADLESS": "true",  # no browser opened on the test machine
@@ -64,7 +66,7 @@ def cobase_app(database_url: str, log: Path, **env: str) -> Iterator[str]:
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
-            cwd=ROOT,
+            cwd=cwd,
             start_new_session=True,
         )
         try:
@@ -184,3 +186,67 @@ def test_first_run_loads_the_demonstration_data_with_one_click(tmp_path: Path) -
 
     assert markdown.startswith(f"**{BANNER}")
     assert real.with_name("cobase.demo.db").is_file()
+
+
+def test_oidc_login_sends_the_browser_to_the_provider(tmp_path: Path) -> None:
+    """``COBASE_AUTH=oidc``: the login button hands over to the provider named in secrets.toml.
+
+    A local stand-in for Keycloak serves the discovery document and an authorization page; the test
+    checks that Streamlit's ``st.login`` sends the browser there with cobase's client id and the
+    ``redirect_uri`` of secrets.toml (what README's Keycloak steps configure).
+    """
+    import json
+    from urllib.parse import parse_qs, urlsplit
+
+    from pytest_httpserver import HTTPServer
+
+    port = free_port()
+    with HTTPServer(host="127.0.0.1", port=0) as provider:
+        issuer = f"http://127.0.0.1:{provider.port}/realms/cobase"
+        provider.expect_request("/realms/cobase/.well-known/openid-configuration").respond_with_data(
+            json.dumps(
+                {
+                    "issuer": issuer,
+                    "authorization_endpoint": f"{issuer}/protocol/openid-connect/auth",
+                    "token_endpoint": f"{issuer}/protocol/openid-connect/token",
+                    "jwks_uri": f"{issuer}/protocol/openid-connect/certs",
+                    "response_types_supported": ["code"],
+                    "subject_types_supported": ["public"],
+                    "id_token_signing_alg_values_supported": ["RS256"],
+                }
+            ),
+            content_type="application/json",
+        )
+        provider.expect_request("/realms/cobase/protocol/openid-connect/auth").respond_with_data(
+            "<html><body><h1>Keycloak (test)</h1></body></html>", content_type="text/html"
+        )
+        settings = tmp_path / ".streamlit"
+        settings.mkdir()
+        (settings / "secrets.toml").write_text(
+            "[auth]\n"
+            f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+            'cookie_secret = "a-test-cookie-secret-long-enough-0123456789"\n'
+            'client_id = "cobase"\n'
+            'client_secret = "test-secret"\n'
+            f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n',
+            encoding="utf-8",
+        )
+        store = f"sqlite:///{tmp_path / 'cobase.db'}"
+        log = ARTIFACTS / "streamlit-oidc.log"
+        with (
+            cobase_app(store, log, port=port, cwd=tmp_path, COBASE_AUTH="oidc") as base,
+            chromium() as browser,
+        ):
+            page = browser.new_page()
+            page.set_default_timeout(STEP_TIMEOUT_MS)
+            page.goto(base)
+            page.get_by_text("Connexion requise pour consulter cette instance").wait_for()
+            assert page.get_by_text("Préparer un certificat").count() == 0  # nothing shown before login
+            page.get_by_role("button", name="Se connecter / Log in").click()
+            page.get_by_role("heading", name="Keycloak (test)").wait_for()
+            query = parse_qs(urlsplit(page.url).query)
+            page.close()
+    assert query["client_id"] == ["cobase"]
+    assert query["redirect_uri"] == [f"http://127.0.0.1:{port}/oauth2callback"]
+    assert query["response_type"] == ["code"]
+    assert "openid" in query["scope"][0].split()
