@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.engine import make_url
 
 from cobase.clock import BadDateError, parse_day, utcnow
 from cobase.db import StoreError, open_store, session_scope
@@ -59,6 +60,11 @@ def _engine(db: str | None):  # type: ignore[no-untyped-def]
         raise fail(str(exc)) from exc
 
 
+def _shown(db: str | None) -> str:
+    """The database URL as it may be printed: without its password."""
+    return make_url(database_url(db)).render_as_string(hide_password=True)
+
+
 MAX_WINDOW_YEARS = 100
 """No source reaches further back; a larger --window is a typing mistake, not a question."""
 
@@ -68,7 +74,8 @@ def _as_of_day(as_of: str | None) -> date | None:
     if as_of is None:
         return None
     day = parse_day(as_of)  # an empty string is refused here, never read as "today"
-    if day > utcnow().date():
+    # One day of grace: in Paris after 23:00 UTC, the local date is already tomorrow in UTC terms.
+    if day > utcnow().date() + timedelta(days=1):
         raise BadDateError(
             f"la date --as-of {day.isoformat()} est dans le futur : rien n'a encore été publié à cette "
             "date / --as-of is in the future"
@@ -704,8 +711,7 @@ def demo(db: DbOption = None) -> None:
         code = run_refresh(registry, db, list(folders))
     if code == 0:
         console.print(
-            f"Données de démonstration chargées dans {database_url(db)}. Lancez `cobase app`. "
-            "/ Demo data loaded.",
+            f"Données de démonstration chargées dans {_shown(db)}. Lancez `cobase app`. / Demo data loaded.",
             markup=False,
         )
     raise typer.Exit(code)
@@ -727,10 +733,12 @@ def run_app(
     """Start the Streamlit app on this database, on this machine only unless --host says otherwise."""
     import streamlit_app
     from cobase.access import AccessSettingError, access_policy
+    from cobase.db import make_engine
 
     try:
         access_policy()  # a typo in COBASE_AUTH stops here, in one sentence, not in every page
-    except AccessSettingError as exc:
+        make_engine(db).dispose()  # so does a database URL cobase cannot use (nothing is connected yet)
+    except (AccessSettingError, StoreError) as exc:
         raise fail(str(exc)) from exc
     entry = Path(streamlit_app.__file__).resolve().parent / "streamlit_app.py"
     env = dict(os.environ)

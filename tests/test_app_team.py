@@ -214,7 +214,10 @@ def test_cobase_app_listens_on_this_machine_only_without_error_details(
     monkeypatch.setenv("COBASE_AUTH", "header:")
     result = CliRunner().invoke(cli.app, ["app"])
     assert result.exit_code == 2 and "COBASE_AUTH=header:NAME needs a header name" in result.output
-    assert len(calls) == 2  # the typo never started a server
+    monkeypatch.delenv("COBASE_AUTH")
+    result = CliRunner().invoke(cli.app, ["app", "--db", "mysql://cobase:hunter2@db/cobase"])
+    assert result.exit_code == 2 and "not mysql" in result.output and "hunter2" not in result.output
+    assert len(calls) == 2  # neither typo started a server
 
 
 def test_streamlit_config_hides_errors_and_the_deploy_button() -> None:
