@@ -9,6 +9,7 @@ no identity: a personal instance, where findings carry the name typed in the for
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 
 import streamlit as st
@@ -59,7 +60,8 @@ def login_prompt(access: AccessPolicy, purpose: str) -> None:
     """Say why a login is needed and offer it (a button for OpenID Connect; the proxy does the rest)."""
     st.info(f"Connexion requise {purpose}. / Login required.")
     if access.mode == "oidc":
-        if st.button("Se connecter / Log in", key=f"login_{abs(hash(purpose))}", type="primary"):
+        key = "login_" + re.sub(r"\W+", "_", purpose.casefold()).strip("_")  # one button per prompt
+        if st.button("Se connecter / Log in", key=key, type="primary"):
             st.login()
     else:
         st.caption(
