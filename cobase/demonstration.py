@@ -101,5 +101,9 @@ def load_demonstration(target_url: str, timeout: float = LOAD_TIMEOUT_SECONDS) -
         ) from exc
     if result.returncode != 0:
         lines = [line for line in result.stderr.splitlines() if line.startswith("Erreur")]
-        reason = lines[-1] if lines else f"cobase demo exited with code {result.returncode}"
+        reason = (
+            lines[-1].removeprefix("Erreur / Error: ")
+            if lines
+            else f"cobase demo exited with code {result.returncode}"
+        )
         raise DemonstrationError(reason)

@@ -197,6 +197,27 @@ def test_a_typed_url_is_not_fetched_unless_the_operator_allows_it(store: str) ->
         assert server.log == []
 
 
+def test_with_cobase_app_fetch_only_public_addresses_are_fetched(
+    store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COBASE_APP_FETCH", "1")
+    with HTTPServer(host="127.0.0.1", port=0) as server:
+        server.expect_request("/admin").respond_with_data(b"internal")
+        at = _rapports()
+        at.text_input(key="constat_date").input("2024-05")
+        at.text_area(key="constat_enonce").input("Ruptures de stock")
+        at.text_input(key="constat_titre").input("Rapport")
+        at.text_input(key="constat_producteur").input("MSF")
+        at.text_input(key="constat_url").input(server.url_for("/admin"))
+        at.text_input(key="constat_auteur").input("Dr Exemple")
+        at.button(key="constat_enregistrer").click().run()
+        assert not at.exception
+        assert "désigne une adresse non publique (127.0.0.1)" in _texts(at.error)
+        assert server.log == []
+    with session_scope(open_store(store)) as session:
+        assert len(list_findings(session, "GIN")) == 2
+
+
 def test_cobase_app_listens_on_this_machine_only_without_error_details(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
