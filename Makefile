@@ -20,10 +20,10 @@ install: venv ## Install cobase (runtime only)
 install-dev: venv ## Install cobase with the development dependencies
 	$(BIN)/pip install --quiet -e ".[dev]"
 
-run: install ## Install cobase and start the app (embedded SQLite)
+run: install ## Install cobase and start the app (embedded SQLite; an empty store offers the demonstration data)
 	$(BIN)/cobase app
 
-demo: install ## Load the demo fixtures through the real refresh path (no internet needed)
+demo: install ## Load the demonstration data into the demonstration store (no internet needed)
 	$(BIN)/cobase demo
 
 test: install-dev ## Install dev dependencies, lint, and run the whole test suite

@@ -1,5 +1,5 @@
-"""``python -m cobase`` runs the CLI (same as the ``cobase`` command)."""
+"""``python -m cobase`` runs the CLI (same as the ``cobase`` command, with its one-sentence errors)."""
 
-from cobase.cli import app
+from cobase.cli import main
 
-app(prog_name="cobase")
+main()

@@ -10,14 +10,17 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.engine import make_url
 
-from cobase.clock import BadDateError, parse_day
+from cobase.clock import BadDateError, parse_day, utcnow
 from cobase.db import StoreError, open_store, session_scope
 from cobase.harmonize.countries import UnknownCountryError, resolve_country
 from cobase.queries import OBSERVATION_COLUMNS, list_observations, source_status
@@ -46,8 +49,11 @@ SourcesOption = Annotated[
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print one clear sentence and return the exit to raise."""
-    # Secrets never reach the terminal or a log file, whatever the error quotes (a URL, a DSN).
-    err_console.print(f"[bold red]Erreur / Error:[/] {redact_text(message)}", highlight=False, soft_wrap=True)
+    # Secrets never reach the terminal or a log file, whatever the error quotes (a URL, a DSN); escaped,
+    # since a message may quote what the user typed or an install hint such as '.[postgres]'.
+    err_console.print(
+        f"[bold red]Erreur / Error:[/] {escape(redact_text(message))}", highlight=False, soft_wrap=True
+    )
     return typer.Exit(code)
 
 
@@ -59,6 +65,37 @@ def _engine(db: str | None):  # type: ignore[no-untyped-def]
         return open_store(db)
     except StoreError as exc:
         raise fail(str(exc)) from exc
+
+
+def _shown(db: str | None) -> str:
+    """The database URL as it may be printed: without its password."""
+    return make_url(database_url(db)).render_as_string(hide_password=True)
+
+
+MAX_WINDOW_YEARS = 100
+"""No source reaches further back; a larger --window is a typing mistake, not a question."""
+
+
+def _as_of_day(as_of: str | None) -> date | None:
+    """``--as-of`` as a date: absent means today, but an empty or future date is a mistake to say."""
+    if as_of is None:
+        return None
+    day = parse_day(as_of)  # an empty string is refused here, never read as "today"
+    # One day of grace: in Paris after 23:00 UTC, the local date is already tomorrow in UTC terms.
+    if day > utcnow().date() + timedelta(days=1):
+        raise BadDateError(
+            f"la date --as-of {day.isoformat()} est dans le futur : rien n'a encore été publié à cette "
+            "date / --as-of is in the future"
+        )
+    return day
+
+
+def _check_window(window: int) -> None:
+    if not 1 <= window <= MAX_WINDOW_YEARS:
+        raise fail(
+            f"--window compte des années, de 1 à {MAX_WINDOW_YEARS}, pas {window} / "
+            f"--window is a number of years between 1 and {MAX_WINDOW_YEARS}"
+        )
 
 
 def _summary_table(summaries) -> Table:  # type: ignore[no-untyped-def]
@@ -120,7 +157,10 @@ def run_refresh(registry, db: str | None, sources: list[str] | None) -> int:  # 
                 f"réponses, {summary.observations.new} nouvelles observations, {len(summary.errors)} erreurs",
             )
 
-        summaries = refresh(engine, registry, sources or None, progress=on_progress)
+        try:
+            summaries = refresh(engine, registry, sources or None, progress=on_progress)
+        except SourcesFileError as exc:  # a malformed COBASE_SCRAPY_SETTINGS, before any run starts
+            raise fail(str(exc)) from exc
     console.print(_summary_table(summaries))
     for summary in summaries:
         if summary.skipped_reason:
@@ -341,11 +381,14 @@ def _assessment(
     from cobase.evidence import assess
     from cobase.harmonize.medicines import UnknownMedicineError
 
+    _check_window(window)
     try:
-        day = parse_day(as_of) if as_of else None
+        day = _as_of_day(as_of)
         return assess(country, pathology, items or None, as_of=day, window_years=window, db=db)
     except (UnknownCountryError, UnknownMedicineError, CatalogueError, BadDateError, ValueError) as exc:
         raise fail(str(exc)) from exc
+    except OverflowError as exc:  # a date arithmetic limit reached by a value no check above foresaw
+        raise fail(f"date hors des limites / date out of range ({exc})") from exc
     except StoreError as exc:
         raise fail(str(exc)) from exc
 
@@ -477,7 +520,7 @@ def finding_add(
                 item=item,
                 quote=quote,
                 page=page,
-                published=parse_day(published) if published else None,
+                published=parse_day(published) if published is not None else None,
             )
     except (FindingError, UnknownCountryError, UnknownMedicineError, BadDateError) as exc:
         raise fail(str(exc)) from exc
@@ -556,13 +599,18 @@ def document_add(
 ) -> None:
     """Add a PDF or HTML report: kept as a snapshot, its mentions extracted as candidate evidence."""
     from cobase.refresh import ingest_raw
-    from cobase.snapshots import DocumentFetchError, fetch_document
+    from cobase.snapshots import DocumentFetchError, fetch_document, is_web_url
 
     try:
         iso3 = [resolve_country(name).iso3 for name in country]
-        day = parse_day(published) if published else None
+        day = parse_day(published) if published is not None else None
+        if url is not None and not is_web_url(url.strip()):
+            raise DocumentFetchError(
+                f"l'adresse du rapport doit commencer par http:// ou https:// (reçu {url[:60]!r}) / "
+                "the report URL must start with http:// or https://"
+            )
         registry = load_registry()
-        raw = fetch_document("documents", url, file)
+        raw = fetch_document("documents", url.strip() if url else None, file)
     except (UnknownCountryError, BadDateError, SourcesFileError, DocumentFetchError) as exc:
         raise fail(str(exc)) from exc
     raw.request_meta = {
@@ -648,8 +696,24 @@ def archive(
 
 @app.command()
 def demo(db: DbOption = None) -> None:
-    """Load the project's own small fixtures through the real refresh path (no internet needed)."""
+    """Load the project's sample files, through the real refresh path, into the demonstration store.
+
+    Without ``--db``, the demonstration store sits next to the real one (``cobase.demo.db``), which the
+    app reads, bannered, while the real store is empty. The store is marked as demonstration data, so
+    every page and dossier made from it says so; a store that already holds real data is refused.
+    """
+    from cobase.demonstration import demonstration_url, is_demonstration, mark_demonstration
     from cobase.fixture_server import fixture_folder, serve_fixtures
+    from cobase.queries import observation_count
+
+    db = db if db is not None else demonstration_url()
+    with session_scope(_engine(db)) as session:
+        if not is_demonstration(session) and observation_count(session, current_only=False):
+            raise fail(
+                "cette base contient déjà des données réelles : les données de démonstration vont dans une "
+                f"base à part (sans --db : {demonstration_url(db)}) / this store holds real data"
+            )
+        mark_demonstration(session)
 
     fixtures = PROJECT_ROOT / "tests" / "fixtures"
     try:
@@ -681,7 +745,10 @@ def demo(db: DbOption = None) -> None:
             registry = registry.with_base_url(key, base_url)
         code = run_refresh(registry, db, list(folders))
     if code == 0:
-        console.print("Données de démonstration chargées. Lancez `cobase app`. / Demo data loaded.")
+        console.print(
+            f"Données de démonstration chargées dans {_shown(db)}. Lancez `cobase app`. / Demo data loaded.",
+            markup=False,
+        )
     raise typer.Exit(code)
 
 
@@ -689,10 +756,25 @@ def demo(db: DbOption = None) -> None:
 def run_app(
     db: DbOption = None,
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8501,
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            help="Address to listen on: 127.0.0.1 (this machine only) unless a team reaches it, "
+            "e.g. through a reverse proxy (see COBASE_AUTH).",
+        ),
+    ] = "127.0.0.1",
 ) -> None:
-    """Start the Streamlit app on this database."""
+    """Start the Streamlit app on this database, on this machine only unless --host says otherwise."""
     import streamlit_app
+    from cobase.access import AccessSettingError, access_policy
+    from cobase.db import make_engine
 
+    try:
+        access_policy()  # a typo in COBASE_AUTH stops here, in one sentence, not in every page
+        make_engine(db).dispose()  # so does a database URL cobase cannot use (nothing is connected yet)
+    except (AccessSettingError, StoreError) as exc:
+        raise fail(str(exc)) from exc
     entry = Path(streamlit_app.__file__).resolve().parent / "streamlit_app.py"
     env = dict(os.environ)
     env["COBASE_DB"] = database_url(db)
@@ -704,16 +786,42 @@ def run_app(
         str(entry),
         "--server.port",
         str(port),
+        "--server.address",
+        host,
         "--browser.gatherUsageStats",
         "false",
+        # One sentence for the user, the traceback in the server's log only; no "Deploy" button.
+        "--client.showErrorDetails",
+        "none",
+        "--client.toolbarMode",
+        "viewer",
     ]
     raise typer.Exit(subprocess.call(command, env=env))
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    """Entry point with clean handling of the errors users can cause."""
+def main() -> None:
+    """The installed ``cobase`` command: every error a user can cause ends in one sentence.
+
+    Commands already turn the errors they expect into one sentence (:func:`fail`); this catches what
+    slips through, so an operator's cron log never holds a traceback for a typing mistake. The
+    traceback is still available to a developer with ``COBASE_DEBUG=1``.
+    """
     try:
-        app()
-    except (SourcesFileError, BadDateError, UnknownCountryError) as exc:
-        err_console.print(f"Erreur / Error: {exc}")
+        app(prog_name="cobase")
+    except (SourcesFileError, BadDateError, UnknownCountryError, StoreError) as exc:
+        err_console.print(f"Erreur / Error: {exc}", highlight=False, markup=False)
         sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("Interrompu / Interrupted.", highlight=False)
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("COBASE_DEBUG"):
+            raise
+        first_line = (str(exc).splitlines() or [""])[0][:300]
+        err_console.print(
+            f"Erreur inattendue / Unexpected error: {exc.__class__.__name__}: {first_line} "
+            "(COBASE_DEBUG=1 shows the details)",
+            highlight=False,
+            markup=False,
+        )
+        sys.exit(1)

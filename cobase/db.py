@@ -45,9 +45,26 @@ def _on_sqlite_connect(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+"""The databases cobase's migrations and queries are written and tested for."""
+
+
 def make_engine(url: str | None = None) -> sa.Engine:
-    """Create an engine for ``url`` (or the configured default) without touching the schema."""
+    """Create an engine for ``url`` (or the configured default) without touching the schema.
+
+    A URL of another database (``mysql://``) or whose driver is missing is one :class:`StoreError`
+    sentence, never a driver's traceback; the password never appears in it.
+    """
     resolved = database_url(url)
+    try:
+        parsed = sa.engine.make_url(resolved)
+    except sa.exc.ArgumentError as exc:
+        raise StoreError(f"not a database URL or SQLite path: {resolved.split('@')[-1]!r}") from exc
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise StoreError(
+            f"cobase stores its data in SQLite or PostgreSQL, not {parsed.get_backend_name()} ({shown})"
+        )
     if resolved.startswith("sqlite"):
         path = resolved.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -55,7 +72,12 @@ def make_engine(url: str | None = None) -> sa.Engine:
         engine = sa.create_engine(resolved, connect_args={"timeout": 60})
         sa.event.listen(engine, "connect", _on_sqlite_connect)
         return engine
-    return sa.create_engine(resolved, pool_pre_ping=True)
+    try:
+        return sa.create_engine(resolved, pool_pre_ping=True)
+    except ImportError as exc:
+        raise StoreError(
+            f"the database driver for {shown} is not installed (pip install -e '.[postgres]')"
+        ) from exc
 
 
 def migrate(engine: sa.Engine) -> None:

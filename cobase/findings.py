@@ -13,12 +13,14 @@ import calendar
 import json
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from cobase.access import same_person
 from cobase.clock import BadDateError, utcnow
 from cobase.harmonize.countries import resolve_country
 from cobase.harmonize.medicines import resolve_item
@@ -28,6 +30,8 @@ from cobase.models import Observation, Snapshot
 from cobase.models import Source as SourceRow
 from cobase.registry import AccessDimension
 from cobase.snapshots import DocumentFetchError, fetch_document, is_web_url, store_snapshot
+from cobase.webfetch import UnsafeFetchError
+from crawlers.items import RawResponse
 
 SOURCE_KEY = "contributed"
 INDICATOR_PREFIX = "FINDING_"
@@ -124,12 +128,15 @@ def add_finding(
     page: int | None = None,
     published: date | None = None,
     fetch_timeout: float = 30.0,
+    url_fetcher: Callable[[str], RawResponse] | None = None,
 ) -> Finding:
     """Record a finding on a snapshot of its document; return it. Everything is checked before writing.
 
     ``title`` and ``producer`` are the cited document's own (the finding is cited by them, its contributor
     shown as « relevé par … »); ``url`` must be an http(s) address; an uploaded ``file`` without one is
-    recorded under its name (``upload:<file_name>``), never a path on this machine.
+    recorded under its name (``upload:<file_name>``), never a path on this machine. ``url_fetcher``
+    replaces the plain fetch of ``url`` when no file is given: the app passes
+    :func:`cobase.webfetch.user_url_fetcher`, so a server fetches only public addresses, if at all.
     """
     if dimension not in DIMENSIONS:
         raise FindingError(f"unknown dimension {dimension!r}; choose one of: {', '.join(DIMENSIONS)}")
@@ -155,8 +162,11 @@ def add_finding(
     item_id = resolve_item(item).item.id if item else None
     period_start, period_end = parse_period(period)
     try:
-        raw = fetch_document(SOURCE_KEY, url, file, fetch_timeout)
-    except DocumentFetchError as exc:
+        if file is None and url and url_fetcher is not None:
+            raw = url_fetcher(url)
+        else:
+            raw = fetch_document(SOURCE_KEY, url, file, fetch_timeout)
+    except (DocumentFetchError, UnsafeFetchError) as exc:
         raise FindingError(str(exc)) from exc
     if not url and file is not None:
         raw.url = f"upload:{file_name or file.name}"  # the name the user gave, never a server path
@@ -261,6 +271,13 @@ def set_status(session: Session, finding_id: str, status: str, by: str) -> Findi
         raise FindingError("say who confirms or retracts the finding (--by)")
     versions = _versions(session, finding_id)
     current = next(o for o, _ in versions if o.is_current)
+    entered_by = versions[0][0].contributed_by
+    if status == "confirmed" and same_person(entered_by, by):
+        # A confirmation is a second pair of eyes; whoever entered the finding cannot give it.
+        raise FindingError(
+            f"le constat {finding_id} a été saisi par {entered_by} : une autre personne doit le confirmer / "
+            "a finding cannot be confirmed by the person who entered it"
+        )
     if current.review_status == status:
         raise FindingError(f"finding {finding_id} is already {status}")
     if current.review_status == "retracted":

@@ -941,3 +941,29 @@ def register_scope_note(item_label: str, lang: str = "fr") -> str:
         f"À propos de : {item_label} (produits contenant cette molécule, y compris en association).",
         f"About: {item_label} (products containing this molecule, combinations included).",
     )
+
+
+# --- Demonstration data --------------------------------------------------------------------------------
+
+DEMONSTRATION_LABEL: dict[str, str] = {
+    "fr": "Données de démonstration",
+    "en": "Demonstration data (données de démonstration)",
+}
+"""What every page and every dossier made from a demonstration store says first; the English label keeps
+the French words so a reader of either version recognises the same warning."""
+
+
+def demonstration_label(lang: str = "fr") -> str:
+    """The short mark of demonstration data: a title prefix, a running footer, a badge."""
+    return DEMONSTRATION_LABEL[check_lang(lang)]
+
+
+def demonstration_banner(lang: str = "fr") -> str:
+    """The sentence that says sample values are not evidence, and never to cite them."""
+    return pick(
+        lang,
+        "Données de démonstration : ces valeurs viennent des fichiers d'exemple de cobase, pas des sources "
+        "réelles ; elles servent à essayer l'outil et ne doivent jamais être citées.",
+        "Demonstration data (données de démonstration): these values come from cobase's sample files, not "
+        "the live sources; they are for trying the tool and must never be cited.",
+    )

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from cobase.demonstration import MARK_KEY as DEMONSTRATION_MARK
 from cobase.models import Observation, RefreshRun, Snapshot, Source
 from cobase.processing import PROCESSING_VERSION, PRODUCER_DATED_BASES, RELEASE_BASES
 
@@ -104,6 +105,8 @@ def source_status(session: Session) -> list[SourceStatus]:
     """Per source: last successful refresh, last error, observation count, newest period and publication."""
     statuses: list[SourceStatus] = []
     for source in session.exec(select(Source).order_by(Source.key)).all():
+        if source.key == DEMONSTRATION_MARK:  # the store's mark, not a source
+            continue
         runs = select(RefreshRun).where(RefreshRun.source_id == source.id)
         last_run = session.exec(runs.order_by(RefreshRun.started_at.desc())).first()  # type: ignore[attr-defined]
         last_success = session.exec(

@@ -99,9 +99,14 @@ def _scrapy_settings() -> Any:
     overrides = os.environ.get("COBASE_SCRAPY_SETTINGS")
     if overrides:
         try:
-            settings.setdict(json.loads(overrides), priority="cmdline")
+            parsed = json.loads(overrides)
         except json.JSONDecodeError as exc:
             raise SourcesFileError(f"COBASE_SCRAPY_SETTINGS is not valid JSON: {exc}") from exc
+        if not isinstance(parsed, dict):
+            raise SourcesFileError(
+                'COBASE_SCRAPY_SETTINGS must be a JSON object of Scrapy settings, e.g. {"DOWNLOAD_DELAY": 1}'
+            )
+        settings.setdict(parsed, priority="cmdline")
     return settings
 
 

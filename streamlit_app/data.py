@@ -28,7 +28,13 @@ import streamlit as st
 
 from cobase import clock, present
 from cobase.catalogue import Item, load_catalogue
-from cobase.db import open_store, session_scope
+from cobase.db import StoreError, open_store, session_scope
+from cobase.demonstration import (
+    demonstration_store_exists,
+    demonstration_url,
+    is_demonstration,
+    load_demonstration,
+)
 from cobase.evidence import Assessment, Contradiction, Evidence, assess
 from cobase.evidence.model import DIMENSIONS
 from cobase.evidence.register_timeline import REGISTER_SOURCES
@@ -53,6 +59,7 @@ from cobase.queries import (
 )
 from cobase.registry import load_registry
 from cobase.settings import database_url
+from cobase.webfetch import user_url_fetcher
 
 CACHE_TTL_SECONDS = 60
 """Short enough that a physician sees a finished refresh without restarting the app."""
@@ -127,9 +134,49 @@ NOT_REFRESHED: dict[str, str] = {FINDINGS_SOURCE: "saisis à la main / entered b
 """Freshness of stored sources no refresh fetches."""
 
 
-def current_database_url() -> str:
-    """The database the app reads: ``COBASE_DB`` (set by ``cobase app --db``) or the user's default."""
+def real_database_url() -> str:
+    """The store the operator configured: ``COBASE_DB`` (set by ``cobase app --db``) or the user's default."""
     return database_url()
+
+
+def current_database_url() -> str:
+    """The store the app reads: the real one, or its demonstration store while the real one is empty.
+
+    So a fresh machine shows the sample data once it is loaded (bannered on every page), and real data
+    takes over as soon as a refresh fills the real store. The demonstration store is never created here.
+    """
+    real = real_database_url()
+    demo = demonstration_url(real)
+    if demo == real or not demonstration_store_exists(demo):
+        return real
+    try:
+        if current_observation_total(real):
+            return real
+        return demo if current_observation_total(demo) else real
+    except StoreError:  # the page shows the real store's error in one sentence
+        return real
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def is_demonstration_store(url: str) -> bool:
+    """Whether the store holds demonstration data (each page then carries the banner)."""
+    try:
+        with session_scope(engine_for(url)) as session:
+            return is_demonstration(session)
+    except StoreError:
+        return False
+
+
+def load_demonstration_store() -> str:
+    """Load the sample files into the real store's demonstration store; return its URL.
+
+    Raises :class:`cobase.demonstration.DemonstrationError` in one sentence. Caches are cleared so every
+    page switches to the demonstration store at once.
+    """
+    target = demonstration_url(real_database_url())
+    load_demonstration(target)
+    st.cache_data.clear()
+    return target
 
 
 def redacted_url(url: str) -> str:
@@ -785,12 +832,15 @@ def save_finding(
     quote: str | None,
     page: int | None,
     published: date | None,
+    fetch_urls: bool = False,
 ) -> Finding:
     """Store one curated finding (the only thing typed in the app that is ever stored), then refresh reads.
 
     An uploaded file is kept as the finding's snapshot; it goes through a temporary file only because
     :func:`cobase.findings.add_finding` reads a path, and that file is deleted at once. Without a URL,
     the upload is recorded under its file name (``upload:rapport.pdf``), never a path on this server.
+    A typed URL is fetched by this server only when the operator allows it (``fetch_urls``, from
+    ``COBASE_APP_FETCH``), and then only from a public address (:mod:`cobase.webfetch`).
     Raises FindingError, BadDateError, UnknownCountryError or UnknownMedicineError with a clear message.
     """
     with tempfile.TemporaryDirectory() as folder:
@@ -815,7 +865,7 @@ def save_finding(
                 quote=quote,
                 page=page,
                 published=published,
-                fetch_timeout=20.0,
+                url_fetcher=user_url_fetcher(FINDINGS_SOURCE, fetch_urls),
             )
     st.cache_data.clear()  # assessments and searches must show the new finding at once
     return finding

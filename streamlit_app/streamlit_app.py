@@ -5,11 +5,17 @@ address): it is what most users, treating physicians, come for. Icons are Materi
 Streamlit ships, so they show even on a machine without an emoji font.
 """
 
+import auth
+import data
+import first_run
 import streamlit as st
 
 st.set_page_config(
     page_title="cobase — accès aux soins par pays", page_icon=":material/medical_information:", layout="wide"
 )
+# Before any page reads the store: a team instance may require a login even to read.
+auth.gate(auth.policy())
+first_run.show_banner(data.current_database_url())
 
 navigation = st.navigation(
     {

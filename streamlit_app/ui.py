@@ -6,6 +6,7 @@ messages, URLs) reaches the page through ``st.dataframe`` or a chart tooltip, wh
 
 from __future__ import annotations
 
+import logging
 import re
 
 import altair as alt
@@ -14,12 +15,15 @@ import streamlit as st
 
 EMPTY_STORE_FR = (
     "**Aucune donnée pour l'instant.** Pour essayer l'application, chargez les données de démonstration "
-    "avec `cobase demo` ; pour récupérer les données réelles des sources, lancez `cobase refresh`, puis "
-    "rechargez cette page."
+    "avec le bouton ci-dessous (ou `cobase demo`) ; pour récupérer les données réelles des sources, lancez "
+    "`cobase refresh`, puis rechargez cette page."
 )
 EMPTY_STORE_EN = (
-    "No data yet: `cobase demo` loads the demo fixtures, `cobase refresh` fetches real data from the sources."
+    "No data yet: the button below (or `cobase demo`) loads the demonstration data into a separate store, "
+    "`cobase refresh` fetches real data from the sources."
 )
+
+logger = logging.getLogger("cobase.app")
 
 CHART_COLUMNS = [
     "period_start",
@@ -46,19 +50,27 @@ def plain(text: str) -> str:
 
 def show_empty_store(database: str) -> None:
     """Tell the physician the store is empty and which command fills it (and which store is read)."""
+    import first_run  # here: it reads the store through data, which the rest of this module never needs
+
     st.info(EMPTY_STORE_FR)
     st.caption(EMPTY_STORE_EN)
     st.caption(f"Base de données / Database: `{database}`")
+    first_run.offer_demonstration()
 
 
 def show_store_error(error: Exception, database: str) -> None:
-    """One clear sentence instead of a traceback when the database cannot be opened."""
+    """One clear sentence instead of a traceback when the database cannot be opened.
+
+    The driver's full message (it may run over several lines, with SQL) goes to the server's log; the
+    page shows its first line only.
+    """
+    logger.error("cannot open the store %s", database, exc_info=error)
     st.error(
         "La base de données ne peut pas être ouverte : vérifiez `COBASE_DB` ou l'option `--db` de "
         "`cobase app`. / The database cannot be opened."
     )
     st.caption(f"Base de données / Database: `{database}`")
-    st.code(str(error), language=None)
+    st.code((str(error).splitlines() or [""])[0][:300], language=None)
 
 
 def timeline_chart(frame: pd.DataFrame) -> alt.LayerChart:

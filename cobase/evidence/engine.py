@@ -18,6 +18,7 @@ from sqlmodel import Session
 from cobase.catalogue import Catalogue, Item, load_catalogue
 from cobase.clock import utcnow
 from cobase.db import open_store, session_scope
+from cobase.demonstration import is_demonstration
 from cobase.evidence.deliveries import UNWINDOWED_INDICATORS
 from cobase.evidence.model import (
     DIMENSION_LABELS,
@@ -461,6 +462,7 @@ def assess(
         stale=[e for e in all_evidence if e.stale],
         published_after_as_of=published_after,
         registers=registers,
+        demonstration=is_demonstration(session),
     )
     return archived_as_of(with_references(session, assessment, registry))
 

@@ -206,6 +206,10 @@ class Assessment(_Frozen):
         default_factory=list,
         description="per national register and chosen medicine, its versions known by as_of",
     )
+    demonstration: bool = Field(
+        default=False,
+        description="read from a demonstration store (cobase's sample files): every page and export says so",
+    )
 
     def dimension(self, name: str) -> Dimension:
         """The dimension with this name."""

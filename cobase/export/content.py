@@ -224,19 +224,25 @@ class _Builder:
         country = pick(self.lang, a.country_name_fr, a.country_name_en)
         pathology = pick(self.lang, a.pathology_name_fr, a.pathology_name_en)
         title = self.t("title_contest" if self.today is not None else "title")
+        footer = self.t(
+            "footer",
+            country=country,
+            pathology=pathology,
+            as_of=self.day(a.as_of),
+            generated=self.day(a.generated_at.date()),
+        )
+        if a.demonstration:  # sample data: said in the title, on every page's footer and first of all
+            mark = present.demonstration_label(self.lang)
+            title, footer = f"{mark} — {title}", f"{mark} · {footer}"
         dossier = Dossier(
             lang=self.lang,
             title=title,
             subject=f"{country} — {pathology} — {self.day(a.as_of)}",
-            footer=self.t(
-                "footer",
-                country=country,
-                pathology=pathology,
-                as_of=self.day(a.as_of),
-                generated=self.day(a.generated_at.date()),
-            ),
+            footer=footer,
             created_at=a.generated_at,
         )
+        if a.demonstration:
+            dossier.add(Paragraph(present.demonstration_banner(self.lang), emphasis=True))
         self.synthesis(dossier, country, pathology)
         self.identity(dossier, country, pathology)
         if self.today is not None or a.published_after_as_of:

@@ -8,11 +8,13 @@ quote, and carries who entered it; it shows as "contribué" until someone confir
 from datetime import date
 from typing import Any
 
+import auth
 import data
 import journey
 import streamlit as st
 import ui
 
+from cobase.access import same_person
 from cobase.clock import BadDateError
 from cobase.db import StoreError
 from cobase.findings import FindingError
@@ -50,9 +52,24 @@ REVIEWER_KEY = "relecteur"
 FEEDBACK_KEY = "rapports_message"
 
 
+def _writer() -> str | None:
+    """Who is writing: the logged-in identity on a team instance (never a typed name), else None."""
+    return auth.current_user(ACCESS) if ACCESS.identified_writers else None
+
+
 def _change_status(database: str, finding_id: str, status: str) -> None:
-    """Button callback: confirm or retract, saying who did it; the result is shown on the next run."""
-    reviewer = (st.session_state.get(REVIEWER_KEY) or "").strip()
+    """Button callback: confirm or retract, saying who did it; the result is shown on the next run.
+
+    On a team instance the identity is read again here, at the click, from the login or the proxy's
+    header: a disabled button in the page is a convenience, this is the check.
+    """
+    if ACCESS.identified_writers:
+        reviewer = _writer() or ""
+        if not reviewer:
+            st.session_state[FEEDBACK_KEY] = ("error", "Connectez-vous pour confirmer ou retirer un constat.")
+            return
+    else:
+        reviewer = (st.session_state.get(REVIEWER_KEY) or "").strip()
     if not reviewer:
         st.session_state[FEEDBACK_KEY] = ("error", "Indiquez votre nom pour confirmer ou retirer un constat.")
         return
@@ -91,17 +108,21 @@ def _show_finding(database: str, finding: dict[str, Any]) -> None:
         buttons = st.columns(3)
         if link:
             buttons[0].link_button("Ouvrir le document", link)
+        own = same_person(WRITER, finding["contributed_by"]) and finding["status"] == "contributed"
         buttons[1].button(
             "Confirmer / Confirm",
             key=f"confirmer_{finding['finding_id']}",
-            disabled=finding["status"] != "contributed",
+            disabled=finding["status"] != "contributed" or own or not CAN_WRITE,
+            help="Une autre personne que l'auteur doit confirmer / Someone other than the author confirms"
+            if own
+            else None,
             on_click=_change_status,
             args=(database, finding["finding_id"], "confirmed"),
         )
         buttons[2].button(
             "Retirer / Retract",
             key=f"retirer_{finding['finding_id']}",
-            disabled=finding["status"] == "retracted",
+            disabled=finding["status"] == "retracted" or not CAN_WRITE,
             on_click=_change_status,
             args=(database, finding["finding_id"], "retracted"),
         )
@@ -117,6 +138,11 @@ st.caption(
     "Kept documents and curated findings, searchable by country, treatment and date; add a finding with "
     "its document, page and quote. Findings are the only thing typed here that is stored."
 )
+
+ACCESS = auth.policy()
+WRITER = _writer()
+CAN_WRITE = WRITER is not None or not ACCESS.identified_writers
+"""On a team instance, writing needs a logged-in user; a personal instance takes a typed name."""
 
 database = data.current_database_url()
 try:
@@ -178,11 +204,14 @@ found = data.findings(
 if not found:
     st.info("Aucun constat ne correspond à cette recherche. / No finding matches.")
 else:
-    st.text_input(
-        "Votre nom, pour confirmer ou retirer un constat / Your name, to confirm or retract",
-        key=REVIEWER_KEY,
-        max_chars=120,
-    )
+    if not ACCESS.identified_writers:
+        st.text_input(
+            "Votre nom, pour confirmer ou retirer un constat / Your name, to confirm or retract",
+            key=REVIEWER_KEY,
+            max_chars=120,
+        )
+    elif not CAN_WRITE:
+        auth.login_prompt(ACCESS, "pour confirmer ou retirer un constat")
     for finding in found:
         _show_finding(database, finding)
 
@@ -191,6 +220,11 @@ st.caption(
     "Un constat rapporte ce que dit un document public (rapport d'ONG, communiqué, article) sur l'accès aux "
     "soins. **N'y mettez aucune donnée concernant un patient.** / Never enter patient data."
 )
+if not CAN_WRITE:
+    auth.login_prompt(ACCESS, "pour ajouter un constat")
+    st.stop()
+if WRITER is not None:
+    st.caption(ui.plain(f"Le constat sera enregistré au nom de {WRITER}. / Recorded under your login."))
 with st.form("constat", border=True):
     all_countries = data.country_choices(database)
     country_labels = dict(zip(all_countries["iso3"], all_countries["label"], strict=True))
@@ -232,7 +266,12 @@ with st.form("constat", border=True):
     )
     left, middle, right = st.columns([4, 1, 2])
     document_url = left.text_input(
-        "Adresse du document (http:// ou https://) / Document URL", key="constat_url"
+        "Adresse du document (http:// ou https://) / Document URL",
+        key="constat_url",
+        help=None
+        if ACCESS.fetch_urls
+        else "Citée telle quelle ; ce serveur ne la consulte pas : déposez aussi le document. / Cited as "
+        "typed; this server does not fetch it: upload the document too.",
     )
     page = middle.number_input("Page", min_value=1, value=None, step=1, key="constat_page")
     published = right.date_input(
@@ -243,8 +282,12 @@ with st.form("constat", border=True):
         type=["pdf", "html", "htm", "txt"],
         key="constat_fichier",
     )
-    author = st.text_input(
-        "Votre nom et organisation / Your name and organisation", key="constat_auteur", max_chars=120
+    author = (
+        WRITER
+        if ACCESS.identified_writers
+        else st.text_input(
+            "Votre nom et organisation / Your name and organisation", key="constat_auteur", max_chars=120
+        )
     )
     submitted = st.form_submit_button("Enregistrer le constat / Save the finding", key="constat_enregistrer")
 
@@ -252,13 +295,17 @@ if submitted:
     try:
         if finding_country is None:
             raise FindingError("choisissez le pays du constat / choose the country")
+        if ACCESS.identified_writers:  # read again at the submission, never trusted from the page
+            author = _writer()
+            if author is None:
+                raise FindingError("connectez-vous pour ajouter un constat / log in to add a finding")
         saved = data.save_finding(
             database,
             country=finding_country,
             dimension=dimension,
             statement=statement,
             period=period,
-            contributed_by=author,
+            contributed_by=author or "",
             title=document_title,
             producer=document_producer,
             document_url=document_url.strip() or None,
@@ -268,8 +315,9 @@ if submitted:
             quote=quote.strip() or None,
             page=int(page) if page is not None else None,
             published=published if isinstance(published, date) else None,
+            fetch_urls=ACCESS.fetch_urls,
         )
-    except (FindingError, BadDateError, UnknownCountryError, UnknownMedicineError) as error:
+    except (FindingError, BadDateError, UnknownCountryError, UnknownMedicineError) as error:  # one sentence
         st.error(ui.plain(f"Constat non enregistré : {error}"))
     else:
         sha256 = saved.snapshot_sha256[:12]
