@@ -31,7 +31,9 @@ from cobase.models import Source as SourceRow
 from cobase.parse import ParseError, get_parser, tracks_withdrawals
 from cobase.registry import Registry, SourcesFileError
 from cobase.registry import Source as SourceConfig
+from cobase.runs import close_interrupted, refresh_lock, this_process
 from cobase.snapshots import load_body, mark_parsed, store_snapshot
+from cobase.store_errors import is_disk_full, storage_failure
 from crawlers.items import FetchFailure, RawResponse
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,8 @@ class SourceSummary:
 
     skipped_reason: str | None = None
     tls_unverified: bool = False
+    disk_full: bool = False
+    """Set at the first write refused for lack of space; later items of the source are not stored."""
 
     @property
     def ok(self) -> bool:
@@ -121,10 +125,16 @@ class _SourceIngestor:
         if isinstance(item, FetchFailure):
             self.summary.errors.append(item.error)
             return
+        if self.summary.disk_full:
+            return  # one sentence is enough: nothing more can be stored until space is freed
         try:
             with session_scope(self.engine) as session:
                 stored = store_snapshot(session, self.source_row, item, self.config.canonical_url(item.url))
         except Exception as exc:  # storage failures must not kill the crawl of other sources
+            if is_disk_full(exc):
+                self.summary.disk_full = True
+                self.summary.errors.append(storage_failure(f"storing the response of {item.url}", exc))
+                return
             log.exception("cannot store snapshot of %s", item.url)
             self.summary.errors.append(f"cannot store snapshot of {item.url}: {exc}")
             return
@@ -190,6 +200,10 @@ class _SourceIngestor:
                 mark_parsed(session, snapshot.id, str(exc))
             return
         except Exception as exc:
+            if is_disk_full(exc):
+                self.summary.disk_full = True
+                self.summary.errors.append(storage_failure(f"ingesting {snapshot.url}", exc))
+                return
             log.exception("ingestion of %s failed", snapshot.url)
             self.summary.errors.append(f"{snapshot.url}: ingestion failed ({exc.__class__.__name__}: {exc})")
             return
@@ -249,8 +263,17 @@ def withdraw_unseen(
 
 
 def _start_run(engine: sa.Engine, source_row: SourceRow) -> int:
+    me = this_process()
     with session_scope(engine) as session:
-        run = RefreshRun(source_id=source_row.id, started_at=utcnow(), status="running")  # type: ignore[arg-type]
+        now = utcnow()
+        run = RefreshRun(
+            source_id=source_row.id,  # type: ignore[arg-type]
+            started_at=now,
+            status="running",
+            pid=me.pid,
+            host=me.host,
+            heartbeat_at=now,
+        )
         session.add(run)
         session.flush()
         assert run.id is not None
@@ -258,6 +281,22 @@ def _start_run(engine: sa.Engine, source_row: SourceRow) -> int:
 
 
 def _finish_run(engine: sa.Engine, summary: SourceSummary) -> None:
+    """Record how the run ended; if even that cannot be written (full disk), the run stays ``running``
+    with a dead process, which ``cobase status`` shows and the next refresh closes as ``interrupted``."""
+    if summary.run_id is None:
+        return
+    try:
+        _write_finished_run(engine, summary)
+    except Exception as exc:
+        message = storage_failure(f"recording the end of the {summary.key} run", exc)
+        log.error("%s", message)
+        if is_disk_full(exc):
+            summary.disk_full = True
+        if message not in summary.errors:
+            summary.errors.append(message)
+
+
+def _write_finished_run(engine: sa.Engine, summary: SourceSummary) -> None:
     with session_scope(engine) as session:
         run = session.get(RefreshRun, summary.run_id)
         assert run is not None
@@ -314,6 +353,27 @@ def refresh(
     registry: Registry,
     keys: Sequence[str] | None = None,
     progress: ProgressCallback | None = None,
+    wait: float = 0.0,
+) -> list[SourceSummary]:
+    """Refresh the given sources (all by default) holding the store's refresh lock.
+
+    A second refresh of the same store waits up to ``wait`` seconds, then raises
+    :class:`~cobase.runs.RefreshBusy` naming the running one. Runs left ``running`` by a killed refresh
+    are closed as ``interrupted`` first.
+    """
+    with refresh_lock(engine, wait=wait):
+        with session_scope(engine) as session:
+            closed = close_interrupted(session)
+        if closed:
+            log.warning("%d run(s) of a refresh that was killed closed as interrupted", closed)
+        return _refresh(engine, registry, keys, progress)
+
+
+def _refresh(
+    engine: sa.Engine,
+    registry: Registry,
+    keys: Sequence[str] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> list[SourceSummary]:
     """Refresh the given sources (all by default) and return one summary per source.
 
@@ -339,7 +399,12 @@ def refresh(
     for key in selected:
         summary = SourceSummary(key=key)
         summaries[key] = summary
-        summary.run_id = _start_run(engine, rows[key])
+        try:
+            summary.run_id = _start_run(engine, rows[key])
+        except Exception as exc:
+            summary.disk_full = is_disk_full(exc)
+            summary.errors.append(storage_failure(f"starting the {key} run", exc))
+            continue
         spider_class = spiders().get(key)
         if spider_class is None:
             summary.errors.append(f"no spider for source {key!r}")
