@@ -131,9 +131,7 @@ class _SourceIngestor:
             with session_scope(self.engine) as session:
                 stored = store_snapshot(session, self.source_row, item, self.config.canonical_url(item.url))
         except Exception as exc:  # storage failures must not kill the crawl of other sources
-            if is_disk_full(exc):
-                self.summary.disk_full = True
-                self.summary.errors.append(storage_failure(f"storing the response of {item.url}", exc))
+            if self.disk_full(f"storing the response of {item.url}", exc):
                 return
             log.exception("cannot store snapshot of %s", item.url)
             self.summary.errors.append(f"cannot store snapshot of {item.url}: {exc}")
@@ -151,6 +149,8 @@ class _SourceIngestor:
                     with session_scope(self.engine) as session:
                         touch_request(session, self.source_row, snapshot.url, seen_at)
                 except Exception as exc:
+                    if self.disk_full(f"recording that {item.url} was seen again", exc):
+                        return
                     log.exception("cannot record that %s was seen again", item.url)
                     self.summary.errors.append(f"cannot record that {item.url} was seen again: {exc}")
                     return
@@ -158,6 +158,15 @@ class _SourceIngestor:
                 return
         # New bytes, or bytes identical to an older snapshot after others (a revert): ingest them.
         self.ingest_snapshot(snapshot, item.body, seen_at=seen_at)
+
+    def disk_full(self, what: str, exc: BaseException) -> bool:
+        """Record a write refused for lack of space as one sentence (no traceback); False otherwise."""
+        if not is_disk_full(exc):
+            return False
+        if not self.summary.disk_full:
+            self.summary.errors.append(storage_failure(what, exc))
+        self.summary.disk_full = True
+        return True
 
     def withdraw_missing(self) -> int:
         """Mark withdrawn the series this run's complete responses no longer hold; return how many.
@@ -196,13 +205,15 @@ class _SourceIngestor:
         except (ParseError, ValueError) as exc:
             message = f"{snapshot.url}: {exc}"
             self.summary.errors.append(message)
-            with session_scope(self.engine) as session:
-                mark_parsed(session, snapshot.id, str(exc))
+            try:
+                with session_scope(self.engine) as session:
+                    mark_parsed(session, snapshot.id, str(exc))
+            except Exception as store_exc:
+                if not self.disk_full(f"recording the parse error of {snapshot.url}", store_exc):
+                    raise
             return
         except Exception as exc:
-            if is_disk_full(exc):
-                self.summary.disk_full = True
-                self.summary.errors.append(storage_failure(f"ingesting {snapshot.url}", exc))
+            if self.disk_full(f"ingesting {snapshot.url}", exc):
                 return
             log.exception("ingestion of %s failed", snapshot.url)
             self.summary.errors.append(f"{snapshot.url}: ingestion failed ({exc.__class__.__name__}: {exc})")
@@ -287,13 +298,29 @@ def _finish_run(engine: sa.Engine, summary: SourceSummary) -> None:
         return
     try:
         _write_finished_run(engine, summary)
+        return
     except Exception as exc:
-        message = storage_failure(f"recording the end of the {summary.key} run", exc)
-        log.error("%s", message)
-        if is_disk_full(exc):
-            summary.disk_full = True
-        if message not in summary.errors:
-            summary.errors.append(message)
+        failure: Exception = exc
+    if is_disk_full(failure):
+        # SQLite: moving the write-ahead log into the database and truncating it frees the space a
+        # refused write took; then the small update recording the end of the run fits.
+        try:
+            _release_log_space(engine)
+            _write_finished_run(engine, summary)
+            return
+        except Exception as again:
+            failure = again
+    message = storage_failure(f"recording the end of the {summary.key} run", failure)
+    log.error("%s", message)
+    summary.disk_full = summary.disk_full or is_disk_full(failure)
+    if message not in summary.errors:
+        summary.errors.append(message)
+
+
+def _release_log_space(engine: sa.Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _write_finished_run(engine: sa.Engine, summary: SourceSummary) -> None:
@@ -452,6 +479,8 @@ def _refresh(
             try:
                 ingestor.withdraw_missing()
             except Exception as exc:
+                if ingestor.disk_full("recording withdrawn series", exc):
+                    continue
                 log.exception("withdrawals of %s failed", ingestor.config.key)
                 ingestor.summary.errors.append(f"cannot record withdrawn series: {exc}")
     for summary in summaries.values():
