@@ -94,8 +94,8 @@ def _migration_engine(engine: sa.Engine) -> sa.Engine:
     ``BEGIN IMMEDIATE``, the whole upgrade is one transaction (a kill rolls it back) that a concurrent
     opener waits for. PostgreSQL's DDL is transactional already; an advisory lock serialises openers.
     """
-    if engine.dialect.name != "sqlite":
-        return engine
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return engine  # an in-memory database exists only on the engine's own connection
     migrating = sa.create_engine(
         engine.url, connect_args={"timeout": 60, "isolation_level": None}, poolclass=sa.pool.NullPool
     )
@@ -187,7 +187,7 @@ def _open(resolved: str, create: bool) -> sa.Engine:
             create_atomically(path, build, replace_empty=state == "empty")
     engine = make_engine(resolved)
     try:
-        if path is None:
+        if engine.dialect.name != "sqlite":
             _check_server_store(engine, create)
         if current_revision(engine) != head:
             if path is not None and is_read_only(path):
