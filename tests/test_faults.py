@@ -593,6 +593,19 @@ def test_concurrent_openers_of_a_new_postgresql_store_all_succeed(pg_store: str)
 
 
 @needs_postgres
+def test_kill_during_creation_of_a_postgresql_store_leaves_nothing_half_made(
+    pg_store: str, tmp_path: Path
+) -> None:
+    _kill_during_migration(pg_store, tmp_path)
+    engine = sa.create_engine(pg_store)
+    with engine.connect() as connection:
+        tables = set(sa.inspect(connection).get_table_names())
+    engine.dispose()
+    opened = _open_in_subprocess(pg_store)
+    assert tables == set() and opened.returncode == 0, opened.stderr
+
+
+@needs_postgres
 def test_foreign_postgresql_schema_is_refused_unchanged(pg_store: str) -> None:
     engine = sa.create_engine(pg_store)
     with engine.begin() as connection:
