@@ -57,14 +57,15 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _engine(db: str | None):  # type: ignore[no-untyped-def]
+def _engine(db: str | None, create: bool = True, code: int = 2):  # type: ignore[no-untyped-def]
+    """The store's engine; read commands pass ``create=False`` (they never create a store)."""
     # Every command opens the store here: from now on no log line or message shows its password.
     register_database_url(database_url(db))
     install_log_redaction()
     try:
-        return open_store(db)
+        return open_store(db, create=create)
     except StoreError as exc:
-        raise fail(str(exc)) from exc
+        raise fail(str(exc), code) from exc
 
 
 def _shown(db: str | None) -> str:
@@ -131,11 +132,17 @@ def _summary_table(summaries) -> Table:  # type: ignore[no-untyped-def]
     return table
 
 
-def run_refresh(registry, db: str | None, sources: list[str] | None) -> int:  # type: ignore[no-untyped-def]
+REFRESH_BUSY_EXIT = 75
+"""Exit code when another refresh of the store holds its lock (EX_TEMPFAIL: try again later)."""
+
+
+def run_refresh(registry, db: str | None, sources: list[str] | None, wait: float = 0.0) -> int:  # type: ignore[no-untyped-def]
     """Refresh with a live progress display; print the summary and errors; return the exit code."""
     from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
     from cobase.refresh import refresh
+    from cobase.runs import RefreshBusy
+    from cobase.store_errors import is_disk_full, storage_failure
 
     engine = _engine(db)
     with Progress(
@@ -158,10 +165,24 @@ def run_refresh(registry, db: str | None, sources: list[str] | None) -> int:  # 
             )
 
         try:
-            summaries = refresh(engine, registry, sources or None, progress=on_progress)
+            summaries = refresh(engine, registry, sources or None, progress=on_progress, wait=wait)
         except SourcesFileError as exc:  # a malformed COBASE_SCRAPY_SETTINGS, before any run starts
             raise fail(str(exc)) from exc
+        except RefreshBusy as exc:
+            raise fail(str(exc), REFRESH_BUSY_EXIT) from exc
+        except StoreError as exc:
+            raise fail(str(exc), 1) from exc
+        except Exception as exc:  # a write refused before any source ran (full disk, read-only store)
+            if is_disk_full(exc) or "readonly" in str(exc).lower():
+                raise fail(storage_failure("the refresh", exc), 1) from exc
+            raise
     console.print(_summary_table(summaries))
+    if any(summary.disk_full for summary in summaries):
+        err_console.print(
+            "[bold red]Le disque est plein / Disk full:[/] the refresh stopped storing responses; nothing "
+            "stored before was changed: free some space and run `cobase refresh` again.",
+            highlight=False,
+        )
     for summary in summaries:
         if summary.skipped_reason:
             err_console.print(f"[yellow]{summary.key}[/]: {summary.skipped_reason}", highlight=False)
@@ -194,6 +215,14 @@ def refresh(
             "successful refresh.",
         ),
     ] = False,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            help="If another refresh of this store is running, wait up to SECONDS for it (default: exit).",
+            min=0,
+        ),
+    ] = 0.0,
 ) -> None:
     """Crawl sources, keep snapshots, ingest observations; exit 1 if any source failed."""
     try:
@@ -207,7 +236,7 @@ def refresh(
         if not source:
             console.print("Aucune source à actualiser. / No source is due.")
             raise typer.Exit(0)
-    raise typer.Exit(run_refresh(registry, db, source))
+    raise typer.Exit(run_refresh(registry, db, source, wait=wait))
 
 
 def _due_sources(registry, db: str | None, keys: list[str] | None) -> list[str]:  # type: ignore[no-untyped-def]
@@ -235,7 +264,7 @@ def reparse(
         registry.get(source)
     except SourcesFileError as exc:
         raise fail(str(exc)) from exc
-    summary = reparse_pending(_engine(db), registry, source)
+    summary = reparse_pending(_engine(db, create=False), registry, source)
     console.print(_summary_table([summary]))
     for error in summary.errors:
         err_console.print(f"[red]{source}[/]: {error}", highlight=False)
@@ -258,7 +287,7 @@ def rebuild(
             registry.get(key)
     except SourcesFileError as exc:
         raise fail(str(exc)) from exc
-    summaries = rebuild_sources(_engine(db), registry, source or None)
+    summaries = rebuild_sources(_engine(db, create=False), registry, source or None)
     table = Table(title=f"Reconstruction (traitement v{PROCESSING_VERSION}) — {redact_url(database_url(db))}")
     for column in ("source", "snapshots", "unchanged", "corrected", "removed", "added", "merged", "errors"):
         table.add_column(column)
@@ -284,18 +313,34 @@ def rebuild(
 def status(
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    max_age: Annotated[
+        float, typer.Option("--max-age", help="Days after which a source's last success is stale.", min=0)
+    ] = 8.0,
 ) -> None:
-    """Per source: last successful refresh, last error, observations, newest period and publication."""
-    engine = _engine(db)
-    with session_scope(engine) as session:
-        statuses = source_status(session)
+    """Per source: last success, last error, observations, newest period and publication.
+
+    Exit 0 when every refreshed source is fresh, 1 when some is stale, 2 when some failed or was
+    interrupted, 3 when the store cannot be opened.
+    """
+    from datetime import timedelta
+
+    from cobase.clock import utcnow
+    from cobase.health import UNREADABLE, store_health
+
+    engine = _engine(db, create=False, code=UNREADABLE)
+    try:
+        with session_scope(engine) as session:
+            statuses = source_status(session)
+    except Exception as exc:  # a store damaged or unreadable after it opened
+        raise fail(f"cannot read the store: {exc.__class__.__name__}", UNREADABLE) from exc
+    health = store_health(statuses, utcnow(), timedelta(days=max_age))
     if as_json:
         records = [
             {**record, "last_error": redact_text(record["last_error"]) if record.get("last_error") else None}
             for record in (status.as_record() for status in statuses)
         ]
         typer.echo(json.dumps(records, indent=2, ensure_ascii=False))
-        return
+        raise typer.Exit(health.code)
     if not statuses:
         console.print("Aucune donnée. Lancez `cobase refresh` (ou `cobase demo` sans internet).")
         return
@@ -312,10 +357,13 @@ def status(
     ):
         table.add_column(column)
     for item in statuses:
+        last_run = item.last_run_status or "never"
+        if item.last_run_status in ("interrupted", "running") and item.last_seen_alive_at:
+            last_run += f" (last seen alive {item.last_seen_alive_at:%Y-%m-%d %H:%M:%S} UTC)"
         table.add_row(
             item.source,
             item.last_success_at.isoformat(timespec="seconds") if item.last_success_at else "—",
-            item.last_run_status or "never",
+            last_run,
             redact_text(item.last_error.splitlines()[0])[:80] if item.last_error else "",
             str(item.observations),
             item.newest_period.isoformat() if item.newest_period else "—",
@@ -323,6 +371,8 @@ def status(
             f"{older} (cobase rebuild)" if (older := item.observations_older_processing) else "",
         )
     console.print(table)
+    console.print(health.sentence, highlight=False)
+    raise typer.Exit(health.code)
 
 
 @app.command()
@@ -345,7 +395,7 @@ def observations(
             iso3 = resolve_country(country).iso3
         except UnknownCountryError as exc:
             raise fail(str(exc)) from exc
-    engine = _engine(db)
+    engine = _engine(db, create=False)
     with session_scope(engine) as session:
         rows = list_observations(
             session, country_iso3=iso3, source=source, indicator=indicator, all_versions=all_versions
@@ -382,6 +432,7 @@ def _assessment(
     from cobase.harmonize.medicines import UnknownMedicineError
 
     _check_window(window)
+    _engine(db, create=False)  # a read command never creates a store
     try:
         day = _as_of_day(as_of)
         return assess(country, pathology, items or None, as_of=day, window_years=window, db=db)
@@ -452,7 +503,7 @@ def dossier(
         cited |= {e.snapshot_sha256 for e in assessment.published_after_as_of}
         if today is not None:
             cited |= {e.snapshot_sha256 for d in today.dimensions for e in d.latest}
-        with session_scope(_engine(db)) as session:
+        with session_scope(_engine(db, create=False)) as session:
             bodies = kept_bodies(session, cited)
     try:
         path = write_dossier(
@@ -542,7 +593,7 @@ def finding_list(
             iso3 = resolve_country(country).iso3
         except UnknownCountryError as exc:
             raise fail(str(exc)) from exc
-    with session_scope(_engine(db)) as session:
+    with session_scope(_engine(db, create=False)) as session:
         findings = list_findings(session, iso3, include_retracted=include_retracted)
     typer.echo(json.dumps([_finding_record(f) for f in findings], indent=2, ensure_ascii=False))
 
@@ -551,7 +602,7 @@ def _set_finding_status(finding_id: str, status: str, by: str, db: str | None) -
     from cobase.findings import FindingError, set_status
 
     try:
-        with session_scope(_engine(db)) as session:
+        with session_scope(_engine(db, create=False)) as session:
             finding = set_status(session, finding_id, status, by)
     except FindingError as exc:
         raise fail(str(exc)) from exc
@@ -658,7 +709,7 @@ def archive(
             registry.get(source)
     except SourcesFileError as exc:
         raise fail(str(exc)) from exc
-    engine = _engine(db)
+    engine = _engine(db, create=False)
     with session_scope(engine) as session:
         urls = cited_urls(session, registry, source)
     if not urls:

@@ -9,7 +9,9 @@ Four tables:
   (source, indicator, country, dimension, period). A producer's revision adds a new row for the same
   series and marks the old one superseded; the old one is kept so an *as-of* query can tell what had been
   published by any date;
-* ``refresh_run``: one row per source per refresh, with counts and the error if it failed;
+* ``refresh_run``: one row per source per refresh, with counts and the error if it failed, and the
+  process, host and heartbeat that tell a running refresh from a killed one;
+* ``refresh_lock``: who holds the one-refresh-at-a-time lock of the store;
 * ``processing_change``: values ``cobase rebuild`` corrected after a fix of ours (not producers' revisions).
 * ``archive_capture``: per cited URL, its earliest and latest capture in the Wayback Machine.
 """
@@ -198,7 +200,9 @@ class RefreshRun(SQLModel, table=True):
     source_id: int = Field(foreign_key="source.id", index=True)
     started_at: datetime = Field(sa_column=_utc_column(nullable=False))
     finished_at: datetime | None = Field(default=None, sa_column=_utc_column())
-    status: str = Field(default="running", description="running, success or failed")
+    status: str = Field(
+        default="running", description="running, success, skipped, failed or interrupted (its process died)"
+    )
     snapshots_new: int = 0
     snapshots_unchanged: int = 0
     observations_new: int = 0
@@ -206,6 +210,30 @@ class RefreshRun(SQLModel, table=True):
     observations_revised: int = 0
     errors: int = 0
     error: str | None = None
+    pid: int | None = Field(default=None, description="the process that ran it (with host: is it alive?)")
+    host: str | None = Field(default=None, sa_column=sa.Column(sa.String(255), nullable=True))
+    heartbeat_at: datetime | None = Field(
+        default=None, sa_column=_utc_column(), description="when its process was last seen alive"
+    )
+
+
+class RefreshLock(SQLModel, table=True):
+    """Who holds a store's refresh lock (one refresh at a time per store; see :mod:`cobase.runs`).
+
+    On PostgreSQL an advisory lock is the lock itself and this row only names its holder; on SQLite the
+    row is the lock, taken over when its process is gone.
+    """
+
+    __tablename__ = "refresh_lock"
+
+    name: str = Field(sa_column=sa.Column(sa.String(32), primary_key=True))
+    token: str | None = Field(default=None, description="the holder's random id; None when free")
+    purpose: str | None = None
+    pid: int | None = None
+    host: str | None = Field(default=None, sa_column=sa.Column(sa.String(255), nullable=True))
+    process_started: str | None = Field(default=None, description="start time of the process (pid reuse)")
+    acquired_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    heartbeat_at: datetime | None = Field(default=None, sa_column=_utc_column())
 
 
 class ArchiveCapture(SQLModel, table=True):

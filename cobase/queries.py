@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select
 from cobase.demonstration import MARK_KEY as DEMONSTRATION_MARK
 from cobase.models import Observation, RefreshRun, Snapshot, Source
 from cobase.processing import PROCESSING_VERSION, PRODUCER_DATED_BASES, RELEASE_BASES
+from cobase.runs import interrupted_message, last_seen_alive, live_holder, run_is_alive
 
 OBSERVATION_COLUMNS = (
     "country_iso3",
@@ -92,6 +93,8 @@ class SourceStatus:
     newest_published_at: datetime | None
     observations_older_processing: int = 0
     """Current observations produced by an older processing version (``cobase rebuild`` updates them)."""
+    last_seen_alive_at: datetime | None = None
+    """For a run whose process is gone (``interrupted``) or still running: when it was last seen alive."""
 
     def as_record(self) -> dict[str, Any]:
         """JSON-ready form (dates as ISO 8601)."""
@@ -104,6 +107,8 @@ class SourceStatus:
 def source_status(session: Session) -> list[SourceStatus]:
     """Per source: last successful refresh, last error, observation count, newest period and publication."""
     statuses: list[SourceStatus] = []
+    # A run left "running" by a killed process is shown interrupted (the next refresh records it so).
+    holder = live_holder(session.connection())
     for source in session.exec(select(Source).order_by(Source.key)).all():
         if source.key == DEMONSTRATION_MARK:  # the store's mark, not a source
             continue
@@ -113,8 +118,20 @@ def source_status(session: Session) -> list[SourceStatus]:
             runs.where(RefreshRun.status == "success").order_by(RefreshRun.started_at.desc())  # type: ignore[attr-defined]
         ).first()
         last_failure = session.exec(
-            runs.where(RefreshRun.status == "failed").order_by(RefreshRun.started_at.desc())  # type: ignore[attr-defined]
+            runs.where(col(RefreshRun.status).in_(("failed", "interrupted"))).order_by(
+                RefreshRun.started_at.desc()  # type: ignore[attr-defined]
+            )
         ).first()
+        last_run_status = last_run.status if last_run else None
+        seen_alive = None
+        last_error = last_failure.error if last_failure else None
+        last_error_at = last_failure.started_at if last_failure else None
+        if last_run is not None and last_run.status in ("running", "interrupted"):
+            seen_alive = last_seen_alive(last_run)
+            if last_run.status == "running" and not run_is_alive(last_run, holder):
+                # Shown, not written: status only reads (a read-only store included).
+                last_run_status = "interrupted"
+                last_error, last_error_at = interrupted_message(last_run), last_run.started_at
         count, newest_period, newest_published, older = session.exec(
             select(
                 func.count(col(Observation.id)),
@@ -133,18 +150,19 @@ def source_status(session: Session) -> list[SourceStatus]:
                 title=source.title,
                 producer=source.producer,
                 licence=source.licence_name,
-                last_run_status=last_run.status if last_run else None,
+                last_run_status=last_run_status,
                 last_run_at=last_run.started_at if last_run else None,
                 last_success_at=(last_success.finished_at or last_success.started_at)
                 if last_success
                 else None,
-                last_error=last_failure.error if last_failure else None,
-                last_error_at=last_failure.started_at if last_failure else None,
+                last_error=last_error,
+                last_error_at=last_error_at,
                 observations=int(count or 0),
                 newest_period=newest_period,
                 newest_published_at=_aware(newest_published),
                 # Curated findings are typed by people, not produced by our parsers.
                 observations_older_processing=int(older or 0) if source.key != "contributed" else 0,
+                last_seen_alive_at=seen_alive,
             )
         )
     return statuses

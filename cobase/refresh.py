@@ -34,7 +34,9 @@ from cobase.parse._zip import zip_member_limit
 from cobase.redact import install_log_redaction, redact_text, register_secret
 from cobase.registry import Registry, SourcesFileError
 from cobase.registry import Source as SourceConfig
+from cobase.runs import close_interrupted, refresh_lock, this_process
 from cobase.snapshots import load_body, mark_parsed, store_snapshot
+from cobase.store_errors import is_disk_full, storage_failure
 from crawlers.items import FetchFailure, RawResponse
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,8 @@ class SourceSummary:
 
     skipped_reason: str | None = None
     tls_unverified: bool = False
+    disk_full: bool = False
+    """Set at the first write refused for lack of space; later items of the source are not stored."""
 
     @property
     def ok(self) -> bool:
@@ -133,10 +137,14 @@ class _SourceIngestor:
             # Scrapy refuses larger bodies while they stream; this catches any other way in (an upload).
             self.summary.errors.append(body_refusal(item.url, len(item.body), self.config.max_body_mb))
             return
+        if self.summary.disk_full:
+            return  # one sentence is enough: nothing more can be stored until space is freed
         try:
             with session_scope(self.engine) as session:
                 stored = store_snapshot(session, self.source_row, item, self.config.canonical_url(item.url))
         except Exception as exc:  # storage failures must not kill the crawl of other sources
+            if self.disk_full(f"storing the response of {item.url}", exc):
+                return
             log.exception("cannot store snapshot of %s", item.url)
             self.summary.errors.append(f"cannot store snapshot of {item.url}: {exc}")
             return
@@ -153,6 +161,8 @@ class _SourceIngestor:
                     with session_scope(self.engine) as session:
                         touch_request(session, self.source_row, snapshot.url, seen_at)
                 except Exception as exc:
+                    if self.disk_full(f"recording that {item.url} was seen again", exc):
+                        return
                     log.exception("cannot record that %s was seen again", item.url)
                     self.summary.errors.append(f"cannot record that {item.url} was seen again: {exc}")
                     return
@@ -160,6 +170,15 @@ class _SourceIngestor:
                 return
         # New bytes, or bytes identical to an older snapshot after others (a revert): ingest them.
         self.ingest_snapshot(snapshot, item.body, seen_at=seen_at)
+
+    def disk_full(self, what: str, exc: BaseException) -> bool:
+        """Record a write refused for lack of space as one sentence (no traceback); False otherwise."""
+        if not is_disk_full(exc):
+            return False
+        if not self.summary.disk_full:
+            self.summary.errors.append(storage_failure(what, exc))
+        self.summary.disk_full = True
+        return True
 
     def withdraw_missing(self) -> int:
         """Mark withdrawn the series this run's complete responses no longer hold; return how many.
@@ -198,10 +217,16 @@ class _SourceIngestor:
         except (ParseError, ValueError) as exc:
             message = f"{snapshot.url}: {exc}"
             self.summary.errors.append(message)
-            with session_scope(self.engine) as session:
-                mark_parsed(session, snapshot.id, str(exc))
+            try:
+                with session_scope(self.engine) as session:
+                    mark_parsed(session, snapshot.id, str(exc))
+            except Exception as store_exc:
+                if not self.disk_full(f"recording the parse error of {snapshot.url}", store_exc):
+                    raise
             return
         except Exception as exc:
+            if self.disk_full(f"ingesting {snapshot.url}", exc):
+                return
             log.exception("ingestion of %s failed", snapshot.url)
             self.summary.errors.append(f"{snapshot.url}: ingestion failed ({exc.__class__.__name__}: {exc})")
             return
@@ -261,8 +286,17 @@ def withdraw_unseen(
 
 
 def _start_run(engine: sa.Engine, source_row: SourceRow) -> int:
+    me = this_process()
     with session_scope(engine) as session:
-        run = RefreshRun(source_id=source_row.id, started_at=utcnow(), status="running")  # type: ignore[arg-type]
+        now = utcnow()
+        run = RefreshRun(
+            source_id=source_row.id,  # type: ignore[arg-type]
+            started_at=now,
+            status="running",
+            pid=me.pid,
+            host=me.host,
+            heartbeat_at=now,
+        )
         session.add(run)
         session.flush()
         assert run.id is not None
@@ -270,6 +304,38 @@ def _start_run(engine: sa.Engine, source_row: SourceRow) -> int:
 
 
 def _finish_run(engine: sa.Engine, summary: SourceSummary) -> None:
+    """Record how the run ended; if even that cannot be written (full disk), the run stays ``running``
+    with a dead process, which ``cobase status`` shows and the next refresh closes as ``interrupted``."""
+    if summary.run_id is None:
+        return
+    try:
+        _write_finished_run(engine, summary)
+        return
+    except Exception as exc:
+        failure: Exception = exc
+    if is_disk_full(failure):
+        # SQLite: moving the write-ahead log into the database and truncating it frees the space a
+        # refused write took; then the small update recording the end of the run fits.
+        try:
+            _release_log_space(engine)
+            _write_finished_run(engine, summary)
+            return
+        except Exception as again:
+            failure = again
+    message = storage_failure(f"recording the end of the {summary.key} run", failure)
+    log.error("%s", message)
+    summary.disk_full = summary.disk_full or is_disk_full(failure)
+    if message not in summary.errors:
+        summary.errors.append(message)
+
+
+def _release_log_space(engine: sa.Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _write_finished_run(engine: sa.Engine, summary: SourceSummary) -> None:
     with session_scope(engine) as session:
         run = session.get(RefreshRun, summary.run_id)
         assert run is not None
@@ -346,6 +412,27 @@ def refresh(
     registry: Registry,
     keys: Sequence[str] | None = None,
     progress: ProgressCallback | None = None,
+    wait: float = 0.0,
+) -> list[SourceSummary]:
+    """Refresh the given sources (all by default) holding the store's refresh lock.
+
+    A second refresh of the same store waits up to ``wait`` seconds, then raises
+    :class:`~cobase.runs.RefreshBusy` naming the running one. Runs left ``running`` by a killed refresh
+    are closed as ``interrupted`` first.
+    """
+    with refresh_lock(engine, wait=wait):
+        with session_scope(engine) as session:
+            closed = close_interrupted(session)
+        if closed:
+            log.warning("%d run(s) of a refresh that was killed closed as interrupted", closed)
+        return _refresh(engine, registry, keys, progress)
+
+
+def _refresh(
+    engine: sa.Engine,
+    registry: Registry,
+    keys: Sequence[str] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> list[SourceSummary]:
     """Refresh the given sources (all by default) and return one summary per source.
 
@@ -372,7 +459,12 @@ def refresh(
     for key in selected:
         summary = SourceSummary(key=key)
         summaries[key] = summary
-        summary.run_id = _start_run(engine, rows[key])
+        try:
+            summary.run_id = _start_run(engine, rows[key])
+        except Exception as exc:
+            summary.disk_full = is_disk_full(exc)
+            summary.errors.append(storage_failure(f"starting the {key} run", exc))
+            continue
         spider_class = spiders().get(key)
         if spider_class is None:
             summary.errors.append(f"no spider for source {key!r}")
@@ -420,6 +512,8 @@ def refresh(
             try:
                 ingestor.withdraw_missing()
             except Exception as exc:
+                if ingestor.disk_full("recording withdrawn series", exc):
+                    continue
                 log.exception("withdrawals of %s failed", ingestor.config.key)
                 ingestor.summary.errors.append(f"cannot record withdrawn series: {exc}")
     for summary in summaries.values():

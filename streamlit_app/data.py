@@ -74,6 +74,8 @@ RUN_STATUS_LABELS: dict[str, str] = {
     "success": "succès / success",
     "failed": "échec / failed",
     "running": "en cours / running",
+    "interrupted": "interrompue / interrupted",
+    "skipped": "ignorée / skipped",
 }
 
 OBSERVATION_TABLE_COLUMNS: dict[str, str] = {
