@@ -133,6 +133,11 @@ def run_refresh(registry, db: str | None, sources: list[str] | None) -> int:  # 
         if summary.unknown_countries:
             codes = ", ".join(sorted(summary.unknown_countries))
             err_console.print(f"[yellow]{summary.key}[/]: unknown country codes set aside: {codes}")
+        if summary.set_aside:
+            reasons = ", ".join(f"{reason}: {count}" for reason, count in sorted(summary.set_aside.items()))
+            err_console.print(f"[yellow]{summary.key}[/]: rows set aside ({reasons})", highlight=False)
+        for warning in summary.warnings:
+            err_console.print(f"[yellow]{summary.key}[/]: {warning}", highlight=False)
     return 0 if all(summary.ok for summary in summaries) else 1
 
 

@@ -49,6 +49,10 @@ class SourceSummary:
     observations: IngestCounts = field(default_factory=IngestCounts)
     skipped: int = 0
     unknown_countries: dict[str, int] = field(default_factory=dict)
+    set_aside: dict[str, int] = field(default_factory=dict)
+    """Rows read but not stored, by reason (sub-national areas, the world, reports without a country)."""
+    warnings: list[str] = field(default_factory=list)
+    """What succeeded but deserves a look (an answer thinner than the previous one): kept on the run."""
     errors: list[str] = field(default_factory=list)
     run_id: int | None = None
     finished: bool = False
@@ -198,6 +202,8 @@ class _SourceIngestor:
         self.summary.skipped += report.skipped
         for code, count in report.unknown_countries.items():
             self.summary.unknown_countries[code] = self.summary.unknown_countries.get(code, 0) + count
+        for reason, count in report.set_aside.items():
+            self.summary.set_aside[reason] = self.summary.set_aside.get(reason, 0) + count
 
 
 def touch_request(session: Session, source_row: SourceRow, url: str, seen_at: datetime) -> None:
