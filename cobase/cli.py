@@ -241,6 +241,7 @@ def status(
         "newest period",
         "newest publication",
         "older processing",
+        "warnings",
     ):
         table.add_column(column)
     for item in statuses:
@@ -253,8 +254,18 @@ def status(
             item.newest_period.isoformat() if item.newest_period else "—",
             item.newest_published_at.date().isoformat() if item.newest_published_at else "—",
             f"{older} (cobase rebuild)" if (older := item.observations_older_processing) else "",
+            _first_warning(item.last_warnings),
         )
     console.print(table)
+
+
+def _first_warning(warnings: str | None) -> str:
+    """The first warning of a run, shortened, with how many more there are."""
+    lines = (warnings or "").splitlines()
+    if not lines:
+        return ""
+    more = f" (+{len(lines) - 1})" if len(lines) > 1 else ""
+    return lines[0][:100] + more
 
 
 @app.command()

@@ -86,6 +86,9 @@ class SourceStatus:
     newest_published_at: datetime | None
     observations_older_processing: int = 0
     """Current observations produced by an older processing version (``cobase rebuild`` updates them)."""
+    last_warnings: str | None = None
+    """The warnings of the last run, one per line (an answer thinner than the previous one: a possible
+    renamed field or withdrawn series, an indicator absent from a year's file); None when it had none."""
 
     def as_record(self) -> dict[str, Any]:
         """JSON-ready form (dates as ISO 8601)."""
@@ -137,6 +140,7 @@ def source_status(session: Session) -> list[SourceStatus]:
                 newest_published_at=_aware(newest_published),
                 # Curated findings are typed by people, not produced by our parsers.
                 observations_older_processing=int(older or 0) if source.key != "contributed" else 0,
+                last_warnings=last_run.warnings if last_run else None,
             )
         )
     return statuses

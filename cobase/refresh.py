@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from cobase.clock import parse_datetime, utcnow
 from cobase.db import session_scope
+from cobase.drift import DriftError, Shape, ShapeObserver, compare
 from cobase.harmonize.records import HarmonizeReport, harmonize
 from cobase.ingest import IngestCounts, ingest_observations
 from cobase.models import Observation, RefreshRun, Snapshot
@@ -174,19 +176,33 @@ class _SourceIngestor:
         """Parse, harmonize and ingest one snapshot in one transaction; record a parse error otherwise."""
         assert snapshot.id is not None and self.source_row.id is not None
         report = HarmonizeReport()
+        observer = ShapeObserver()
         try:
             parser = get_parser(self.config.key)
             meta = json.loads(snapshot.request_meta) if snapshot.request_meta else {}
-            with session_scope(self.engine) as session:
+            with _parse_warnings() as parse_warnings, session_scope(self.engine) as session:
                 counts = ingest_observations(
                     session,
                     source_id=self.source_row.id,
                     snapshot_id=snapshot.id,
                     retrieved_at=snapshot.retrieved_at,
-                    rows=harmonize(parser(body, snapshot.url, meta), self.config, report),
+                    rows=observer.watch(harmonize(parser(body, snapshot.url, meta), self.config, report)),
                     seen_at=seen_at,
                 )
+                # Compared inside the transaction: a refused answer rolls back whole.
+                shape = observer.shape(body)
+                verdict = compare(previous_shape(session, snapshot), shape)
+                if verdict.refusals:
+                    raise DriftError(
+                        "refused, this answer reads as less than the previous answer to the same request: "
+                        + "; ".join(verdict.refusals)
+                    )
+                session.execute(
+                    sa.update(Snapshot).where(col(Snapshot.id) == snapshot.id).values(shape=shape.to_json())
+                )
                 mark_parsed(session, snapshot.id, None)
+            self.summary.warnings += [f"{snapshot.url}: {warning}" for warning in verdict.warnings]
+            self.summary.warnings += parse_warnings
         except (ParseError, ValueError) as exc:
             message = f"{snapshot.url}: {exc}"
             self.summary.errors.append(message)
@@ -204,6 +220,43 @@ class _SourceIngestor:
             self.summary.unknown_countries[code] = self.summary.unknown_countries.get(code, 0) + count
         for reason, count in report.set_aside.items():
             self.summary.set_aside[reason] = self.summary.set_aside.get(reason, 0) + count
+
+
+def previous_shape(session: Session, snapshot: Snapshot) -> Shape | None:
+    """The shape of the answer to the same URL seen most recently before this one, if any was kept."""
+    seen = sa.func.coalesce(col(Snapshot.last_seen_at), col(Snapshot.retrieved_at))
+    text = session.execute(
+        sa.select(Snapshot.shape)  # type: ignore[call-overload]
+        .where(
+            Snapshot.source_id == snapshot.source_id,
+            Snapshot.url == snapshot.url,
+            Snapshot.id != snapshot.id,
+            Snapshot.parse_status == "ok",
+            col(Snapshot.shape).is_not(None),
+        )
+        .order_by(seen.desc(), col(Snapshot.id).desc())
+        .limit(1)
+    ).scalar()
+    return Shape.from_json(text) if text else None
+
+
+@contextmanager
+def _parse_warnings() -> Iterator[list[str]]:
+    """Collect what parsers log as warnings while a snapshot is parsed (an indicator absent from a year's
+    file), so that the run keeps them and ``cobase status`` shows them."""
+    collected: list[str] = []
+
+    class _Collector(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            collected.append(record.getMessage())
+
+    handler = _Collector(level=logging.WARNING)
+    parsers = logging.getLogger("cobase.parse")
+    parsers.addHandler(handler)
+    try:
+        yield collected
+    finally:
+        parsers.removeHandler(handler)
 
 
 def touch_request(session: Session, source_row: SourceRow, url: str, seen_at: datetime) -> None:
@@ -276,6 +329,7 @@ def _finish_run(engine: sa.Engine, summary: SourceSummary) -> None:
         run.observations_revised = summary.observations.revised
         run.errors = len(summary.errors)
         run.error = "\n".join(summary.errors[:20]) or summary.skipped_reason
+        run.warnings = "\n".join(summary.warnings[:20]) or None
         session.add(run)
 
 
