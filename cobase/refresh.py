@@ -35,6 +35,7 @@ from cobase.registry import Registry, SourcesFileError
 from cobase.registry import Source as SourceConfig
 from cobase.snapshots import load_body, mark_parsed, store_snapshot
 from crawlers.items import FetchFailure, RawResponse
+from crawlers.middlewares import ALLOWED_REDIRECT_HOSTS_SETTING
 
 log = logging.getLogger(__name__)
 
@@ -415,7 +416,10 @@ def refresh(
         ingestors.append(ingestor)
         # Each source gets its own crawler, so TLS policy (and any other setting) is per source.
         crawler = process.create_crawler(spider_class)
-        crawler.settings.setdict(tls_settings(config), priority="spider")
+        crawler.settings.setdict(
+            {**tls_settings(config), ALLOWED_REDIRECT_HOSTS_SETTING: list(config.allowed_redirect_hosts)},
+            priority="spider",
+        )
 
         def on_item(item: Any, ingestor: _SourceIngestor = ingestor, **_: Any) -> None:
             ingestor.receive(item)
