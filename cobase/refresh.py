@@ -253,11 +253,24 @@ def _parse_warnings() -> Iterator[list[str]]:
 
     handler = _Collector(level=logging.WARNING)
     parsers = logging.getLogger("cobase.parse")
+    # Said once, in the refresh summary and on the run, not a second time by the log; info still flows.
+    quiet = _BelowWarning()
     parsers.addHandler(handler)
+    for root_handler in logging.getLogger().handlers:
+        root_handler.addFilter(quiet)
     try:
         yield collected
     finally:
         parsers.removeHandler(handler)
+        for root_handler in logging.getLogger().handlers:
+            root_handler.removeFilter(quiet)
+
+
+class _BelowWarning(logging.Filter):
+    """Lets through everything but the warnings of parsers, which the refresh reports itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name.startswith("cobase.parse") and record.levelno == logging.WARNING)
 
 
 def touch_request(session: Session, source_row: SourceRow, url: str, seen_at: datetime) -> None:
