@@ -44,7 +44,8 @@ def _strings(value: str | list[str] | None) -> tuple[str, ...]:
 def fixture_folder(root: Path, key: str) -> tuple[Path, dict[str, Any]] | None:
     """Where a source's recorded responses are served from, and what its sources.yml entry needs changed.
 
-    ``root/<key>/routes.json`` serves as is (with the fields of ``root/<key>/entry.json`` when there is one). A source whose entry lists absolute URLs (``documents``) keeps
+    ``root/<key>/routes.json`` serves as is (with the fields of ``root/<key>/entry.json`` when there is
+    one). A source whose entry lists absolute URLs (``documents``) keeps
     its recordings in ``root/<key>/mirror/`` with an ``entry.json`` of fields to replace (e.g. the list of
     documents, with URLs relative to the local server).
     """
