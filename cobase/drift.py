@@ -4,7 +4,8 @@ A producer that renames a field (GHO ``NumericValue`` or ``Dim1``, the World Ban
 answer with an error: the refresh "succeeds" and the parser reads less, or reads numbers as text, or
 reads one series as another. Each ingested snapshot therefore keeps its :class:`Shape` (the fields of
 its records, the series it produced, per indicator the breakdowns and how many values were numbers),
-and :func:`compare` weighs it against the shape of the previous answer to the same URL:
+and :func:`compare` weighs it against the shape of the previous answer to the same request (same URL and
+same request parameters: ReliefWeb's searches all go to one URL):
 
 * **refused** (the snapshot fails, nothing stored changes): values of an indicator that were numbers
   are now all text; a breakdown of an indicator (``SEX``) is gone while the indicator still has values
@@ -134,8 +135,12 @@ class Verdict:
     warnings: list[str] = field(default_factory=list)
 
 
-def compare(previous: Shape | None, current: Shape) -> Verdict:
-    """Weigh ``current`` against the previous answer to the same request (see the module docstring)."""
+def compare(previous: Shape | None, current: Shape, complete: bool = True) -> Verdict:
+    """Weigh ``current`` against the previous answer to the same request (see the module docstring).
+
+    ``complete`` is False for search results cut to a number of pages (ReliefWeb): each answer lists other
+    reports, so fewer series and breakdowns that come and go are not drift; fields and numbers still are.
+    """
     verdict = Verdict()
     if previous is None:
         return verdict
@@ -146,14 +151,14 @@ def compare(previous: Shape | None, current: Shape) -> Verdict:
         for key in keys
         if key not in current.fields[path]
     ]
-    fewer = current.series < previous.series
+    fewer = complete and current.series < previous.series
     for code, before in sorted(previous.indicators.items()):
         now = current.indicators.get(code)
         if now is None or now.numeric + now.text == 0:
             continue
         if before.numeric and not now.numeric:
             verdict.refusals.append(f"the values of {code} are now text, they were numbers")
-        if gone := sorted(before.breakdowns - now.breakdowns):
+        if complete and (gone := sorted(before.breakdowns - now.breakdowns)):
             verdict.refusals.append(f"the breakdown {', '.join(gone)} of {code} is gone")
     shown = ", ".join(repr(name) for name in lost_fields[:5])
     if lost_fields and (fewer or verdict.refusals):

@@ -192,7 +192,8 @@ class _SourceIngestor:
                 )
                 # Compared inside the transaction: a refused answer rolls back whole.
                 shape = observer.shape(body)
-                verdict = compare(previous_shape(session, snapshot), shape)
+                complete = tracks_withdrawals(self.config.key)
+                verdict = compare(previous_shape(session, snapshot), shape, complete=complete)
                 if verdict.refusals:
                     raise DriftError(
                         "refused, this answer reads as less than the previous answer to the same request: "
@@ -224,13 +225,16 @@ class _SourceIngestor:
 
 
 def previous_shape(session: Session, snapshot: Snapshot) -> Shape | None:
-    """The shape of the answer to the same URL seen most recently before this one, if any was kept."""
+    """The shape of the answer to the same request (URL and request parameters) seen most recently
+    before this one, if any was kept."""
     seen = sa.func.coalesce(col(Snapshot.last_seen_at), col(Snapshot.retrieved_at))
     text = session.execute(
         sa.select(Snapshot.shape)  # type: ignore[call-overload]
         .where(
             Snapshot.source_id == snapshot.source_id,
             Snapshot.url == snapshot.url,
+            # The same request: searches (ReliefWeb) post different bodies to one URL.
+            sa.func.coalesce(col(Snapshot.request_meta), "") == (snapshot.request_meta or ""),
             Snapshot.id != snapshot.id,
             Snapshot.parse_status == "ok",
             col(Snapshot.shape).is_not(None),

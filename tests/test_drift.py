@@ -157,3 +157,11 @@ def test_zip_member_header_lost_column_is_seen() -> None:
     assert compare(before, after).refusals == [
         "field 'GAM.csv.Data value' is no longer in the answer (renamed?)"
     ]
+
+
+def test_search_results_are_not_complete_answers() -> None:
+    before = _shape([_row("GIN", None, "report=1;source=WHO"), _row("GIN", None, "report=2;source=MSF")])
+    after = _shape([_row("GIN", None, "report=3")])
+    assert compare(before, after).refusals == ["the breakdown source of I is gone"]
+    verdict = compare(before, after, complete=False)
+    assert (verdict.refusals, verdict.warnings) == ([], [])
