@@ -22,7 +22,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
-from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.downloadermiddlewares.redirect import (
+    BaseRedirectMiddleware,
+    MetaRefreshMiddleware,
+    RedirectMiddleware,
+)
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -38,7 +42,7 @@ class RedirectRefused(IgnoreRequest):
     """A redirect to a host the source does not allow."""
 
 
-class HostPolicyRedirectMiddleware(RedirectMiddleware):
+class _HostPolicy(BaseRedirectMiddleware):
     """Redirects within the source's hosts only, and never filtered as duplicates."""
 
     def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
@@ -58,6 +62,14 @@ class HostPolicyRedirectMiddleware(RedirectMiddleware):
         own = urlsplit(str(getattr(spider, "base_url", "") or "")).hostname
         listed = self.crawler.settings.getlist(ALLOWED_REDIRECT_HOSTS_SETTING)
         return {name.strip().casefold() for name in [own or "", *listed] if name and name.strip()}
+
+
+class HostPolicyRedirectMiddleware(_HostPolicy, RedirectMiddleware):
+    """HTTP redirects (301, 302, 303, 307, 308) under the host policy."""
+
+
+class HostPolicyMetaRefreshMiddleware(_HostPolicy, MetaRefreshMiddleware):
+    """``<meta http-equiv="refresh">`` redirects under the same host policy."""
 
 
 class RetryAfterMiddleware(RetryMiddleware):
