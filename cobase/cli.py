@@ -199,6 +199,11 @@ def run_refresh(registry, db: str | None, sources: list[str] | None, wait: float
         if summary.unknown_countries:
             codes = ", ".join(sorted(summary.unknown_countries))
             err_console.print(f"[yellow]{summary.key}[/]: unknown country codes set aside: {codes}")
+        if summary.set_aside:
+            reasons = ", ".join(f"{reason}: {count}" for reason, count in sorted(summary.set_aside.items()))
+            err_console.print(f"[yellow]{summary.key}[/]: rows set aside ({reasons})", highlight=False)
+        for warning in summary.warnings:
+            err_console.print(f"[yellow]{summary.key}[/]: {warning}", highlight=False)
     return 0 if all(summary.ok for summary in summaries) else 1
 
 
@@ -354,6 +359,7 @@ def status(
         "newest period",
         "newest publication",
         "older processing",
+        "warnings",
     ):
         table.add_column(column)
     for item in statuses:
@@ -369,10 +375,20 @@ def status(
             item.newest_period.isoformat() if item.newest_period else "—",
             item.newest_published_at.date().isoformat() if item.newest_published_at else "—",
             f"{older} (cobase rebuild)" if (older := item.observations_older_processing) else "",
+            _first_warning(item.last_warnings),
         )
     console.print(table)
     console.print(health.sentence, highlight=False)
     raise typer.Exit(health.code)
+
+
+def _first_warning(warnings: str | None) -> str:
+    """The first warning of a run, shortened, with how many more there are."""
+    lines = (warnings or "").splitlines()
+    if not lines:
+        return ""
+    more = f" (+{len(lines) - 1})" if len(lines) > 1 else ""
+    return lines[0][:100] + more
 
 
 @app.command()

@@ -45,13 +45,15 @@ def _strings(value: str | list[str] | None) -> tuple[str, ...]:
 def fixture_folder(root: Path, key: str) -> tuple[Path, dict[str, Any]] | None:
     """Where a source's recorded responses are served from, and what its sources.yml entry needs changed.
 
-    ``root/<key>/routes.json`` serves as is. A source whose entry lists absolute URLs (``documents``) keeps
+    ``root/<key>/routes.json`` serves as is (with the fields of ``root/<key>/entry.json`` when there is
+    one). A source whose entry lists absolute URLs (``documents``) keeps
     its recordings in ``root/<key>/mirror/`` with an ``entry.json`` of fields to replace (e.g. the list of
     documents, with URLs relative to the local server).
     """
     if (root / key / "routes.json").exists():
         # An entry.json next to routes.json: the entry's absolute URLs (a register's older versions on
-        # another host) replaced by paths on the local server.
+        # another host) replaced by paths on the local server; or, for a source with no default URL to
+        # fetch (the Global Fund's PQR exports), the recordings it names.
         entry = root / key / "entry.json"
         return root / key, json.loads(entry.read_text(encoding="utf-8")) if entry.exists() else {}
     mirror = root / key / "mirror"

@@ -100,6 +100,12 @@ class Snapshot(SQLModel, table=True):
         sa_column=_utc_column(),
         description="our latest retrieval of these exact bytes from this URL (retrieved_at is the first)",
     )
+    shape: str | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Text, nullable=True),
+        description="JSON: the fields, series and breakdowns this answer gave (cobase.drift), compared with "
+        "the next answer to the same URL so that a renamed field is never silent",
+    )
 
 
 class Observation(SQLModel, table=True):
@@ -214,6 +220,13 @@ class RefreshRun(SQLModel, table=True):
     host: str | None = Field(default=None, sa_column=sa.Column(sa.String(255), nullable=True))
     heartbeat_at: datetime | None = Field(
         default=None, sa_column=_utc_column(), description="when its process was last seen alive"
+    )
+
+    warnings: str | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Text, nullable=True),
+        description="what succeeded but deserves a look, one per line (an answer thinner than the previous "
+        "one, an indicator absent from a year's file): shown by cobase status",
     )
 
 

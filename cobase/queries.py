@@ -95,6 +95,9 @@ class SourceStatus:
     """Current observations produced by an older processing version (``cobase rebuild`` updates them)."""
     last_seen_alive_at: datetime | None = None
     """For a run whose process is gone (``interrupted``) or still running: when it was last seen alive."""
+    last_warnings: str | None = None
+    """The warnings of the last run, one per line (an answer thinner than the previous one: a possible
+    renamed field or withdrawn series, an indicator absent from a year's file); None when it had none."""
 
     def as_record(self) -> dict[str, Any]:
         """JSON-ready form (dates as ISO 8601)."""
@@ -163,6 +166,7 @@ def source_status(session: Session) -> list[SourceStatus]:
                 # Curated findings are typed by people, not produced by our parsers.
                 observations_older_processing=int(older or 0) if source.key != "contributed" else 0,
                 last_seen_alive_at=seen_alive,
+                last_warnings=last_run.warnings if last_run else None,
             )
         )
     return statuses

@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from cobase.clock import parse_datetime, utcnow
 from cobase.db import session_scope
+from cobase.drift import DriftError, Shape, ShapeObserver, compare
 from cobase.harmonize.records import HarmonizeReport, harmonize
 from cobase.ingest import IngestCounts, ingest_observations
 from cobase.limits import MEGABYTE, describe_megabytes
@@ -38,6 +40,7 @@ from cobase.runs import close_interrupted, refresh_lock, this_process
 from cobase.snapshots import load_body, mark_parsed, store_snapshot
 from cobase.store_errors import is_disk_full, storage_failure
 from crawlers.items import FetchFailure, RawResponse
+from crawlers.middlewares import ALLOWED_REDIRECT_HOSTS_SETTING
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,10 @@ class SourceSummary:
     observations: IngestCounts = field(default_factory=IngestCounts)
     skipped: int = 0
     unknown_countries: dict[str, int] = field(default_factory=dict)
+    set_aside: dict[str, int] = field(default_factory=dict)
+    """Rows read but not stored, by reason (sub-national areas, the world, reports without a country)."""
+    warnings: list[str] = field(default_factory=list)
+    """What succeeded but deserves a look (an answer thinner than the previous one): kept on the run."""
     errors: list[str] = field(default_factory=list)
     run_id: int | None = None
     finished: bool = False
@@ -201,19 +208,38 @@ class _SourceIngestor:
         """Parse, harmonize and ingest one snapshot in one transaction; record a parse error otherwise."""
         assert snapshot.id is not None and self.source_row.id is not None
         report = HarmonizeReport()
+        observer = ShapeObserver()
         try:
             parser = get_parser(self.config.key)
             meta = json.loads(snapshot.request_meta) if snapshot.request_meta else {}
-            with session_scope(self.engine) as session, zip_member_limit(self.config.max_zip_member_mb):
+            with (
+                _parse_warnings() as parse_warnings,
+                session_scope(self.engine) as session,
+                zip_member_limit(self.config.max_zip_member_mb),
+            ):
                 counts = ingest_observations(
                     session,
                     source_id=self.source_row.id,
                     snapshot_id=snapshot.id,
                     retrieved_at=snapshot.retrieved_at,
-                    rows=harmonize(parser(body, snapshot.url, meta), self.config, report),
+                    rows=observer.watch(harmonize(parser(body, snapshot.url, meta), self.config, report)),
                     seen_at=seen_at,
                 )
+                # Compared inside the transaction: a refused answer rolls back whole.
+                shape = observer.shape(body)
+                complete = tracks_withdrawals(self.config.key)
+                verdict = compare(previous_shape(session, snapshot), shape, complete=complete)
+                if verdict.refusals:
+                    raise DriftError(
+                        "refused, this answer reads as less than the previous answer to the same request: "
+                        + "; ".join(verdict.refusals)
+                    )
+                session.execute(
+                    sa.update(Snapshot).where(col(Snapshot.id) == snapshot.id).values(shape=shape.to_json())
+                )
                 mark_parsed(session, snapshot.id, None)
+            self.summary.warnings += [f"{snapshot.url}: {warning}" for warning in verdict.warnings]
+            self.summary.warnings += parse_warnings
         except (ParseError, ValueError) as exc:
             message = f"{snapshot.url}: {exc}"
             self.summary.errors.append(message)
@@ -235,6 +261,61 @@ class _SourceIngestor:
         self.summary.skipped += report.skipped
         for code, count in report.unknown_countries.items():
             self.summary.unknown_countries[code] = self.summary.unknown_countries.get(code, 0) + count
+        for reason, count in report.set_aside.items():
+            self.summary.set_aside[reason] = self.summary.set_aside.get(reason, 0) + count
+
+
+def previous_shape(session: Session, snapshot: Snapshot) -> Shape | None:
+    """The shape of the answer to the same request (URL and request parameters) seen most recently
+    before this one, if any was kept."""
+    seen = sa.func.coalesce(col(Snapshot.last_seen_at), col(Snapshot.retrieved_at))
+    text = session.execute(
+        sa.select(Snapshot.shape)  # type: ignore[call-overload]
+        .where(
+            Snapshot.source_id == snapshot.source_id,
+            Snapshot.url == snapshot.url,
+            # The same request: searches (ReliefWeb) post different bodies to one URL.
+            sa.func.coalesce(col(Snapshot.request_meta), "") == (snapshot.request_meta or ""),
+            Snapshot.id != snapshot.id,
+            Snapshot.parse_status == "ok",
+            col(Snapshot.shape).is_not(None),
+        )
+        .order_by(seen.desc(), col(Snapshot.id).desc())
+        .limit(1)
+    ).scalar()
+    return Shape.from_json(text) if text else None
+
+
+@contextmanager
+def _parse_warnings() -> Iterator[list[str]]:
+    """Collect what parsers log as warnings while a snapshot is parsed (an indicator absent from a year's
+    file), so that the run keeps them and ``cobase status`` shows them."""
+    collected: list[str] = []
+
+    class _Collector(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            collected.append(record.getMessage())
+
+    handler = _Collector(level=logging.WARNING)
+    parsers = logging.getLogger("cobase.parse")
+    # Said once, in the refresh summary and on the run, not a second time by the log; info still flows.
+    quiet = _BelowWarning()
+    parsers.addHandler(handler)
+    for root_handler in logging.getLogger().handlers:
+        root_handler.addFilter(quiet)
+    try:
+        yield collected
+    finally:
+        parsers.removeHandler(handler)
+        for root_handler in logging.getLogger().handlers:
+            root_handler.removeFilter(quiet)
+
+
+class _BelowWarning(logging.Filter):
+    """Lets through everything but the warnings of parsers, which the refresh reports itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name.startswith("cobase.parse") and record.levelno == logging.WARNING)
 
 
 def touch_request(session: Session, source_row: SourceRow, url: str, seen_at: datetime) -> None:
@@ -348,6 +429,7 @@ def _write_finished_run(engine: sa.Engine, summary: SourceSummary) -> None:
         run.observations_revised = summary.observations.revised
         run.errors = len(summary.errors)
         run.error = redact_text("\n".join(summary.errors[:20]) or summary.skipped_reason or "") or None
+        run.warnings = redact_text("\n".join(summary.warnings[:20])) or None
         session.add(run)
 
 
@@ -480,7 +562,14 @@ def _refresh(
         ingestors.append(ingestor)
         # Each source gets its own crawler, so TLS policy (and any other setting) is per source.
         crawler = process.create_crawler(spider_class)
-        crawler.settings.setdict({**tls_settings(config), **size_settings(config)}, priority="spider")
+        crawler.settings.setdict(
+            {
+                **tls_settings(config),
+                **size_settings(config),
+                ALLOWED_REDIRECT_HOSTS_SETTING: list(config.allowed_redirect_hosts),
+            },
+            priority="spider",
+        )
 
         def on_item(item: Any, ingestor: _SourceIngestor = ingestor, **_: Any) -> None:
             ingestor.receive(item)

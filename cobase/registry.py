@@ -120,7 +120,15 @@ class Source(_Strict):
         default_factory=dict,
         description="spider argument -> environment variable it comes from; a missing one skips the source",
     )
-    params: dict[str, Any] = Field(default_factory=dict, description="source-specific spider arguments")
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="source-specific spider arguments; a key the source's spider does not take is an error",
+    )
+    allowed_redirect_hosts: list[str] = Field(
+        default_factory=list,
+        description="hosts a redirect may lead to besides base_url's own (the Global Fund's v4.2 answers "
+        "with a redirect to fetch.theglobalfund.org); a redirect to any other host is refused",
+    )
     documents: list[DocumentRef] = Field(default_factory=list)
     indicators: list[Indicator] = Field(default_factory=list)
     refresh_every_days: int | None = Field(
@@ -288,4 +296,29 @@ def load_registry(path: str | Path | None = None) -> Registry:
         if first["type"] == "value_error" and not first["loc"]:
             raise SourcesFileError(f"{file}: {first['msg'].removeprefix('Value error, ')}") from exc
         raise SourcesFileError(_describe(first, file)) from exc
+    _check_spider_params(registry)
     return registry
+
+
+def _check_spider_params(registry: Registry) -> None:
+    """Every key of a source's ``params`` (and ``env``) is an argument its spider takes.
+
+    A misspelt key (``zip_file`` for ``zip_files``) would otherwise be passed to the spider and ignored,
+    and the source would quietly fetch its defaults.
+    """
+    # Imported here: loading sources.yml must not pull Scrapy in unless there are spiders to check.
+    from crawlers.spiders import spider_arguments_of, spiders
+
+    found = spiders()
+    for key, source in registry.sources.items():
+        spider = found.get(key)
+        if spider is None or source.is_service:
+            continue
+        accepted = spider_arguments_of(spider)
+        for name in [*source.params, *source.env]:
+            if name not in accepted:
+                takes = ", ".join(sorted(accepted - {"base_url", "indicators", "page_size"})) or "none"
+                raise SourcesFileError(
+                    f"{registry.path}: source {key!r}: unknown key 'params.{name}' "
+                    f"(the {key} spider takes: {takes})"
+                )

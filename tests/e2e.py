@@ -82,12 +82,6 @@ def sources_file(
     data = yaml.safe_load((REPO / "sources.yml").read_text(encoding="utf-8"))
     if keep is not None:
         data["sources"] = {key: value for key, value in data["sources"].items() if key in keep}
-        for value in data["sources"].values():
-            if value.get("republishes") not in data["sources"]:
-                value.pop("republishes", None)
-            for indicator in value.get("indicators") or []:
-                if indicator.get("republishes") not in data["sources"]:
-                    indicator.pop("republishes", None)
     for key, url in base_urls.items():
         if key in data["sources"]:
             entry = data["sources"][key]
@@ -98,6 +92,14 @@ def sources_file(
         entry = data["sources"][key]
         for field, value in changes.items():
             entry[field] = {**entry.get("params", {}), **value} if field == "params" else value
+    if keep is not None:
+        # After the extra fields too: an indicator list copied from sources.yml may name a source not kept.
+        for value in data["sources"].values():
+            if value.get("republishes") not in data["sources"]:
+                value.pop("republishes", None)
+            for indicator in value.get("indicators") or []:
+                if indicator.get("republishes") not in data["sources"]:
+                    indicator.pop("republishes", None)
     path = tmp / "sources.yml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path

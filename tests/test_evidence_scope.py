@@ -221,9 +221,9 @@ def test_class_question_is_shown_only_to_a_patient_taking_the_class() -> None:
     assert link is not None and link.scope == "class" and "gliclazide" in link.members
 
 
-def test_grant_disbursements_are_not_financial_coverage() -> None:
-    link = load_catalogue().indicator_links("globalfund_pqr", "GF_DISBURSEMENTS_USD")
-    assert link is not None and link.scope == "system" and link.dimension != "financial_coverage"
+def test_grant_disbursements_are_retired_and_never_evidence() -> None:
+    """Issue 10: the v4.2 data service gives GUIDs, not countries; grant payments are no evidence anyway."""
+    assert load_catalogue().indicator_links("globalfund_pqr", "GF_DISBURSEMENTS_USD") is None
 
 
 # --- republishing --------------------------------------------------------------------------------------

@@ -37,12 +37,14 @@ import sqlalchemy as sa
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from cobase.db import _revisions
 from cobase.fixture_server import load_routes, match_route
 from tests.e2e import FAST_SCRAPY, FIXTURES, REPO, base_url, observations, run_cli, sources_file, sql_rows
 
 pytestmark = pytest.mark.e2e
 
 SOURCES = ["who_gho", "worldbank_wdi"]
+HEAD_REVISION = _revisions()[0]  # the revision a complete store is at
 PG_URL = os.environ.get("COBASE_TEST_POSTGRES_URL", "")
 needs_postgres = pytest.mark.skipif(not PG_URL, reason="set COBASE_TEST_POSTGRES_URL to test on PostgreSQL")
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -364,7 +366,7 @@ def test_store_killed_during_creation_opens_next_time_and_leftover_is_removed(tm
     _kill_during_migration(f"sqlite:///{path}", tmp_path)
     opened = _open_in_subprocess(f"sqlite:///{path}")
     assert opened.returncode == 0, opened.stderr
-    assert sql_rows(f"sqlite:///{path}", "SELECT version_num FROM alembic_version") == [("0005",)]
+    assert sql_rows(f"sqlite:///{path}", "SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
     assert not [p for p in tmp_path.iterdir() if ".creating-" in p.name]
 
 
@@ -405,7 +407,9 @@ def test_random_kills_during_first_open_never_leave_a_broken_store(tmp_path: Pat
             os.kill(process.pid, signal.SIGKILL)
         process.wait()
         path = tmp_path / f"store{trial}.db"
-        assert not path.exists() or sql_rows(url, "SELECT version_num FROM alembic_version") == [("0005",)]
+        assert not path.exists() or sql_rows(url, "SELECT version_num FROM alembic_version") == [
+            (HEAD_REVISION,)
+        ]
         assert _open_in_subprocess(url).returncode == 0
 
 
@@ -425,7 +429,7 @@ def test_concurrent_openers_of_a_new_sqlite_store_all_succeed(tmp_path: Path) ->
     ]
     results = [process.communicate(timeout=120) for process in processes]
     assert [process.returncode for process in processes] == [0, 0, 0, 0], [err for _out, err in results]
-    assert sql_rows(url, "SELECT version_num FROM alembic_version") == [("0005",)]
+    assert sql_rows(url, "SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
 
 
 def test_concurrent_upgrades_of_an_older_store_all_succeed(baseline, tmp_path: Path) -> None:

@@ -1,12 +1,11 @@
 """End to end: ``cobase refresh`` of the Global Fund source against a local server.
 
-The data service's disbursements view (two pages, linked by ``@odata.nextLink``) and a PQR transaction
-export are served at their paths; then bad input fails the source clearly and keeps what was stored.
+A PQR transaction export is served at its path; then bad input fails the source clearly and keeps what
+was stored. Grant disbursements are retired (issue 10): nothing of the data service is fetched.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ from tests.e2e import good_then_bad_refresh, observations, refresh_twice
 pytestmark = pytest.mark.e2e
 
 SOURCE = "globalfund_pqr"
-DISBURSEMENTS_PATH = "/v3.3/odata/VGrantAgreementDisbursements"
 PQR_PATH = "/pqr/pqr_transactions.csv"
 SOURCE_FIELDS = {SOURCE: {"params": {"pqr_exports": [PQR_PATH]}}}  # the PQR export configured
 
@@ -43,7 +41,6 @@ def test_every_indicator_is_stored(refreshed) -> None:
         "PQR_DELIVERY_DELAY_DAYS",
         "PQR_DELIVERED_QUANTITY",
         "PQR_PACK_COST_USD",
-        "GF_DISBURSEMENTS_USD",
         # one record set per delivered transaction (the delivery timeline)
         "SUPPLY_DELIVERY_DELAY_DAYS",
         "SUPPLY_UNIT_PRICE_USD",
@@ -51,13 +48,6 @@ def test_every_indicator_is_stored(refreshed) -> None:
         "SUPPLY_DELIVERED_PACKS",
         "SUPPLY_LINE_VALUE_USD",
     }
-
-
-def test_second_disbursement_page_is_followed(refreshed) -> None:
-    rows = observations(
-        refreshed[0], "--country", "COD", "--indicator", "GF_DISBURSEMENTS_USD", source=SOURCE
-    )
-    assert [(row["dimension"], row["value"]) for row in rows] == [("COMPONENT=HIV/AIDS", "98000000.25")]
 
 
 def test_tld_deliveries_to_guinea_per_month(refreshed) -> None:
@@ -73,7 +63,7 @@ def test_tld_deliveries_to_guinea_per_month(refreshed) -> None:
 
 def test_only_countries_are_stored(refreshed) -> None:
     rows = observations(refreshed[0], source=SOURCE)
-    assert {row["country_iso3"] for row in rows} == {"GIN", "CIV", "CMR", "COD"}
+    assert {row["country_iso3"] for row in rows} == {"GIN", "CIV", "CMR"}
 
 
 def test_no_publication_date_is_invented(refreshed) -> None:
@@ -95,14 +85,11 @@ def test_second_refresh_adds_nothing(refreshed) -> None:
 
 
 BAD = {
-    "service_error": (DISBURSEMENTS_PATH, Response("busy", status=500), "HTTP 500"),
-    "service_ignores_aggregation": (
-        DISBURSEMENTS_PATH,
-        Response(
-            json.dumps({"value": [{"geographicAreaCode_ISO3": "GIN", "disbursementAmount": 1.0}]}),
-            content_type="application/json",
-        ),
-        "row 1 has no 'componentName', 'disbursementYear', 'disbursed'",
+    "service_error": (PQR_PATH, Response("busy", status=500), "HTTP 500"),
+    "data_service_json_instead_of_export": (
+        PQR_PATH,
+        Response('{"value": []}', content_type="application/json"),
+        "Global Fund grant disbursements are no longer read",
     ),
     "export_schema_changed": (
         PQR_PATH,

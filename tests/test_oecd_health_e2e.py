@@ -25,6 +25,7 @@ pytestmark = pytest.mark.e2e
 
 SOURCE = "oecd_health"
 SHA_PATH = next(route.path for route in load_routes(FIXTURES / SOURCE) if "DF_SHA" in route.path)
+PHYS_PATH = next(route.path for route in load_routes(FIXTURES / SOURCE) if "DF_PHYS" in route.path)
 SDMX_JSON = "application/vnd.sdmx.data+json; charset=utf-8; version=1.0"
 
 BAD_RESPONSES = {
@@ -102,3 +103,19 @@ def test_bad_input_loses_nothing_stored_before(bad_refresh: BadRefresh) -> None:
 def test_bad_input_is_recorded_as_a_failed_run(bad_refresh: BadRefresh) -> None:
     run = bad_refresh.status[SOURCE]
     assert run["last_run_status"] == "failed" and bad_refresh.expected in " ".join(run["last_error"].split())
+
+
+def test_gdp_served_at_the_physicians_path_is_refused_and_nothing_is_stored(
+    local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The real failure of issue 10: a GDP SDMX-CSV answered at the physicians' query."""
+    body = (FIXTURES / SOURCE / "bad_gdp_other_dataflow.csv").read_bytes()
+    response = Response(body, content_type="application/vnd.sdmx.data+csv; charset=utf-8")
+    expected = "holds dataflow OECD.SDD.NAD:DSD_NAMAIN1@DF_QNA(1.1), not the"
+    bad = good_then_bad_refresh(
+        local_server, tmp_path_factory.mktemp("oecd_gdp"), [SOURCE], PHYS_PATH, response, expected
+    )
+    assert bad.result.returncode == 1 and expected in bad.stderr_one_line
+    assert "refused" in bad.stderr_one_line
+    assert bad.after == bad.before and not [row for row in bad.after if row["value"] == "7256142400000"]
+    assert bad.status[SOURCE]["last_run_status"] == "failed"

@@ -217,3 +217,21 @@ def test_refresh_against_the_fixture_server_posts_every_country(tmp_path: Path) 
         sources = sources_file(tmp_path, base_urls, keep=[SOURCE])  # all countries, page_size 100
         result = run_cli("refresh", "--sources", str(sources), db=database_url(tmp_path), env=WITH_APPNAME)
     assert result.returncode == 0, result.stderr
+
+
+def test_report_without_primary_country_is_set_aside_and_counted(
+    local_server: HTTPServer, tmp_path: Path
+) -> None:
+    """Issue 10: one report of a page has no primary country; the page's other report is stored."""
+    page = json.loads((FIXTURES / SOURCE / "reports_GIN_offset0.json").read_bytes())
+    page["data"][0]["fields"].pop("primary_country")
+    page["totalCount"] = page["count"] = len(page["data"])
+    forced = {REPORTS_PATH: Response(json.dumps(page), content_type="application/json")}
+    fields = {SOURCE: {"page_size": 2, "params": {"countries": ["GIN"], "max_pages": 1}}}
+    db = database_url(tmp_path)
+    result = refresh_sources(local_server, tmp_path, db, [SOURCE], forced, fields, env=WITH_APPNAME)
+    assert result.returncode == 0, result.stderr
+    assert "rows set aside (report without a primary country: 1)" in " ".join(result.stderr.split())
+    rows = observations(db, source=SOURCE)
+    assert {row["dimension"].split(";")[0] for row in rows} == {"report=4099870"}
+    assert {row["country_iso3"] for row in rows} == {"GIN"}

@@ -23,7 +23,17 @@ EXPORT = {
     "indicator": "UNAIDS_VL_SUPPRESSED",
     "subgroup": "All ages",
 }
-SOURCE_FIELDS = {SOURCE: {"params": {"exports": [EXPORT]}}}  # a mirrored indicator export besides the ZIPs
+# The 2024 round at its old path, and a mirrored indicator export besides the ZIPs (the 2025 round at
+# /public/documents/ is tests/test_unaids_aidsinfo_2025_e2e.py).
+SOURCE_FIELDS = {
+    SOURCE: {
+        "params": {
+            "exports": [EXPORT],
+            "documents_path": "documents",
+            "zip_files": ["Estimates_2024_en.zip", "GAM_2024_en.zip", "NCPI_2024_en.zip"],
+        }
+    }
+}
 
 
 @pytest.fixture(scope="module")

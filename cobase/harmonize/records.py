@@ -51,11 +51,13 @@ class HarmonizeReport:
 
     aggregates: int = 0
     unknown_countries: Counter[str] = field(default_factory=Counter)
+    set_aside: Counter[str] = field(default_factory=Counter)
+    """Rows a parser read and set aside, by reason (``ParsedRecord.set_aside``)."""
 
     @property
     def skipped(self) -> int:
-        """Records not stored: aggregates plus unknown countries."""
-        return self.aggregates + sum(self.unknown_countries.values())
+        """Records not stored: aggregates, unknown countries and rows set aside by their parser."""
+        return self.aggregates + sum(self.unknown_countries.values()) + sum(self.set_aside.values())
 
 
 def _resolve_iso3(
@@ -107,6 +109,9 @@ def harmonize(
     default_basis = published_basis_of(source.key)
     names: dict[str, str | None] = {}
     for record in records:
+        if record.set_aside:
+            report.set_aside[record.set_aside] += 1
+            continue
         basis = (record.published_basis or default_basis) if record.published_at else "first_seen"
         iso3 = _resolve_iso3(record, report, names)
         if iso3 is None:

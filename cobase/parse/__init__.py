@@ -39,6 +39,9 @@ class ParsedRecord:
     review_status: str | None = None
     published_basis: str | None = None
     """What ``published_at`` means when it differs from the parser's :data:`PUBLISHED_BASIS` default."""
+    set_aside: str | None = None
+    """Why this row is not stored although it was read (``sub-national area``, ``world``, ``report without a
+    country``): harmonization counts it under that reason instead of calling it an unknown country."""
 
 
 Parser = Callable[[bytes, str, Mapping[str, Any]], Iterator[ParsedRecord]]

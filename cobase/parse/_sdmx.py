@@ -61,6 +61,10 @@ class SdmxData:
     observations: list[SdmxObservation]
     area_dimension: str | None
     has_time_dimension: bool
+    dataflow: str | None = None
+    """The dataflow the message says it holds, as written (``OECD.ELS.HD:DSD_SHA@DF_SHA(1.1)``), if any."""
+    key_order: list[str] | None = None
+    """The dimensions in the order of a data query's key (time excluded), when the message tells it."""
 
 
 def read_sdmx(body: bytes, url: str, source: str) -> SdmxData:
@@ -115,7 +119,34 @@ def read_sdmx_json(body: bytes, url: str, source: str) -> SdmxData:
         observations=observations,
         area_dimension=_area_dimension(layout.all_dimensions),
         has_time_dimension=bool(layout.time_ids),
+        dataflow=_dataflow_of(structure),
+        key_order=_key_order(structure),
     )
+
+
+_DATAFLOW_URN = "Dataflow="
+
+
+def _dataflow_of(structure: Mapping[str, Any]) -> str | None:
+    """The dataflow a JSON message names in its structure links (``rel: dataflow``), if any."""
+    for link in structure.get("links") or []:
+        if isinstance(link, dict) and link.get("rel") == "dataflow":
+            urn = str(link.get("urn") or link.get("href") or "")
+            return urn.split(_DATAFLOW_URN, 1)[1] if _DATAFLOW_URN in urn else urn or None
+    return None
+
+
+def _key_order(structure: Mapping[str, Any]) -> list[str] | None:
+    """Dimension ids by ``keyPosition`` (time excluded); None when a dimension does not give it."""
+    positioned = []
+    for level in _LEVELS:
+        for entry in structure["dimensions"].get(level) or []:
+            if not isinstance(entry, dict) or entry.get("id") in TIME_DIMENSIONS:
+                continue
+            if not isinstance(entry.get("keyPosition"), int):
+                return None
+            positioned.append((entry["keyPosition"], str(entry["id"])))
+    return [dim_id for _position, dim_id in sorted(positioned)]
 
 
 _LEVELS = ("dataSet", "series", "observation")
@@ -317,9 +348,11 @@ def read_sdmx_csv(body: bytes, url: str, source: str) -> SdmxData:
     attribute_columns = [(i, name) for i, name in coded if i > value_at]
     time_at = next((i for i, name in dimensions if name in TIME_DIMENSIONS), None)
     observations = []
+    first_row: list[str] | None = None
     for line, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
+        first_row = first_row or row
         if len(row) <= value_at:
             raise ParseError(
                 f"{source}: line {line} of {url} has {len(row)} cells, OBS_VALUE is column {value_at + 1}"
@@ -335,10 +368,17 @@ def read_sdmx_csv(body: bytes, url: str, source: str) -> SdmxData:
             )
         )
     names = [name for _i, name in dimensions]
+    structure_at = next((i for i, name in enumerate(header) if name in ("STRUCTURE_ID", "DATAFLOW")), None)
+    dataflow = None
+    if structure_at is not None and first_row and structure_at < len(first_row):
+        dataflow = first_row[structure_at].strip() or None
     return SdmxData(
         observations=observations,
         area_dimension=next((name for name in names if name in AREA_DIMENSIONS), None),
         has_time_dimension=time_at is not None,
+        dataflow=dataflow,
+        # SDMX-CSV lists the dimensions in the structure's order, the order of a query key.
+        key_order=[name for i, name in dimensions if i != time_at],
     )
 
 

@@ -1,6 +1,4 @@
-"""Read Global Fund data: Price & Quality Reporting (PQR) transactions, and grant disbursements (OData).
-
-Two bodies, told apart by content:
+"""Read Global Fund Price & Quality Reporting (PQR) transactions.
 
 **PQR transaction export (CSV)**, one row per purchase order line, columns matched by name (case and
 spacing ignored; the names are those of the PQR ``ExternalReportingView`` export: ``Country Name``,
@@ -37,11 +35,13 @@ Pack``, never the pack price itself; both are kept, each with its unit (``PQR_PA
 **Each delivered transaction** (both layouts) also gives the per-delivery records of
 :mod:`cobase.parse._deliveries` (``DELIVERY=<Primary Key>``), from which the delivery timeline is built.
 
-**Grant disbursements (OData v4 JSON)** aggregated by the data service (``$apply=groupby(...)``) per
-country, component and year: ``GF_DISBURSEMENTS_USD`` with ``COMPONENT=<componentName>`` as breakdown.
-Rows that are not about one country (``geographicAreaLevelName`` other than ``Country``, no ISO3 code) are
-skipped; a row missing a field raises :class:`~cobase.parse.ParseError`, so a service that ignored the
-aggregation (rows without ``disbursed``) is an error, not silently partial sums.
+**Grant disbursements are retired.** The data service's v3 views (one row per country, component and
+year) are no longer served; v4.2 ``AllFinancialIndicators`` rows carry GUIDs (``recordId``, an
+implementation period of a grant, whose ``geographyId`` resolves only through ``Grants`` and
+``Geographies``), no ISO3 code, no component name and no year, and its 37,033 malaria rows come in pages
+a per-snapshot parser cannot total. A JSON body (an old disbursement snapshot) raises
+:class:`~cobase.parse.ParseError` saying so. Grant payments were never evidence that a patient can
+obtain a medicine (scope ``system`` in the catalogue): nothing a physician relies on is lost.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ import calendar
 import csv
 import hashlib
 import io
-import json
 import logging
 import re
 import statistics
@@ -60,8 +59,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any
-
-from cobase.clock import period_from_year_text
 
 # Resolving medicines is harmonization, but PQR rows must be grouped per catalogue item before any record
 # exists (two spellings of one molecule are one series), so this parser resolves them itself.
@@ -78,7 +75,6 @@ UNIT_COST = "PQR_UNIT_COST_USD"
 PACK_COST = "PQR_PACK_COST_USD"
 DELIVERY_DELAY = "PQR_DELIVERY_DELAY_DAYS"
 DELIVERED_QUANTITY = "PQR_DELIVERED_QUANTITY"
-DISBURSEMENTS = "GF_DISBURSEMENTS_USD"
 
 log = logging.getLogger(__name__)
 
@@ -119,12 +115,15 @@ _BOM_AND_SPACE = b"\xef\xbb\xbf \t\r\n"
 
 
 def parse(body: bytes, url: str, request_meta: Mapping[str, Any]) -> Iterator[ParsedRecord]:
-    """Yield the records of a PQR transaction CSV or of a page of grant disbursements (OData JSON)."""
+    """Yield the records of a PQR transaction CSV."""
     head = body.lstrip(_BOM_AND_SPACE)
     if not head:
         raise ParseError(f"{SOURCE}: {url} returned an empty body")
     if head.startswith((b"{", b"[")):
-        return _parse_disbursements(body, url)
+        raise ParseError(
+            f"{SOURCE}: {url} is a data-service (JSON) answer: Global Fund grant disbursements are no longer "
+            "read (the v4.2 rows carry GUIDs, not countries, components or years; see the README)"
+        )
     if head.startswith(b"<"):
         raise ParseError(f"{SOURCE}: {url} is an HTML page, not a PQR export or OData answer")
     return _parse_pqr(body, url)
@@ -348,53 +347,4 @@ def _number(text: str, column: str, where: str) -> float:
         raise ParseError(f"{where}: {column!r} {text!r} is not a number") from None
 
 
-# --- grant disbursements (OData) -----------------------------------------------------------------------
-
-_DISBURSEMENT_FIELDS = ("geographicAreaCode_ISO3", "componentName", "disbursementYear", "disbursed")
-
-
-def _parse_disbursements(body: bytes, url: str) -> Iterator[ParsedRecord]:
-    try:
-        document = json.loads(body)
-    except ValueError as exc:
-        raise ParseError(f"{SOURCE}: {url} is not valid JSON ({exc})") from None
-    rows = document.get("value") if isinstance(document, dict) else None
-    if not isinstance(rows, list):
-        raise ParseError(f"{SOURCE}: {url} is not an OData answer: no 'value' list of rows")
-    totals: dict[tuple[str, str, str], float] = defaultdict(float)
-    for position, row in enumerate(rows, start=1):
-        if not isinstance(row, dict):
-            raise ParseError(f"{SOURCE}: {url}: row {position} is not an object: {str(row)[:80]!r}")
-        fields = {name.casefold(): value for name, value in row.items()}
-        where = f"{SOURCE}: {url} row {position}"
-        missing = [name for name in _DISBURSEMENT_FIELDS if name.casefold() not in fields]
-        if missing:
-            raise ParseError(f"{where} has no {', '.join(map(repr, missing))}")
-        level = fields.get("geographicarealevelname")
-        code = str(fields["geographicareacode_iso3"] or "").strip().upper()
-        if (level is not None and str(level).casefold() != "country") or not code:
-            continue  # regional and multi-country grants
-        amount = fields["disbursed"]
-        if amount is None:
-            continue
-        if isinstance(amount, bool) or not isinstance(amount, int | float):
-            raise ParseError(f"{where}: 'disbursed' {amount!r} is not a number")
-        totals[(code, str(fields["componentname"] or "").strip(), str(fields["disbursementyear"]))] += amount
-    for (code, component, year), amount in sorted(totals.items()):
-        try:
-            period_start, period_end = period_from_year_text(year)
-        except ValueError:
-            raise ParseError(f"{SOURCE}: {url}: 'disbursementYear' {year!r} is not a year") from None
-        value = round(amount, 2)
-        yield ParsedRecord(
-            country=code,
-            indicator=DISBURSEMENTS,
-            period_start=period_start,
-            period_end=period_end,
-            value_text=number_text(value),
-            value_num=value,
-            dimension=f"COMPONENT={component}" if component else "",
-        )
-
-
-__all__ = ["DELIVERED_QUANTITY", "DELIVERY_DELAY", "DISBURSEMENTS", "PACK_COST", "UNIT_COST", "parse"]
+__all__ = ["DELIVERED_QUANTITY", "DELIVERY_DELAY", "PACK_COST", "UNIT_COST", "parse"]

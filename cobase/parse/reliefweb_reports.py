@@ -15,9 +15,12 @@ The answer is ``{"totalCount", "count", "data": [{"id", "fields": {...}}]}``. Fo
   quote is then that sentence) or the title; a single record with no item when none is;
 * ``review_status`` is ``"candidate"``: a search hit is not evidence of a stock-out until a person reads it.
 
-An error answer (``{"status": 403, "error": {"type", "message"}}``), a body without a ``data`` list, or a
-report without its id, title, date or primary country raises :class:`~cobase.parse.ParseError` naming
-the report: a silently thinner snapshot would look like a complete one.
+A report without ``primary_country`` (ReliefWeb files some under a region or "World") is about no
+country: it is set aside and counted (``ParsedRecord.set_aside`` = :data:`NO_COUNTRY`), never stored
+under a guessed country, and the rest of the page is ingested. An error answer (``{"status": 403,
+"error": {"type", "message"}}``), a body without a ``data`` list, or a report without its id, title or
+date raises :class:`~cobase.parse.ParseError` naming the report: a silently thinner snapshot would look
+like a complete one. Each report is cited by its own page, ``url_alias`` (:func:`report_pages`).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ INDICATOR = "RW_STOCKOUT_REPORT"
 EXCERPT_LIMIT = 300
 CANDIDATE = "candidate"
 APPNAME_VARIABLE = "COBASE_RELIEFWEB_APPNAME"
+NO_COUNTRY = "report without a primary country"
 
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
@@ -74,8 +78,6 @@ def _records(report: Any, url: str) -> Iterator[ParsedRecord]:
         raise ParseError(f"{where} has no 'title'")
     primary = fields.get("primary_country")
     country = primary.get("iso3") if isinstance(primary, dict) else None
-    if not country:
-        raise ParseError(f"{where} has no 'primary_country.iso3'")
     written = fields.get("date")
     dates: Mapping[str, Any] = written if isinstance(written, dict) else {}
     original, created = _datetime(dates, "original", where), _datetime(dates, "created", where)
@@ -84,6 +86,18 @@ def _records(report: Any, url: str) -> Iterator[ParsedRecord]:
     # The day as written: "2024-03-15T00:00:00+01:00" is 15 March, which UTC would move to the 14th.
     day = date.fromisoformat(str(dates.get("original") or dates.get("created")).strip()[:10])
     dimension = _dimension(report_id, fields.get("source"))
+    if not country:
+        # About a region or the world: counted by harmonization, stored under no country.
+        yield ParsedRecord(
+            country="",
+            indicator=INDICATOR,
+            period_start=day,
+            period_end=day,
+            value_text=title,
+            dimension=dimension,
+            set_aside=NO_COUNTRY,
+        )
+        return
     text = plain_text(fields)
     for item, quote in _quotes(title, text):
         yield ParsedRecord(

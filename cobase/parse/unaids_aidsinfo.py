@@ -27,8 +27,18 @@ Rules shared by both CSV layouts:
   of the decimal point and ends values with a space (``60.275 606 `` is 60.275606). ``...`` or an empty
   cell means no value (the row is skipped). A value published as a bound (``<100``, ``>95``) is kept as its
   text with no number: it is not a measurement.
-* **Countries.** A three-letter ``Area ID`` is an ISO3 code; any other area (UNAIDS regions, ``Global``) is
-  passed on by name, so :mod:`cobase.harmonize` recognises it as an aggregate.
+* **Countries.** A three-letter ``Area ID`` is an ISO3 code. Since 2025 ``Area ID`` also holds sub-national
+  areas (``NGA001`` "Abia": an ISO3 code followed by digits, or ``Area Level`` saying so) and the world
+  (``03M49WLD`` "All countries"): they are set aside as such (``ParsedRecord.set_aside``, counted in the
+  refresh summary), never reported as unknown countries. Any other area (UNAIDS regions) is passed on by
+  name, so :mod:`cobase.harmonize` recognises it as an aggregate.
+* **Columns are read by name.** The 2025 files added ``Indicator_GId``, ``Subgroup_Val_GId``,
+  ``Data_Denominator`` and, in the estimates, ``Area Level``; new columns are ignored, a missing one is an
+  error naming it.
+* **An expected indicator absent from a year's file** (the GAM file of 2025 has no "Antiretroviral medicine
+  stock-outs") is one warning naming the indicator and the file; the file's other indicators are still
+  ingested. Which indicators a file should hold is known from its name (:data:`EXPECTED_BY_FILE`); a file of
+  another name holding none of ours is an error, as a renamed indicator must not pass for an empty year.
 * **NCPI laws** (criminalisation of HIV transmission) are text: ``Yes``/``No`` or the producer's wording.
 """
 
@@ -36,6 +46,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import zipfile
 import zlib
@@ -61,6 +72,20 @@ PLHIV = "UNAIDS_PLHIV"
 VL_SUPPRESSED = "UNAIDS_VL_SUPPRESSED"
 ARV_STOCKOUTS = "UNAIDS_ARV_STOCKOUTS"
 HIV_CRIMINALISATION = "UNAIDS_NCPI_HIV_CRIMINALISATION"
+
+SUB_NATIONAL = "sub-national area"
+WORLD = "world"
+
+# The data round a file belongs to (the start of its name, casefolded) -> the indicators it should hold.
+EXPECTED_BY_FILE: dict[str, tuple[str, ...]] = {
+    "estimates": (PLHIV, ART_COVERAGE, VL_SUPPRESSED),
+    "gam": (ARV_STOCKOUTS,),
+    "ncpi": (HIV_CRIMINALISATION,),
+}
+_WORLD_AREA_IDS = {"03M49WLD"}
+_SUB_NATIONAL_ID = re.compile(r"^[A-Z]{3}\d+$")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -127,11 +152,12 @@ _LONG_COLUMNS: dict[str, tuple[str, ...]] = {
     "subgroup": ("subgroup",),
     "area": ("area",),
     "area_id": ("area id",),
+    "area_level": ("area level",),
     "period": ("time period",),
     "value": ("data value",),
     "formatted": ("formatted",),
 }
-_LONG_OPTIONAL = {"formatted"}
+_LONG_OPTIONAL = {"formatted", "area_level"}
 _MISSING = {"", "...", "..", "-"}
 _UNIT_KINDS = {"percent": "percent", "%": "percent", "per cent": "percent", "number": "number", "#": "number"}
 _ISO3 = re.compile(r"^[A-Z]{3}$")
@@ -143,16 +169,42 @@ _ZIP_MAGIC = b"PK\x03\x04"
 
 def parse(body: bytes, url: str, request_meta: Mapping[str, Any]) -> Iterator[ParsedRecord]:
     """Yield the records of an AIDSinfo ZIP, long CSV or wide export (recognised by content)."""
+    found: set[str] = set()
     if body.startswith(_ZIP_MAGIC):
-        return _parse_zip(body, url, request_meta)
+        return _expected_present(_parse_zip(body, url, request_meta, found), url, found)
     if not body.strip():
         raise ParseError(f"{SOURCE}: {url} returned an empty body")
     if body.lstrip().startswith(b"<"):
         raise ParseError(f"{SOURCE}: {url} is an HTML page, not an AIDSinfo ZIP or CSV (an error page?)")
-    return _parse_csv(_lines(io.BytesIO(body), url), url, request_meta, published_at=None)
+    records = _parse_csv(_lines(io.BytesIO(body), url), url, request_meta, None, found)
+    return _expected_present(records, url, found)
 
 
-def _parse_zip(body: bytes, url: str, request_meta: Mapping[str, Any]) -> Iterator[ParsedRecord]:
+def expected_indicators(file_name: str) -> tuple[str, ...]:
+    """The indicators a file of this name should hold (``GAM_2025_en.zip`` -> the ARV stock-outs), or ()."""
+    stem = PurePosixPath(unquote(urlsplit(file_name).path)).name.split("!")[0]
+    return EXPECTED_BY_FILE.get(stem.split("_")[0].casefold(), ())
+
+
+def _expected_present(records: Iterator[ParsedRecord], url: str, found: set[str]) -> Iterator[ParsedRecord]:
+    """Pass the records on; then warn once per indicator the file should hold and does not."""
+    yield from records
+    file_name = PurePosixPath(unquote(urlsplit(url).path)).name
+    for code in expected_indicators(url):
+        if code not in found:
+            names = [name for name, indicator in INDICATOR_NAMES.items() if indicator.code == code]
+            log.warning(
+                "%s: indicator %s (%r) is absent from %s; its other indicators were ingested",
+                SOURCE,
+                code,
+                names[0],
+                file_name,
+            )
+
+
+def _parse_zip(
+    body: bytes, url: str, request_meta: Mapping[str, Any], found: set[str]
+) -> Iterator[ParsedRecord]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(body))
     except zipfile.BadZipFile as exc:
@@ -170,21 +222,29 @@ def _parse_zip(body: bytes, url: str, request_meta: Mapping[str, Any]) -> Iterat
             where = f"{url}!{info.filename}"
             try:
                 with open_member(archive, info, f"{SOURCE}: {where}") as member:
-                    yield from _parse_csv(_lines(member, where), where, request_meta, _member_date(info))
+                    lines = _lines(member, where)
+                    yield from _parse_csv(lines, where, request_meta, _member_date(info), found)
             except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # truncated or corrupt member
                 raise ParseError(f"{SOURCE}: {where} cannot be extracted ({exc})") from None
 
 
 def _parse_csv(
-    lines: Iterable[str], where: str, request_meta: Mapping[str, Any], published_at: datetime | None
+    lines: Iterable[str],
+    where: str,
+    request_meta: Mapping[str, Any],
+    published_at: datetime | None,
+    found: set[str],
 ) -> Iterator[ParsedRecord]:
+    """Records of one CSV; ``found`` collects the codes of the indicators it holds (values or not)."""
     reader = csv.reader(lines)
     header = [cell.strip() for cell in next(reader, [])]
     folded = [cell.casefold() for cell in header]
     if {"indicator", "subgroup"} <= set(folded):
-        yield from _parse_long(reader, folded, where, published_at)
+        yield from _parse_long(reader, folded, where, published_at, found)
     elif folded[:1] == ["country"] and any(_YEAR_COLUMN.match(cell) for cell in header):
-        yield from _parse_wide(reader, header, where, request_meta, published_at)
+        for record in _parse_wide(reader, header, where, request_meta, published_at):
+            found.add(record.indicator)
+            yield record
     else:
         shown = ",".join(header[:6])[:120]
         raise ParseError(
@@ -196,7 +256,11 @@ def _parse_csv(
 
 
 def _parse_long(
-    reader: Iterator[list[str]], header: list[str], where: str, published_at: datetime | None
+    reader: Iterator[list[str]],
+    header: list[str],
+    where: str,
+    published_at: datetime | None,
+    found: set[str],
 ) -> Iterator[ParsedRecord]:
     positions = _long_positions(header, where)
     kept = 0
@@ -208,11 +272,13 @@ def _parse_long(
                 f"{SOURCE}: {where} line {line_number}: {len(row)} fields, expected {len(header)}"
             )
         cells = {field: row[index].strip() for field, index in positions.items()}
+        if indicator := INDICATOR_NAMES.get(_normalize(cells["indicator"])):
+            found.add(indicator.code)
         record = _long_record(cells, f"{SOURCE}: {where} line {line_number}", published_at)
         if record is not None:
             kept += 1
             yield record
-    if kept == 0:
+    if kept == 0 and not expected_indicators(where):
         known = ", ".join(sorted(_BY_CODE))
         raise ParseError(f"{SOURCE}: {where} holds none of the indicators cobase reads ({known})")
 
@@ -245,6 +311,7 @@ def _long_record(cells: Mapping[str, str], where: str, published_at: datetime | 
         return None
     country, is_code = _area(cells, where)
     period_start, period_end = _period(cells["period"], where)
+    set_aside = _set_aside(cells)
     return ParsedRecord(
         country=country,
         indicator=indicator.code,
@@ -255,6 +322,7 @@ def _long_record(cells: Mapping[str, str], where: str, published_at: datetime | 
         dimension=_dimension(cells["subgroup"]),
         published_at=published_at,
         country_is_code=is_code,
+        set_aside=set_aside,
     )
 
 
@@ -273,6 +341,16 @@ def _law_text(cells: Mapping[str, str]) -> str | None:
     if value in _MISSING:
         return None
     return {"1": "Yes", "1.0": "Yes", "0": "No", "0.0": "No"}.get(value, value)
+
+
+def _set_aside(cells: Mapping[str, str]) -> str | None:
+    """``world`` or ``sub-national area`` for the areas of the 2025 files that are not countries."""
+    area_id, level = cells["area_id"].upper(), cells.get("area_level", "").casefold()
+    if area_id in _WORLD_AREA_IDS or level in ("global", "world"):
+        return WORLD
+    if _SUB_NATIONAL_ID.match(area_id) or "sub" in level or "province" in level or "state" in level:
+        return SUB_NATIONAL
+    return None
 
 
 def _area(cells: Mapping[str, str], where: str) -> tuple[str, bool]:

@@ -7,6 +7,7 @@ key) without a hand-kept list that two people would edit at once.
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 from functools import lru_cache
 
@@ -30,3 +31,21 @@ def spiders() -> dict[str, type[SourceSpider]]:
             ):
                 found[value.name] = value
     return found
+
+
+def spider_arguments_of(spider_class: type[SourceSpider]) -> frozenset[str]:
+    """The named arguments a spider's ``__init__`` takes, its base classes' included (``**kwargs`` aside).
+
+    What ``params`` in sources.yml may set: a key outside these is an error when the file loads.
+    """
+    names: set[str] = set()
+    for cls in spider_class.__mro__:
+        if not issubclass(cls, SourceSpider):
+            break
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            continue
+        for parameter in list(inspect.signature(init).parameters.values())[1:]:
+            if parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
+                names.add(parameter.name)
+    return frozenset(names)

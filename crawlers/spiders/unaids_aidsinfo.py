@@ -1,4 +1,7 @@
-"""UNAIDS AIDSinfo: the yearly data ZIPs, ``{base_url}/documents/<file>`` (one request per file).
+"""UNAIDS AIDSinfo: the yearly data ZIPs, ``{base_url}/{documents_path}/<file>`` (one request per file).
+
+Since the 2025 round the files are served under ``/public/documents/`` (``documents_path``, default
+``public/documents``); earlier rounds were under ``/documents/``, which a mirror may still use.
 
 The bulk files are named after the data round, ``Estimates_2024_en.zip`` (HIV estimates: people living
 with HIV, treatment cascade), ``GAM_2024_en.zip`` (Global AIDS Monitoring, including antiretroviral
@@ -35,6 +38,8 @@ from scrapy.http import Response
 from crawlers.items import RawResponse
 from crawlers.spiders.base import SourceSpider
 
+DEFAULT_DOCUMENTS_PATH = "public/documents"
+
 
 class UnaidsAidsinfoSpider(SourceSpider):
     """Every configured AIDSinfo data ZIP, and any mirrored indicator export."""
@@ -48,9 +53,11 @@ class UnaidsAidsinfoSpider(SourceSpider):
         base_url: str,
         zip_files: Iterable[str] | str = (),
         exports: Iterable[Mapping[str, str]] = (),
+        documents_path: str = DEFAULT_DOCUMENTS_PATH,
         **kwargs: Any,
     ) -> None:
         super().__init__(base_url, **kwargs)
+        self.documents_path = documents_path.strip("/")
         if isinstance(zip_files, str):
             zip_files = [name for name in zip_files.split(",") if name]
         self.zip_files = [name.strip() for name in zip_files]
@@ -58,7 +65,7 @@ class UnaidsAidsinfoSpider(SourceSpider):
 
     def start_requests(self) -> Iterator[Request]:
         for name in self.zip_files:
-            yield self.request(f"{self.base_url}/documents/{name}", file=name)
+            yield self.request(f"{self.base_url}/{self.documents_path}/{name}", file=name)
         for export in self.exports:
             url = urljoin(f"{self.base_url}/", export["path"])
             meta = {key: export[key] for key in ("indicator", "subgroup") if export.get(key)}

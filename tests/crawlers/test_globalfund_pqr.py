@@ -1,14 +1,15 @@
-"""Global Fund PQR and disbursements: the spider replayed on saved responses, the parser on fixtures."""
+"""Global Fund PQR: the spider replayed on saved responses, the parser on fixtures; grant disbursements are
+retired (issue 10) and the real v4.2 rows (shared fixtures) show why."""
 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import logging
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from scrapy import Request
@@ -16,7 +17,7 @@ from scrapy import Request
 from cobase.parse import ParsedRecord, ParseError
 from cobase.parse.globalfund_pqr import parse
 from crawlers.items import FetchFailure, RawResponse
-from crawlers.spiders.globalfund_pqr import DISBURSEMENTS_APPLY, GlobalfundPqrSpider
+from crawlers.spiders.globalfund_pqr import GlobalfundPqrSpider
 from tests.helpers import (
     first_request,
     fixture_bytes,
@@ -25,6 +26,7 @@ from tests.helpers import (
     indicator_codes,
     parsed_indicators,
     period_in_order,
+    real_recording,
     replay_crawl,
     spider_output,
     value_is_a_number,
@@ -33,7 +35,7 @@ from tests.helpers import (
 SOURCE = "globalfund_pqr"
 BASE_URL = "http://127.0.0.1:8765"
 SERVICE = "https://data-service.theglobalfund.org"
-DISBURSEMENTS_PATH = "/v3.3/odata/VGrantAgreementDisbursements"
+V42_PATH = "/v4.2/odata/AllFinancialIndicators"
 PQR_EXPORT = "/pqr/pqr_transactions.csv"
 PQR_COLUMNS = [
     "Country Name",
@@ -66,13 +68,7 @@ def _spider(**kwargs: Any) -> GlobalfundPqrSpider:
 
 
 def _first_request(spider: GlobalfundPqrSpider | None = None) -> Request:
-    return first_request(spider or _spider())
-
-
-def _page(filename: str, page: int = 1, spider: GlobalfundPqrSpider | None = None) -> list[Any]:
-    spider = spider or _spider()
-    meta = {"cobase": {"dataset": "disbursements", "page": page}}
-    return spider_output(spider, SOURCE, filename, _first_request(spider), meta)
+    return first_request(spider or _spider(pqr_exports=[PQR_EXPORT]))
 
 
 def _records(filename: str) -> list[ParsedRecord]:
@@ -96,11 +92,6 @@ def _value(records: list[ParsedRecord], indicator: str, **where: Any) -> float |
     return record.value_num
 
 
-def _odata(*rows: dict[str, Any]) -> list[ParsedRecord]:
-    body = json.dumps({"@odata.context": f"{SERVICE}/v3.3/odata/$metadata", "value": list(rows)})
-    return list(parse(body.encode(), f"{SERVICE}{DISBURSEMENTS_PATH}", {}))
-
-
 @pytest.fixture(scope="module")
 def declared_indicators() -> set[str]:
     return indicator_codes(SOURCE)
@@ -114,22 +105,13 @@ def pqr_records() -> list[ParsedRecord]:
 # --- spider: requests ------------------------------------------------------------------------------
 
 
-def test_first_request_is_the_aggregated_disbursements_view() -> None:
-    url = urlsplit(_first_request().url)
-    assert (url.path, parse_qs(url.query)) == (DISBURSEMENTS_PATH, {"$apply": [DISBURSEMENTS_APPLY]})
-
-
-def test_first_request_carries_dataset_and_page() -> None:
-    assert _first_request().meta == {"cobase": {"dataset": "disbursements", "page": 1}}
-
-
-def test_no_pqr_export_configured_means_one_request() -> None:
-    assert len(list(_spider().start_requests())) == 1
+def test_no_pqr_export_configured_means_no_request() -> None:
+    assert list(_spider().start_requests()) == []
 
 
 def test_pqr_export_path_is_joined_to_base_url() -> None:
-    requests = list(_spider(pqr_exports=[PQR_EXPORT]).start_requests())
-    assert (requests[1].url, requests[1].meta["cobase"]) == (
+    request = _first_request()
+    assert (request.url, request.meta["cobase"]) == (
         f"{BASE_URL}{PQR_EXPORT}",
         {"dataset": "pqr", "file": "pqr_transactions.csv"},
     )
@@ -137,87 +119,56 @@ def test_pqr_export_path_is_joined_to_base_url() -> None:
 
 def test_absolute_pqr_export_url_is_kept() -> None:
     url = "https://pqr.example.org/export/transactions.csv"
-    assert list(_spider(pqr_exports=url).start_requests())[1].url == url
+    assert _first_request(_spider(pqr_exports=url)).url == url
 
 
-def test_odata_path_is_a_parameter() -> None:
-    url = _first_request(_spider(odata_path="/v3.4/odata/")).url
-    assert urlsplit(url).path == "/v3.4/odata/VGrantAgreementDisbursements"
+def test_the_data_service_is_no_longer_asked() -> None:
+    spider = _spider(pqr_exports=[PQR_EXPORT, "https://pqr.example.org/b.csv"])
+    assert all("odata" not in request.url for request in spider.start_requests())
 
 
 def test_start_request_errback_is_the_base_errback() -> None:
-    spider = _spider()
+    spider = _spider(pqr_exports=[PQR_EXPORT])
     assert _first_request(spider).errback == spider.errback
 
 
 # --- spider: responses -----------------------------------------------------------------------------
 
 
-def test_page_is_yielded_as_raw_response_exactly() -> None:
-    raw = _page("disbursements.json")[0]
-    assert isinstance(raw, RawResponse) and raw.body == fixture_bytes(SOURCE, "disbursements.json")
-
-
-def test_raw_response_names_source_dataset_and_page() -> None:
-    raw = _page("disbursements.json")[0]
-    assert (raw.source, raw.request_meta) == (SOURCE, {"dataset": "disbursements", "page": 1})
-
-
-def test_next_link_is_rebased_onto_base_url() -> None:
-    follow_up = urlsplit(_page("disbursements.json")[1].url)
-    assert (f"{follow_up.scheme}://{follow_up.netloc}", follow_up.path) == (BASE_URL, DISBURSEMENTS_PATH)
-
-
-def test_next_link_keeps_its_query() -> None:
-    query = parse_qs(urlsplit(_page("disbursements.json")[1].url).query)
-    assert query == {"$apply": [DISBURSEMENTS_APPLY], "$skiptoken": ["5"]}
-
-
-def test_next_link_unchanged_when_base_url_is_the_service() -> None:
-    follow_up = _page("disbursements.json", spider=_spider(base_url=SERVICE))[1]
-    assert follow_up.url.startswith(f"{SERVICE}{DISBURSEMENTS_PATH}?")
-
-
-def test_next_page_request_counts_pages() -> None:
-    assert _page("disbursements.json")[1].meta["cobase"] == {"dataset": "disbursements", "page": 2}
-
-
-def test_last_page_requests_nothing_more() -> None:
-    assert [type(item) for item in _page("disbursements_skiptoken5.json", page=2)] == [RawResponse]
-
-
-def test_body_that_is_not_json_is_still_kept() -> None:
-    assert [type(item) for item in _page("bad_not_json.json")] == [RawResponse]
-
-
-def test_pqr_export_is_not_paged() -> None:
+def test_pqr_export_is_yielded_as_raw_response_exactly() -> None:
     spider = _spider(pqr_exports=[PQR_EXPORT])
-    request = list(spider.start_requests())[1]
-    output = spider_output(spider, SOURCE, "pqr_transactions.csv", request)
+    output = spider_output(spider, SOURCE, "pqr_transactions.csv", _first_request(spider))
     assert [type(item) for item in output] == [RawResponse]
+    assert output[0].body == fixture_bytes(SOURCE, "pqr_transactions.csv")
+    assert output[0].request_meta == {"dataset": "pqr", "file": "pqr_transactions.csv"}
 
 
 def test_errback_turns_http_error_into_fetch_failure() -> None:
-    spider = _spider()
+    spider = _spider(pqr_exports=[PQR_EXPORT])
     request = _first_request(spider)
     (item,) = http_error_output(spider, request, 503, b"oops")
     assert item == FetchFailure(
         source=SOURCE,
         url=request.url,
         error=f"HTTP 503 from {request.url}",
-        request_meta={"dataset": "disbursements", "page": 1},
+        request_meta={"dataset": "pqr", "file": "pqr_transactions.csv"},
     )
 
 
-def test_replay_fetches_both_pages_and_the_export() -> None:
+def test_replay_fetches_the_export() -> None:
     items = replay_crawl(_spider(pqr_exports=[PQR_EXPORT]), SOURCE)
-    fetched = sorted((item.request_meta["dataset"], item.request_meta.get("page", 0)) for item in items)
-    assert fetched == [("disbursements", 1), ("disbursements", 2), ("pqr", 0)]
+    assert [(item.request_meta["dataset"], item.request_meta["file"]) for item in items] == [
+        ("pqr", "pqr_transactions.csv")
+    ]
 
 
 def test_replay_gives_records_for_every_declared_indicator(declared_indicators: set[str]) -> None:
     items = replay_crawl(_spider(pqr_exports=[PQR_EXPORT]), SOURCE)
     assert parsed_indicators(items, SOURCE) == declared_indicators
+
+
+def test_disbursement_indicator_is_retired(declared_indicators: set[str]) -> None:
+    assert "GF_DISBURSEMENTS_USD" not in declared_indicators
 
 
 # --- parser: PQR transactions ----------------------------------------------------------------------
@@ -310,40 +261,48 @@ def test_pqr_states_no_publication_date(pqr_records: list[ParsedRecord]) -> None
     assert {r.published_at for r in pqr_records} == {None}
 
 
-# --- parser: grant disbursements -------------------------------------------------------------------
+# --- grant disbursements: retired, and why (the real v4.2 rows) ------------------------------------
 
 
-def test_disbursements_per_country_component_and_year() -> None:
-    gin = {
-        (r.dimension, r.period_start.year, r.value_text)
-        for r in _records("disbursements.json")
-        if r.country == "GIN"
-    }
-    assert gin == {
-        ("COMPONENT=HIV/AIDS", 2022, "10523456.78"),
-        ("COMPONENT=HIV/AIDS", 2023, "12004000.5"),
-        ("COMPONENT=Tuberculosis", 2023, "3100000"),
-    }
+def test_a_data_service_json_answer_is_refused_as_retired() -> None:
+    body = json.dumps({"@odata.context": f"{SERVICE}{V42_PATH}", "value": []}).encode()
+    with pytest.raises(
+        ParseError, match=r"grant disbursements are no longer read \(the v4\.2 rows carry GUIDs"
+    ):
+        list(parse(body, f"{SERVICE}{V42_PATH}", {}))
 
 
-def test_multicountry_rows_are_skipped() -> None:
-    assert {r.country for r in _records("disbursements.json")} == {"GIN", "CIV"}
+def _real_v42() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    disbursements = real_recording(
+        "globalfund", "gf_v4.2_AllFinancialIndicators_malaria_disbursements_2026-08-22.json.gz"
+    )
+    grants = real_recording("globalfund", "gf_v4.2_Grants_malaria_2026-08-22.json")
+    rows = json.loads(gzip.decompress(disbursements.read_bytes()))["disbursements"]
+    return rows, json.loads(grants.read_bytes())["grants"]
 
 
-def test_null_amount_is_skipped() -> None:
-    assert [r.dimension for r in _records("disbursements_skiptoken5.json") if r.country == "CMR"] == [
-        "COMPONENT=Malaria"
-    ]
+def test_real_v42_rows_carry_no_country_component_or_year() -> None:
+    rows, _grants = _real_v42()
+    assert len(rows) == 37033
+    fields = set().union(*(row.keys() for row in rows))
+    assert {"recordId", "activityAreaId", "actualAmount"} <= fields
+    assert not fields & {"geographicAreaCode_ISO3", "componentName", "disbursementYear", "disbursed"}
 
 
-def test_field_names_are_matched_whatever_their_case() -> None:
-    row = {"GeographicAreaCode_ISO3": "GIN", "ComponentName": "HIV", "DisbursementYear": 2021, "Disbursed": 5}
-    assert _odata(row)[0].value_num == 5.0
+def test_real_v42_rows_reach_a_country_only_through_two_joins() -> None:
+    rows, grants = _real_v42()
+    periods = {period["id"]: grant for grant in grants for period in grant["implementationPeriods"]}
+    assert len(grants) == 382 and all(row["recordId"] in periods for row in rows)
+    # The grant gives a geography GUID, still not a country: Geographies would be a third request.
+    assert all(len(periods[row["recordId"]]["geographyId"]) == 36 for row in rows[:100])
+    assert round(sum(row["actualAmount"] for row in rows), 2) == 21504106625.5
 
 
-def test_rows_of_one_key_are_summed() -> None:
-    row = {"geographicAreaCode_ISO3": "GIN", "componentName": "HIV", "disbursementYear": 2021, "disbursed": 5}
-    assert _odata(row, {**row, "disbursed": 7})[0].value_num == 12.0
+def test_real_v42_answer_is_refused_as_retired() -> None:
+    rows, _grants = _real_v42()
+    body = json.dumps({"value": rows[:50]}).encode()
+    with pytest.raises(ParseError, match="no longer read"):
+        list(parse(body, f"{SERVICE}{V42_PATH}", {}))
 
 
 # --- parser: bad input -----------------------------------------------------------------------------
@@ -353,9 +312,6 @@ def test_rows_of_one_key_are_summed() -> None:
     ("filename", "message"),
     [
         ("bad_not_json.json", r"globalfund_pqr: .*bad_not_json\.json is an HTML page"),
-        ("bad_truncated_json.json", r"bad_truncated_json\.json is not valid JSON"),
-        ("bad_no_value_list.json", r"is not an OData answer: no 'value' list"),
-        ("bad_not_aggregated.json", r"row 1 has no 'disbursed'"),
         ("bad_pqr_missing_columns.csv", r"not a PQR transaction export: no column 'Unit Cost \(USD\)'"),
         ("bad_pqr_date.csv", r"line 2: unreadable 'Actual Delivery Date' '20\.04\.2023'"),
     ],
@@ -367,17 +323,12 @@ def test_bad_input_raises_parse_error_naming_source_url_and_problem(filename: st
 
 def test_empty_body_raises_parse_error() -> None:
     with pytest.raises(ParseError, match="empty body"):
-        list(parse(b"\r\n", f"{SERVICE}{DISBURSEMENTS_PATH}", {}))
+        list(parse(b"\r\n", f"{BASE_URL}{PQR_EXPORT}", {}))
 
 
 def test_unreadable_unit_cost_raises_parse_error() -> None:
     with pytest.raises(ParseError, match=r"'Unit Cost \(USD\)' 'n/a' is not a number"):
         _pqr({"Unit Cost (USD)": "n/a"})
-
-
-def test_odata_row_that_is_not_an_object_raises() -> None:
-    with pytest.raises(ParseError, match="row 1 is not an object"):
-        _odata("GIN")  # type: ignore[arg-type]
 
 
 # --- invariants over every good fixture ------------------------------------------------------------

@@ -426,3 +426,99 @@ def test_real_recording_cannot_be_stored_without_a_period() -> None:
     path = _real_recording()
     with pytest.raises(ParseError, match="has no TIME_PERIOD dimension: its values cannot be dated"):
         list(parse(path.read_bytes(), path.as_uri(), {"indicator": "PART2"}))
+
+
+# --- only the dataflow, measure and unit asked for (issue 10) -------------------------------------------
+
+PHYS_DATAFLOW = "OECD.ELS.HD,DSD_HEALTH_EMP_REAC@DF_PHYS,1.0"
+SHA_DATAFLOW = "OECD.ELS.HD,DSD_SHA@DF_SHA,1.1"
+COUNTRIES = "TUR+COL+MEX+CHL"
+ASKED = {
+    "PHYS_PRACT_10P3HB": {
+        "indicator": "PHYS_PRACT_10P3HB",
+        "dataflow": PHYS_DATAFLOW,
+        "key": f"{COUNTRIES}.HSE.10P3HB...PHYS..P.",
+    },
+    "SHA_HF3_PT_EXP_HLTH": {
+        "indicator": "SHA_HF3_PT_EXP_HLTH",
+        "dataflow": SHA_DATAFLOW,
+        "key": f"{COUNTRIES}.A.EXP_HEALTH.PT_EXP_HLTH.HF3._Z._T._T._T._Z._Z._Z",
+    },
+}
+
+
+def _asked(filename: str, body: bytes | None = None, **meta: str) -> list[ParsedRecord]:
+    request = {**ASKED[_indicator_of(filename)], **meta}
+    return list(parse(body or fixture_bytes(SOURCE, filename), f"{API_URL}/{filename}", request))
+
+
+@pytest.mark.parametrize(
+    "filename", ["PHYS_PRACT_10P3HB.json", "PHYS_PRACT_10P3HB.series.json", "PHYS_PRACT_10P3HB.csv"]
+)
+def test_answer_for_the_dataflow_and_key_asked_is_accepted(filename: str) -> None:
+    assert _asked(filename) == _records(filename) and _records(filename)
+
+
+def test_health_spending_answer_is_accepted() -> None:
+    assert len(_asked("SHA_HF3_PT_EXP_HLTH.json")) == len(_records("SHA_HF3_PT_EXP_HLTH.json")) > 0
+
+
+def test_gdp_served_at_the_physicians_path_is_refused() -> None:
+    body = fixture_bytes(SOURCE, "bad_gdp_other_dataflow.csv")
+    with pytest.raises(
+        ParseError,
+        match=r"holds dataflow OECD\.SDD\.NAD:DSD_NAMAIN1@DF_QNA\(1\.1\), not the "
+        r"OECD\.ELS\.HD,DSD_HEALTH_EMP_REAC@DF_PHYS,1\.0 that was asked for: refused",
+    ):
+        _asked("PHYS_PRACT_10P3HB.csv", body)
+
+
+def _json_with(filename: str, dimension: str, value: str) -> bytes:
+    document = json.loads(fixture_bytes(SOURCE, filename))
+    structure = document["data"]["structure"]
+    for level in structure["dimensions"].values():
+        for entry in level:
+            if entry["id"] == dimension:
+                entry["values"][0]["id"] = value
+    return json.dumps(document).encode()
+
+
+def test_another_measure_of_the_same_dataflow_is_refused() -> None:
+    body = _json_with("PHYS_PRACT_10P3HB.json", "MEASURE", "EMP")
+    with pytest.raises(ParseError, match=r"holds MEASURE=EMP, not the HSE that was asked for: refused"):
+        _asked("PHYS_PRACT_10P3HB.json", body)
+
+
+def test_another_unit_of_the_same_measure_is_refused() -> None:
+    body = _json_with("SHA_HF3_PT_EXP_HLTH.json", "UNIT_MEASURE", "USD_PPP_PS")
+    with pytest.raises(ParseError, match=r"holds UNIT_MEASURE=USD_PPP_PS, not the PT_EXP_HLTH"):
+        _asked("SHA_HF3_PT_EXP_HLTH.json", body)
+
+
+def test_a_country_not_asked_for_is_refused() -> None:
+    with pytest.raises(ParseError, match=r"holds REF_AREA=(TUR|COL|MEX|CHL), not the CHL\+COL that"):
+        _asked("PHYS_PRACT_10P3HB.json", key="COL+CHL.HSE.10P3HB...PHYS..P.")
+
+
+def test_a_key_of_another_length_is_refused() -> None:
+    with pytest.raises(ParseError, match=r"the key asked for has 3 dimensions, the answer's dataflow 9"):
+        _asked("PHYS_PRACT_10P3HB.json", key="TUR.HSE.10P3HB")
+
+
+def test_an_answer_that_names_no_dataflow_is_refused() -> None:
+    document = json.loads(fixture_bytes(SOURCE, "PHYS_PRACT_10P3HB.json"))
+    document["data"]["structure"]["links"] = []
+    with pytest.raises(ParseError, match=r"does not say which dataflow it holds"):
+        _asked("PHYS_PRACT_10P3HB.json", json.dumps(document).encode())
+
+
+def test_currencies_that_differ_between_rows_are_two_series_not_one() -> None:
+    body = fixture_bytes(SOURCE, "bad_gdp_other_dataflow.csv")
+    records = list(parse(body, f"{API_URL}/gdp.csv", {"indicator": "SHA_HF3_PT_EXP_HLTH"}))
+    assert {r.country: r.dimension for r in records} == {
+        "TUR": "CURRENCY=TRY",
+        "COL": "CURRENCY=COP",
+        "MEX": "CURRENCY=MXN",
+    }
+    # UNIT_MULT applied per row: 10^6 and 10^9.
+    assert {r.country: r.value_num for r in records}["COL"] == pytest.approx(1192634.0e9)

@@ -294,9 +294,33 @@ def test_changed_schema_raises_parse_error() -> None:
         _records("bad_no_data.json")
 
 
-def test_report_without_country_raises_naming_the_report() -> None:
-    with pytest.raises(ParseError, match=r"report 4112200 in .* has no 'primary_country.iso3'"):
-        _records("bad_missing_country.json")
+def test_report_without_country_is_set_aside_not_an_error() -> None:
+    records = _records("bad_missing_country.json")
+    assert [(r.country, r.set_aside) for r in records] == [("", "report without a primary country")]
+
+
+def test_page_with_one_report_without_country_keeps_the_others() -> None:
+    page = json.loads(fixture_bytes(SOURCE, "reports_GIN_offset0.json"))
+    first = f"report={page['data'][0]['fields']['id']}"
+    before = list(parse(json.dumps(page).encode(), API_URL, {}))
+    others = [r for r in before if not r.dimension.startswith(first)]
+    page["data"][0]["fields"].pop("primary_country")
+    records = list(parse(json.dumps(page).encode(), API_URL, {}))
+    set_aside = [r for r in records if r.set_aside]
+    assert len(set_aside) == 1 and set_aside[0].dimension.startswith(first)
+    assert [r for r in records if not r.set_aside] == others
+    assert others and all(r.country == "GIN" and "report=4099870" in r.dimension for r in others)
+
+
+def test_report_without_country_is_counted_by_harmonization() -> None:
+    from cobase.harmonize.records import HarmonizeReport, harmonize
+    from cobase.registry import load_registry
+
+    report = HarmonizeReport()
+    stored = list(harmonize(_records("bad_missing_country.json"), load_registry().get(SOURCE), report))
+    assert stored == []
+    assert report.set_aside == {"report without a primary country": 1}
+    assert report.unknown_countries == {}
 
 
 def test_invalid_json_raises_parse_error_naming_source_and_url() -> None:

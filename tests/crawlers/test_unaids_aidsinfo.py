@@ -46,10 +46,14 @@ VL_META = {"indicator": "UNAIDS_VL_SUPPRESSED", "subgroup": "All ages"}
 EXPORT = {"path": f"/exports/{WIDE}", **VL_META}
 LONG_HEADER = "Indicator,Unit,Subgroup,Area,Area ID,Time Period,Source,Data value,Formatted,Footnote\n"
 ZIP_FILES = ["Estimates_2024_en.zip", "GAM_2024_en.zip", "NCPI_2024_en.zip"]
+ZIP_FILES_2025 = ["Estimates_2025_en.zip", "GAM_2025_en.zip", "NCPI_2025_en.zip"]
 
 
 def _spider(**kwargs: Any) -> UnaidsAidsinfoSpider:
-    return UnaidsAidsinfoSpider(base_url=BASE_URL, **{"zip_files": ZIP_FILES, **kwargs})
+    """The 2024 round, at the path it was served under (``/documents/``)."""
+    return UnaidsAidsinfoSpider(
+        base_url=BASE_URL, **{"zip_files": ZIP_FILES, "documents_path": "/documents/", **kwargs}
+    )
 
 
 def _meta(filename: str) -> dict[str, str]:
@@ -142,6 +146,12 @@ def test_start_requests_one_per_zip_file() -> None:
     assert urls == [f"{BASE_URL}/documents/{name}" for name in ZIP_FILES]
 
 
+def test_2025_files_are_requested_under_public_documents_by_default() -> None:
+    spider = UnaidsAidsinfoSpider(base_url=BASE_URL, zip_files=ZIP_FILES_2025)
+    urls = [request.url for request in spider.start_requests()]
+    assert urls == [f"{BASE_URL}/public/documents/{name}" for name in ZIP_FILES_2025]
+
+
 def test_start_request_carries_the_file_name() -> None:
     request = first_request(_spider(zip_files=["GAM_2024_en.zip"]))
     assert request.meta == {"cobase": {"file": "GAM_2024_en.zip"}}
@@ -198,7 +208,8 @@ def test_errback_turns_http_404_into_fetch_failure() -> None:
 def test_replay_fetches_every_configured_file(registry_entry: Any) -> None:
     spider = UnaidsAidsinfoSpider(base_url=BASE_URL, exports=[EXPORT], **registry_entry.params)
     fetched = sorted(item.request_meta["file"] for item in replay_crawl(spider, SOURCE))
-    assert fetched == sorted([*ZIP_FILES, WIDE])
+    assert fetched == sorted([*ZIP_FILES_2025, WIDE])
+    assert all(isinstance(item, RawResponse) for item in replay_crawl(spider, SOURCE))
 
 
 def test_replay_gives_records_for_every_declared_indicator(declared_indicators: set[str]) -> None:
@@ -362,9 +373,73 @@ def test_corrupt_zip_member_raises() -> None:
 # --- invariants over every good fixture ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
+# The GAM file of 2025 holds no indicator cobase reads (no ARV stock-outs): read without error, no records.
+WITHOUT_OUR_INDICATORS = {"GAM_2025_en.zip"}
+
+
+@pytest.mark.parametrize("filename", sorted(set(good_fixtures(SOURCE)) - WITHOUT_OUR_INDICATORS))
 def test_every_fixture_yields_records(filename: str) -> None:
     assert _records(filename)
+
+
+# --- the 2025 round: new columns, sub-national areas, the world, a missing indicator --------------------
+
+
+def test_2025_columns_are_read_by_name() -> None:
+    gin = _one(_records("Estimates_2025_en.zip"), "GIN", "UNAIDS_ART_COVERAGE", 2024)
+    assert (gin.value_num, gin.dimension, gin.set_aside) == (66.1, "SUBGROUP=All ages", None)
+    assert gin.published_at == datetime(2025, 7, 10, 9, 0, tzinfo=UTC)
+
+
+def test_2025_sub_national_and_world_rows_are_set_aside_as_such() -> None:
+    records = _records("Estimates_2025_en.zip")
+    set_aside = [(r.country, r.indicator, r.set_aside) for r in records if r.set_aside]
+    assert set_aside == [
+        ("Abia", "UNAIDS_PLHIV", "sub-national area"),
+        ("Lagos", "UNAIDS_PLHIV", "sub-national area"),
+        ("All countries", "UNAIDS_PLHIV", "world"),
+        ("Abia", "UNAIDS_ART_COVERAGE", "sub-national area"),
+    ]
+
+
+def test_2025_set_aside_rows_are_counted_not_unknown_countries() -> None:
+    from cobase.harmonize.records import HarmonizeReport, harmonize
+    from cobase.registry import load_registry
+
+    report = HarmonizeReport()
+    stored = list(harmonize(_records("Estimates_2025_en.zip"), load_registry().get(SOURCE), report))
+    assert sorted({o.country_iso3 for o in stored}) == ["CIV", "GIN"]
+    assert report.set_aside == {"sub-national area": 3, "world": 1}
+    assert (report.unknown_countries, report.aggregates) == ({}, 1)  # the region, by name
+
+
+def test_2025_gam_without_stockouts_is_one_warning_naming_indicator_and_file(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="cobase.parse.unaids_aidsinfo"):
+        assert _records("GAM_2025_en.zip") == []
+    (message,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "UNAIDS_ARV_STOCKOUTS" in message and "stock-outs" in message and "GAM_2025_en.zip" in message
+
+
+def test_2025_estimates_with_every_expected_indicator_warn_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="cobase.parse.unaids_aidsinfo"):
+        _records("Estimates_2025_en.zip")
+        _records("NCPI_2025_en.zip")
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_2025_estimates_missing_an_indicator_still_ingest_the_others(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with zipfile.ZipFile(io.BytesIO(fixture_bytes(SOURCE, "Estimates_2025_en.zip"))) as archive:
+        text = archive.read("Estimates_2025_en.csv").decode("utf-8")
+    kept = "\n".join(line for line in text.splitlines() if "suppressed viral loads" not in line)
+    with caplog.at_level(logging.WARNING, logger="cobase.parse.unaids_aidsinfo"):
+        records = list(parse(kept.encode(), f"{DOCUMENTS_URL}/Estimates_2025_en.csv", {}))
+    assert {r.indicator for r in records} == {"UNAIDS_PLHIV", "UNAIDS_ART_COVERAGE"}
+    (message,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "UNAIDS_VL_SUPPRESSED" in message and "Estimates_2025_en.csv" in message
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
