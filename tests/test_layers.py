@@ -25,6 +25,8 @@ fixture_server) is shared ground that every stage may use."""
 ALLOWED = {
     # PQR rows are aggregated per catalogue item before any record exists (see the module's comment).
     ("cobase.parse.globalfund_pqr", "cobase.harmonize.medicines"),
+    # A CNOPS row's form decides between an oral item and its long-acting twin (see the module's comment).
+    ("cobase.parse.ma_cnops_medicaments", "cobase.harmonize.medicines"),
 }
 
 

@@ -70,6 +70,8 @@ def test_source_keys_start_with_their_publisher() -> None:
         "oecd_",
         "documents",
         "internet_",
+        "ma_",
+        "ilostat_",
     )
     assert all(key.startswith(prefixes) for key in load_registry(REPO / "sources.yml").sources)
 
