@@ -242,3 +242,44 @@ def test_hospital_only_product_has_no_cost(own_store: sa.Engine) -> None:
 def test_as_of_before_we_held_the_list_still_uses_its_date(own_store: sa.Engine) -> None:
     # The workbook's own date (2014-07-16, last_modified) proves it was public by 2015.
     assert _cost(own_store, "metformin", as_of=date(2015, 1, 1)).cheapest is not None
+
+
+# --- the dossier and the assessment ------------------------------------------------------------------------
+
+
+def test_assessment_shows_prices_under_affordability_and_rates_under_coverage(own_store: sa.Engine) -> None:
+    from cobase.evidence.engine import assess
+
+    with session_scope(own_store) as session:
+        assessment = assess("MAR", "psychosis", ["risperidone"], as_of=date(2020, 1, 1), session=session)
+    prices = [e for e in assessment.dimension("affordability").evidence if e.indicator == "MA_PPV"]
+    rates = [
+        e
+        for e in assessment.dimension("financial_coverage").evidence
+        if e.indicator == "MA_REIMBURSEMENT_RATE"
+    ]
+    # RISPERDAL 2 mg, PRISDAL 2 mg, RISPERDALORO 2 mg: the oral products; never the Consta depot.
+    assert sorted(e.breakdown for e in prices) == [
+        "EAN=6118001183791",
+        "EAN=6118010000614",
+        "EAN=6118010118227",
+    ]
+    assert {(e.scope, e.item) for e in prices + rates} == {("item", "risperidone")}
+
+
+def test_dossier_markdown_shows_the_monthly_cost_with_its_inputs(own_store: sa.Engine) -> None:
+    from cobase.evidence.cost import monthly_costs
+    from cobase.evidence.engine import assess
+    from cobase.export import render_markdown
+
+    with session_scope(own_store) as session:
+        assessment = assess("MAR", "psychosis", ["risperidone", "olanzapine"], session=session)
+        costs = monthly_costs(session, "MAR", ["risperidone", "olanzapine"])
+    text = render_markdown(assessment, "fr", costs=costs)
+    assert "Coût mensuel du traitement" in text
+    assert "247,50 MAD = 29,44 US$ = 3,03 jours de salaire minimum en 2014" in text
+    assert "reste à charge 74,25 MAD par mois" in text
+    assert "salaire minimum légal mensuel 2014 : 2\u202f454,4 en monnaie locale par mois" in text
+    assert "coût mensuel non calculé : Olanzapine" in text
+    english = render_markdown(assessment, "en", costs=costs)
+    assert "247.50 MAD = 29.44 US$ = 3.03 days of minimum wage in 2014" in english
