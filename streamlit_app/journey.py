@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import cost_view
 import data
 import streamlit as st
 import ui
@@ -541,6 +542,7 @@ def show_assessment(case: Case, as_of: date) -> None:
                 )
                 st.markdown(f"**{ui.plain(' / '.join(both))}**")
                 show_dimension(dimension, gaps.get(dimension.name), chart_for(case, as_of, dimension.name))
+    cost_view.show_costs(case.database, case.country_iso3, case.items, as_of)
     show_stale(assessment)
 
 
@@ -614,6 +616,7 @@ def show_comparison(case: Case, opinion: date, today: date) -> None:
                     chart_for(case, today, dimension.name),
                     side_by_side=True,
                 )
+    cost_view.show_costs(case.database, case.country_iso3, case.items, opinion)
     left, right = st.columns(2)
     with left:
         show_stale(then)
