@@ -4,6 +4,10 @@ Usage: ``python bench/refresh.py [--runs 3]``. Each run refreshes every source t
 (``tests/fixtures/<source>/routes.json``) into a fresh SQLite database, in a child process exactly as
 cron would, and records its wall time and peak memory. Prints per-run figures, then
 ``refresh_s: X peak_memory_mb: Y`` (medians) as its last line. Targets: under 2 minutes, under 500 MB.
+
+``--cost-sources`` refreshes instead the sources of the monthly cost from the real shared files
+(``../shared/fixtures``: the CNOPS 2014 list of 5,917 medicines and ILOSTAT's whole-world minimum wage
+CSV), served at their producers' paths. Target: under 60 s and 1 GB.
 """
 
 from __future__ import annotations
@@ -64,22 +68,66 @@ def one_run(
     return elapsed, usage.ru_maxrss / 1024, code
 
 
+SHARED = REPO.parent / "shared" / "fixtures"
+COST_SOURCES: dict[str, list[tuple[str, dict[str, str], Path]]] = {
+    # key: [(path served, query, real file)]
+    "ma_cnops_medicaments": [
+        (
+            "/data/fr/dataset/2cdfd9f4-289d-4e9a-8998-50bd03f8e874/resource/094733f5-5434-4163-b837-df0e7b665127/"
+            "download/ref-des-medicaments-cnops-2014.xlsx",
+            {},
+            SHARED / "national" / "morocco" / "ref-des-medicaments-cnops-2014.xlsx",
+        )
+    ],
+    "ilostat_minimum_wage": [
+        ("/data/indicator/", {"id": "EAR_INEE_NOC_NB_A"}, SHARED / "ilostat" / "EAR_INEE_NOC_NB_A.csv"),
+    ],
+}
+
+
+def cost_source_folders(tmp: Path) -> dict[str, Path]:
+    """A served folder per cost source, its routes.json pointing at the real shared files."""
+    folders: dict[str, Path] = {}
+    for key, routes in COST_SOURCES.items():
+        folder = tmp / key
+        folder.mkdir()
+        entries = []
+        for path, query, real in routes:
+            if not real.exists():
+                sys.exit(f"real file not available: {real}")
+            (folder / real.name).symlink_to(real)
+            entries.append(
+                {"path": path, "query": query, "file": real.name, "content_type": "application/octet-stream"}
+            )
+        (folder / "routes.json").write_text(json.dumps(entries), encoding="utf-8")
+        folders[key] = folder
+    return folders
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--cost-sources", action="store_true", help="the cost sources on the real shared files"
+    )
     args = parser.parse_args()
     registry = load_registry()
     fixtures = REPO / "tests" / "fixtures"
     folders: dict[str, Path] = {}
     overrides: dict[str, dict[str, object]] = {}
-    for key in registry.sources:
-        found = fixture_folder(fixtures, key)
-        if found is not None:
-            folders[key], overrides[key] = found
+    served = tempfile.TemporaryDirectory()
+    if args.cost_sources:
+        folders = cost_source_folders(Path(served.name))
+        overrides = {key: {} for key in folders}
+    else:
+        for key in registry.sources:
+            found = fixture_folder(fixtures, key)
+            if found is not None:
+                folders[key], overrides[key] = found
     print(f"sources: {', '.join(sorted(folders))}")
     times: list[float] = []
     peaks: list[float] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with served, tempfile.TemporaryDirectory() as tmp:
         for run in range(args.runs):
             elapsed, peak, code = one_run(folders, overrides, Path(tmp))
             times.append(elapsed)
