@@ -14,7 +14,7 @@ from werkzeug import Response
 
 from cobase.db import open_store, session_scope
 from cobase.evidence.cost import monthly_cost
-from tests.e2e import BadRefresh, good_then_bad_refresh, observations, refresh_twice, status
+from tests.e2e import BadRefresh, good_then_bad_refresh, observations, refresh_twice, run_cli, status
 
 pytestmark = pytest.mark.e2e
 
@@ -133,3 +133,19 @@ def test_bad_input_loses_nothing_stored_before(bad_refresh: tuple[str, BadRefres
 def test_bad_input_is_a_failed_run(bad_refresh: tuple[str, BadRefresh]) -> None:
     source, bad = bad_refresh
     assert bad.status[source]["last_run_status"] == "failed"
+
+
+def test_cli_dossier_shows_the_monthly_cost(
+    refreshed: tuple[str, Any, Any], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    output = tmp_path_factory.mktemp("dossier") / "maroc.md"
+    result = run_cli(
+        "dossier",
+        *("--country", "Maroc", "--pathology", "psychosis", "--item", "risperidone"),
+        *("--as-of", "2020-01-01", "--format", "md", "-o", str(output)),
+        db=refreshed[0],
+    )
+    assert result.returncode == 0, result.stderr
+    text = output.read_text(encoding="utf-8")
+    assert "247,50 MAD = 29,44 US$ = 3,03 jours de salaire minimum en 2014" in text
+    assert "127.0.0.1" not in text.split("Coût mensuel du traitement", 1)[1].split("Données anciennes", 1)[0]
