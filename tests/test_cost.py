@@ -283,3 +283,8 @@ def test_dossier_markdown_shows_the_monthly_cost_with_its_inputs(own_store: sa.E
     assert "coût mensuel non calculé : Olanzapine" in text
     english = render_markdown(assessment, "en", costs=costs)
     assert "247.50 MAD = 29.44 US$ = 3.03 days of minimum wage in 2014" in english
+
+
+def test_as_of_before_the_list_year_has_no_price(own_store: sa.Engine) -> None:
+    cost = _cost(own_store, "metformin", as_of=date(2013, 6, 30))
+    assert (cost.cheapest, [gap.piece for gap in cost.gaps]) == (None, ["price"])

@@ -186,7 +186,12 @@ def monthly_costs(
     wanted = [(PRICE_SOURCE, code) for code in PRICE_INDICATORS] + [EXCHANGE_RATE, MINIMUM_WAGE]
     versions = observation_versions(session, country_iso3, wanted)
     shown, _later = _versions_as_of(versions, known_by)
-    current = [version for version, _changed, _earlier in shown if version.withdrawn_at is None]
+    # A list of a year not yet begun is no price as of the date asked.
+    current = [
+        version
+        for version, _changed, _earlier in shown
+        if version.withdrawn_at is None and (as_of is None or version.period_start <= as_of)
+    ]
     context = {
         key: {v.period_start.year: v for v in current if (v.source, v.indicator) == key}
         for key in (EXCHANGE_RATE, MINIMUM_WAGE)
