@@ -15,6 +15,10 @@ Targets: under 10 s, under 300 MB.
 ``--national`` refreshes instead the national registers from the real files of
 ``../shared/fixtures/national/`` (every Algerian version and the Tunisian list, served from a local
 server as the ministries' pages and files would be). Target: under 60 s and under 1 GB.
+
+``--cost-sources`` refreshes instead the sources of the monthly cost from the real shared files
+(``../shared/fixtures``: the CNOPS 2014 list of 5,917 medicines and ILOSTAT's whole-world minimum wage
+CSV), served at their producers' paths. Target: under 60 s and 1 GB.
 """
 
 from __future__ import annotations
@@ -156,12 +160,51 @@ def national_folders(workdir: Path) -> tuple[dict[str, Path], dict[str, dict[str
     return folders, overrides
 
 
+SHARED = REPO.parent / "shared" / "fixtures"
+COST_SOURCES: dict[str, list[tuple[str, dict[str, str], Path]]] = {
+    # key: [(path served, query, real file)]
+    "ma_cnops_medicaments": [
+        (
+            "/data/fr/dataset/2cdfd9f4-289d-4e9a-8998-50bd03f8e874/resource/094733f5-5434-4163-b837-df0e7b665127/"
+            "download/ref-des-medicaments-cnops-2014.xlsx",
+            {},
+            SHARED / "national" / "morocco" / "ref-des-medicaments-cnops-2014.xlsx",
+        )
+    ],
+    "ilostat_minimum_wage": [
+        ("/data/indicator/", {"id": "EAR_INEE_NOC_NB_A"}, SHARED / "ilostat" / "EAR_INEE_NOC_NB_A.csv"),
+    ],
+}
+
+
+def cost_source_folders(tmp: Path) -> dict[str, Path]:
+    """A served folder per cost source, its routes.json pointing at the real shared files."""
+    folders: dict[str, Path] = {}
+    for key, routes in COST_SOURCES.items():
+        folder = tmp / key
+        folder.mkdir()
+        entries = []
+        for path, query, real in routes:
+            if not real.exists():
+                sys.exit(f"real file not available: {real}")
+            (folder / real.name).symlink_to(real)
+            entries.append(
+                {"path": path, "query": query, "file": real.name, "content_type": "application/octet-stream"}
+            )
+        (folder / "routes.json").write_text(json.dumps(entries), encoding="utf-8")
+        folders[key] = folder
+    return folders
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scms", type=Path, help="a full SCMS delivery history CSV: refresh usaid_scms only")
     parser.add_argument("--no-worst-case", action="store_true", help="skip the run at the size limits")
     parser.add_argument("--national", action="store_true", help="the national registers' real files")
+    parser.add_argument(
+        "--cost-sources", action="store_true", help="the cost sources on the real shared files"
+    )
     args = parser.parse_args()
     registry = load_registry()
     limits = sorted({(s.max_body_mb, s.max_zip_member_mb) for s in registry.sources.values()})
@@ -177,6 +220,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as served:
         if args.national:
             folders, overrides = national_folders(Path(served))
+        elif args.cost_sources:
+            folders = cost_source_folders(Path(served))
+            overrides = {key: {} for key in folders}
         elif args.scms is not None:
             folders, overrides = (
                 {"usaid_scms": _scms_folder(args.scms.resolve(), Path(served))},
@@ -188,7 +234,7 @@ def main() -> None:
                 if found is not None:
                     folders[key], overrides[key] = found
         run_all(folders, overrides, args.runs)
-        if not (args.no_worst_case or args.national or args.scms is not None):
+        if not (args.no_worst_case or args.national or args.cost_sources or args.scms is not None):
             worst = worst_case_folders(fixtures, Path(served), registry.defaults.max_body_mb)
             elapsed, peak, code, _cpu = one_run(worst, {key: overrides[key] for key in worst}, Path(served))
             print(

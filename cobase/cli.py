@@ -12,7 +12,7 @@ import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -27,6 +27,10 @@ from cobase.queries import OBSERVATION_COLUMNS, list_observations, source_status
 from cobase.redact import install_log_redaction, redact_text, redact_url, register_database_url
 from cobase.registry import SourcesFileError, load_registry
 from cobase.settings import PROJECT_ROOT, database_url
+
+if TYPE_CHECKING:
+    from cobase.evidence.cost import MonthlyCost
+    from cobase.evidence.model import Assessment
 
 app = typer.Typer(
     name="cobase",
@@ -521,9 +525,10 @@ def dossier(
             cited |= {e.snapshot_sha256 for d in today.dimensions for e in d.latest}
         with session_scope(_engine(db, create=False)) as session:
             bodies = kept_bodies(session, cited)
+    costs = _monthly_costs(assessment, db)
     try:
         path = write_dossier(
-            assessment, output, output_format, lang=lang, today=today, annex=annex, bodies=bodies
+            assessment, output, output_format, lang=lang, today=today, annex=annex, bodies=bodies, costs=costs
         )
     except OSError as exc:
         raise fail(f"cannot write {output}: {exc.strerror or exc}") from exc
@@ -892,3 +897,14 @@ def main() -> None:
             markup=False,
         )
         sys.exit(1)
+
+
+def _monthly_costs(assessment: Assessment, db: str | None) -> list[MonthlyCost]:
+    """The monthly cost of each medicine of an assessment, as of its date (dossiers never read the store)."""
+    from cobase.catalogue import ItemKind, load_catalogue
+    from cobase.evidence.cost import monthly_costs
+
+    items = load_catalogue().items
+    medicines = [i for i in assessment.items if i in items and items[i].kind == ItemKind.medicine]
+    with session_scope(_engine(db, create=False)) as session:
+        return monthly_costs(session, assessment.country_iso3, medicines, as_of=assessment.as_of)

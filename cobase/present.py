@@ -169,6 +169,8 @@ def item_name(item_id: str, lang: str = "fr", names: dict[str, tuple[str, str]] 
 
 _UNITS: dict[str, tuple[str, str]] = {
     "%": ("%", "%"),
+    "local currency per month": ("en monnaie locale par mois", "local currency per month"),
+    "local currency per us$": ("unités de monnaie locale pour 1 US$", "local currency units per US$"),
     "% of treatment sites": ("% des sites de traitement", "% of treatment sites"),
     "number": ("", ""),
     "per 1 000 population": ("pour 1\u202f000 habitants", "per 1,000 population"),
@@ -221,6 +223,7 @@ _BREAKDOWN_KEYS: dict[str, tuple[str, str]] = {
     "STRENGTH_FORM": ("présentation", "strength and form"),
     "SUBGROUP": ("", ""),
     "GHECAUSES": ("cause", "cause"),
+    "EAN": ("code EAN", "EAN code"),
 }
 
 _BREAKDOWN_VALUES: dict[str, tuple[str, str]] = {
@@ -966,4 +969,177 @@ def demonstration_banner(lang: str = "fr") -> str:
         "réelles ; elles servent à essayer l'outil et ne doivent jamais être citées.",
         "Demonstration data (données de démonstration): these values come from cobase's sample files, not "
         "the live sources; they are for trying the tool and must never be cited.",
+    )
+
+
+# --- monthly cost of a medicine (cobase.evidence.cost) ---------------------------------------------------
+
+_COST_INPUTS: dict[str, tuple[str, str]] = {
+    "price": ("prix public de vente (PPV) de la boîte", "public retail price (PPV) of the pack"),
+    "hospital_price": ("prix hospitalier (PH) de la boîte", "hospital price (PH) of the pack"),
+    "reimbursement_base": ("base de remboursement (PRIX_BR)", "reimbursement base (PRIX_BR)"),
+    "reimbursement_rate": ("taux de remboursement", "reimbursement rate"),
+    "exchange_rate": (
+        "taux de change officiel (monnaie locale pour 1 US$)",
+        "official exchange rate (LCU per US$)",
+    ),
+    "minimum_wage": ("salaire minimum légal mensuel", "statutory monthly minimum wage"),
+}
+
+
+def format_money(amount: float, currency: str | None, lang: str = "fr") -> str:
+    """An amount with two decimals and its currency: ``28,87 MAD`` (French), ``28.87 MAD``; US$ as ``US$``."""
+    shown = f"{amount:,.2f}"
+    if check_lang(lang) == "fr":
+        shown = shown.replace(",", NNBSP).replace(".", ",")
+    return f"{shown} {currency or ''}".rstrip()
+
+
+def format_wage_days(days: float, lang: str = "fr") -> str:
+    """Days of minimum wage, two decimals: ``0,35 jour de salaire minimum``."""
+    shown = f"{days:.2f}"
+    if check_lang(lang) == "fr":
+        word = "jour" if days < 2 else "jours"
+        return f"{shown.replace('.', ',')} {word} de salaire minimum"
+    return f"{shown} {'day' if days == 1 else 'days'} of minimum wage"
+
+
+def cost_input_label(kind: str, lang: str = "fr") -> str:
+    """What one input of the monthly cost is."""
+    french, english = _COST_INPUTS.get(kind, (kind, kind))
+    return pick(lang, french, english)
+
+
+def cost_input_citation(value: object, lang: str = "fr") -> str:
+    """One input of the computation, cited: what, value, year, producer, title, date, URL and SHA-256."""
+    from cobase.evidence.cost import CostInput
+
+    assert isinstance(value, CostInput)
+    if value.published_at is not None and value.published_basis != "first_seen":
+        french, english = _BASIS.get(value.published_basis, _BASIS["last_modified"])
+        dated = f"{pick(lang, french, english)} {format_date_of(value.published_at, lang)}"
+    else:
+        dated = f"{pick(lang, *_BASIS['first_seen'])} {format_date_of(value.retrieved_at, lang)}"
+    number = format_number(value.value, lang)
+    unit = unit_label(value.unit, lang) if value.unit else ""
+    return (
+        f"{cost_input_label(value.kind, lang)} {value.year} : {number} {unit}".rstrip()
+        if lang == "fr"
+        else f"{cost_input_label(value.kind, lang)} {value.year}: {number} {unit}".rstrip()
+    ) + (
+        f" — {value.producer}, « {value.title} », {dated} ; {value.url} "
+        f"({pick(lang, 'consulté le', 'accessed')} {format_date_of(value.retrieved_at, lang)}, "
+        f"SHA-256 {value.snapshot_sha256[:12]}…)"
+        if lang == "fr"
+        else f" — {value.producer}, “{value.title}”, {dated}; {value.url} "
+        f"(accessed {format_date_of(value.retrieved_at, lang)}, SHA-256 {value.snapshot_sha256[:12]}…)"
+    )
+
+
+def cost_headline(cost: object, lang: str = "fr") -> str:
+    """One sentence: what a month of the item costs (cheapest product), or why it cannot be said."""
+    from cobase.evidence.cost import MonthlyCost
+
+    assert isinstance(cost, MonthlyCost)
+    name = item_name(cost.item, lang)
+    cheapest = cost.cheapest
+    if cheapest is None or cheapest.monthly_local is None:
+        return pick(lang, f"{name} : coût mensuel non calculé.", f"{name}: monthly cost not computed.")
+    parts = [format_money(cheapest.monthly_local, cost.currency, lang)]
+    if cheapest.monthly_usd is not None:
+        parts.append(format_money(cheapest.monthly_usd, "US$", lang))
+    if cheapest.wage_days is not None:
+        parts.append(format_wage_days(cheapest.wage_days, lang))
+    units = format_number(cheapest.units_per_month or 0, lang)
+    product = f"{cheapest.name} ({cheapest.presentation})"
+    return pick(
+        lang,
+        f"{name} : un mois de traitement ({units} unités, {cost.basis_fr}) coûte au moins "
+        f"{' = '.join(parts)} en {cost.year}, avec le produit le moins cher, {product}.",
+        f"{name}: a month of treatment ({units} units, {cost.basis_en}) costs at least "
+        f"{' = '.join(parts)} in {cost.year}, with the cheapest product, {product}.",
+    )
+
+
+def out_of_pocket_text(product: object, currency: str | None, lang: str = "fr") -> str:
+    """Reimbursement and what is left to pay (« reste à charge »), or that the rate is unknown."""
+    from cobase.evidence.cost import ProductCost
+
+    assert isinstance(product, ProductCost)
+    rate = product.reimbursement_rate
+    if rate is None:
+        return pick(lang, "taux de remboursement inconnu", "reimbursement rate unknown")
+    if rate.value <= 0:
+        return pick(lang, "non remboursé (0 %)", "not reimbursed (0%)")
+    left = product.out_of_pocket_local
+    shown = format_money(left, currency, lang) if left is not None else "—"
+    percent = format_number(rate.value, lang)
+    return pick(
+        lang,
+        f"remboursé à {percent} % de la base ; reste à charge {shown} par mois",
+        f"reimbursed at {percent}% of the base; out of pocket {shown} a month",
+    )
+
+
+def product_cost_row(product: object, currency: str | None, lang: str = "fr") -> list[str]:
+    """A product's row: name, presentation, P/G, pack price, hospital price, monthly cost, reimbursement."""
+    from cobase.evidence.cost import ProductCost
+
+    assert isinstance(product, ProductCost)
+    kind = {"P": pick(lang, "princeps", "originator"), "G": pick(lang, "générique", "generic")}
+    pack = format_money(product.price.value, currency, lang) if product.price else "—"
+    hospital = format_money(product.hospital_price.value, currency, lang) if product.hospital_price else "—"
+    if product.monthly_local is None:
+        monthly = pick(lang, product.problem_fr or "non calculé", product.problem_en or "not computed")
+    else:
+        monthly = format_money(product.monthly_local, currency, lang)
+        if product.monthly_usd is not None:
+            monthly += f" ({format_money(product.monthly_usd, 'US$', lang)})"
+        if product.wage_days is not None:
+            monthly += (
+                f" ; {format_wage_days(product.wage_days, lang)}"
+                if lang == "fr"
+                else (f"; {format_wage_days(product.wage_days, lang)}")
+            )
+    return [
+        f"{product.name} {product.strength} (EAN {product.ean})",
+        product.presentation,
+        kind.get(product.princeps_generic, product.princeps_generic or "—"),
+        pack,
+        hospital,
+        monthly,
+        out_of_pocket_text(product, currency, lang),
+    ]
+
+
+def product_cost_header(lang: str = "fr") -> list[str]:
+    """Column names of :func:`product_cost_row`."""
+    return [
+        pick(lang, "Produit", "Product"),
+        pick(lang, "Présentation", "Presentation"),
+        pick(lang, "Type", "Type"),
+        pick(lang, "Prix public (PPV)", "Public price (PPV)"),
+        pick(lang, "Prix hospitalier (PH)", "Hospital price (PH)"),
+        pick(lang, "Coût mensuel", "Monthly cost"),
+        pick(lang, "Remboursement", "Reimbursement"),
+    ]
+
+
+def cost_method_text(lang: str = "fr") -> str:
+    """How the monthly cost is computed (HAI/WHO), in one paragraph."""
+    return pick(
+        lang,
+        "Méthode OMS/HAI : unités par mois = unités par jour × 30 (posologie usuelle de l'adulte du "
+        "catalogue, ou dose définie journalière de l'OMS) ; prix unitaire = prix public de la boîte ÷ unités "
+        "par boîte ; "
+        "en US$ au taux de change officiel de la Banque mondiale de l'année du prix ; en jours de salaire "
+        "minimum légal (OIT) de la même année : coût ÷ (salaire mensuel ÷ 30). Le reste à charge déduit le "
+        "taux de remboursement appliqué à la base de remboursement. Une donnée manquante pour l'année du "
+        "prix n'est jamais prise d'une autre année : le coût correspondant n'est pas calculé.",
+        "WHO/HAI method: units per month = units per day × 30 (the catalogue's usual adult posology, or "
+        "the WHO defined daily dose); unit price = the pack's public price ÷ units per pack; in US$ at the "
+        "World Bank official exchange rate of the price's year; in days of statutory minimum wage (ILO) of "
+        "the same year: cost ÷ (monthly wage ÷ 30). Out of pocket deducts the reimbursement rate applied to "
+        "the reimbursement base. A piece missing for the price's year is never taken from another year: that "
+        "cost is not computed.",
     )

@@ -36,6 +36,8 @@ from cobase.demonstration import (
     load_demonstration,
 )
 from cobase.evidence import Assessment, Contradiction, Evidence, assess
+from cobase.evidence.cost import MonthlyCost
+from cobase.evidence.cost import monthly_costs as _monthly_costs
 from cobase.evidence.model import DIMENSIONS
 from cobase.evidence.register_timeline import REGISTER_SOURCES
 from cobase.export import render_docx, render_markdown, render_pdf, timeline_chart
@@ -590,12 +592,13 @@ def dossier_bytes(
     present = (
         assessment(url, country_iso3, pathology, items, today_as_of, window_years) if today_as_of else None
     )
+    costs = monthly_costs(url, country_iso3, items, as_of)
     if fmt == "pdf":
-        return render_pdf(shown, lang=lang, today=present)
+        return render_pdf(shown, lang=lang, today=present, costs=costs)
     if fmt == "docx":
-        return render_docx(shown, lang=lang, today=present)
+        return render_docx(shown, lang=lang, today=present, costs=costs)
     if fmt == "md":
-        return render_markdown(shown, lang=lang, today=present).encode("utf-8")
+        return render_markdown(shown, lang=lang, today=present, costs=costs).encode("utf-8")
     raise ValueError(f"unknown dossier format {fmt!r}")
 
 
@@ -879,3 +882,12 @@ def change_finding_status(url: str, finding_id: str, status: str, by: str) -> Fi
         finding = set_status(session, finding_id, status, by)
     st.cache_data.clear()
     return finding
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=256)
+def monthly_costs(url: str, country_iso3: str, items: tuple[str, ...], as_of: date) -> list[MonthlyCost]:
+    """The monthly cost of each medicine among ``items`` as of a date (:mod:`cobase.evidence.cost`)."""
+    catalogue = load_catalogue().items
+    medicines = [item for item in items if item in catalogue and catalogue[item].kind.value == "medicine"]
+    with session_scope(engine_for(url)) as session:
+        return _monthly_costs(session, country_iso3, medicines, as_of=as_of)

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import cost_view
 import data
 import delivery_timeline
 import streamlit as st
@@ -544,6 +545,7 @@ def show_assessment(case: Case, as_of: date) -> None:
                 show_dimension(dimension, gaps.get(dimension.name), chart_for(case, as_of, dimension.name))
                 if dimension.name in ("continuity", "affordability"):
                     delivery_timeline.show_deliveries(assessment)
+    cost_view.show_costs(case.database, case.country_iso3, case.items, as_of)
     show_stale(assessment)
 
 
@@ -621,6 +623,7 @@ def show_comparison(case: Case, opinion: date, today: date) -> None:
                 )
                 if dimension.name in ("continuity", "affordability"):
                     delivery_timeline.show_deliveries(now)
+    cost_view.show_costs(case.database, case.country_iso3, case.items, opinion)
     left, right = st.columns(2)
     with left:
         show_stale(then)

@@ -36,6 +36,8 @@ def test_every_crawled_source_declares_its_cadence() -> None:
         "usaid_scms": 30,
         "dz_miph_nomenclature": 30,
         "tn_dpm_amm": 30,
+        "ma_cnops_medicaments": 30,
+        "ilostat_minimum_wage": 30,
         "internet_archive": None,  # a service queried on demand, never refreshed
     }
 

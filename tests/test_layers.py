@@ -30,6 +30,8 @@ ALLOWED = {
     # National registers store each product row with its catalogue item, resolved from its DCI as the
     # issue asks (the row's identity is the product, not a name to harmonize later).
     ("cobase.parse._register", "cobase.harmonize.medicines"),
+    # A CNOPS row's form decides between an oral item and its long-acting twin (see the module's comment).
+    ("cobase.parse.ma_cnops_medicaments", "cobase.harmonize.medicines"),
 }
 
 

@@ -74,6 +74,8 @@ def test_source_keys_start_with_their_publisher() -> None:
         "usaid_",
         "dz_",
         "tn_",
+        "ma_",
+        "ilostat_",
     )
     assert all(key.startswith(prefixes) for key in load_registry(REPO / "sources.yml").sources)
 

@@ -10,9 +10,10 @@ case as of now), or an assessment with evidence published after its as-of date, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from cobase.evidence.cost import MonthlyCost
 from cobase.evidence.model import Assessment
 from cobase.export import docx, markdown, pdf
 from cobase.export.charts import chart_png, timeline_chart
@@ -37,9 +38,12 @@ def render_markdown(
     *,
     annex: bool = False,
     bodies: Mapping[str, bytes] | None = None,
+    costs: Sequence[MonthlyCost] = (),
 ) -> str:
     """The dossier as Markdown (without charts, which Markdown cannot carry; the text says so)."""
-    return markdown.render(build_dossier(assessment, lang, today, charts=False, annex=annex, bodies=bodies))
+    return markdown.render(
+        build_dossier(assessment, lang, today, charts=False, annex=annex, bodies=bodies, costs=costs)
+    )
 
 
 def render_pdf(
@@ -49,9 +53,10 @@ def render_pdf(
     *,
     annex: bool = False,
     bodies: Mapping[str, bytes] | None = None,
+    costs: Sequence[MonthlyCost] = (),
 ) -> bytes:
     """The dossier as PDF bytes, charts included, with extractable text."""
-    return pdf.render(build_dossier(assessment, lang, today, annex=annex, bodies=bodies))
+    return pdf.render(build_dossier(assessment, lang, today, annex=annex, bodies=bodies, costs=costs))
 
 
 def render_docx(
@@ -61,9 +66,10 @@ def render_docx(
     *,
     annex: bool = False,
     bodies: Mapping[str, bytes] | None = None,
+    costs: Sequence[MonthlyCost] = (),
 ) -> bytes:
     """The dossier as DOCX bytes, charts included."""
-    return docx.render(build_dossier(assessment, lang, today, annex=annex, bodies=bodies))
+    return docx.render(build_dossier(assessment, lang, today, annex=annex, bodies=bodies, costs=costs))
 
 
 def write_dossier(
@@ -75,6 +81,7 @@ def write_dossier(
     *,
     annex: bool = False,
     bodies: Mapping[str, bytes] | None = None,
+    costs: Sequence[MonthlyCost] = (),
 ) -> Path:
     """Write the dossier in ``fmt`` (pdf, docx or md) to ``path`` and return the path written.
 
@@ -94,12 +101,13 @@ def write_dossier(
         path = path.with_name(f"{path.name}.{fmt}")
     if fmt == "md":
         path.write_text(
-            render_markdown(assessment, lang, today, annex=annex, bodies=bodies), encoding="utf-8"
+            render_markdown(assessment, lang, today, annex=annex, bodies=bodies, costs=costs),
+            encoding="utf-8",
         )
     elif fmt == "pdf":
-        path.write_bytes(render_pdf(assessment, lang, today, annex=annex, bodies=bodies))
+        path.write_bytes(render_pdf(assessment, lang, today, annex=annex, bodies=bodies, costs=costs))
     else:
-        path.write_bytes(render_docx(assessment, lang, today, annex=annex, bodies=bodies))
+        path.write_bytes(render_docx(assessment, lang, today, annex=annex, bodies=bodies, costs=costs))
     return path
 
 

@@ -10,14 +10,16 @@ Building a dossier reads only the assessment: it never touches the database.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from cobase import __version__, present
+from cobase.evidence.cost import MonthlyCost
 from cobase.evidence.model import DIMENSIONS, Assessment, Dimension, Evidence, Trend
 from cobase.export.annex import annex_documents
 from cobase.export.charts import chart_to_png, timeline_chart
 from cobase.export.citations import CitationIndex
+from cobase.export.cost_section import cost_blocks
 from cobase.export.deliveries import add_delivery_section
 from cobase.export.document import (
     Bullets,
@@ -109,8 +111,10 @@ class _Builder:
         charts: bool,
         annex: bool,
         bodies: Mapping[str, bytes] | None = None,
+        costs: Sequence[MonthlyCost] = (),
     ) -> None:
         self.a = assessment
+        self.costs = list(costs)
         self.lang = check_lang(lang)
         self.today = today
         self.charts = charts
@@ -253,6 +257,7 @@ class _Builder:
             self.contradictions(dossier)
         self.details(dossier)
         register_section(self, dossier)
+        dossier.add(*cost_blocks(self.costs, self.lang))
         if self.today is not None:
             self.contradictions(dossier)
         self.stale(dossier)
@@ -654,6 +659,7 @@ def build_dossier(
     charts: bool = True,
     annex: bool = False,
     bodies: Mapping[str, bytes] | None = None,
+    costs: Sequence[MonthlyCost] = (),
 ) -> Dossier:
     """The dossier for ``assessment`` in ``lang``; ``today`` adds the "contest an opinion" sections.
 
@@ -661,4 +667,4 @@ def build_dossier(
     ``annex=True`` appends, for each cited document whose kept body is in ``bodies`` (by sha256), its cited
     pages (PDF) or an extract, then the full text of anything cut to fit a page.
     """
-    return _Builder(assessment, lang, today, charts, annex, bodies).build()
+    return _Builder(assessment, lang, today, charts, annex, bodies, costs).build()

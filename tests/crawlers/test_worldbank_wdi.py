@@ -292,3 +292,38 @@ def test_real_recording_published_at() -> None:
     body = real_recording("worldbank", "NY.GDP.PCAP.PP.KD_IDN.json").read_bytes()
     url = "https://api.worldbank.org/v2/country/IDN/indicator/NY.GDP.PCAP.PP.KD?format=json"
     assert next(parse(body, url, {})).published_at == datetime(2026, 7, 13, tzinfo=UTC)
+
+
+# --- official exchange rate (PA.NUS.FCRF), for the monthly cost in US$ ---------------------------------
+
+
+def test_exchange_rate_morocco_2014_is_the_bulk_file_value() -> None:
+    # Copied from the real WDI bulk CSV (API_PA.NUS.FCRF_DS2, last updated 2025-03-24), Morocco 2014.
+    [mar] = [r for r in _records("PA.NUS.FCRF.json") if r.country == "MAR" and r.period_start.year == 2014]
+    assert mar.value_num == 8.40633668826152
+
+
+def test_exchange_rate_missing_year_is_not_a_record() -> None:
+    assert not [r for r in _records("PA.NUS.FCRF.json") if r.country == "GIN" and r.period_start.year == 2022]
+
+
+def test_real_exchange_rate_answer_barbados() -> None:
+    path = real_recording("worldbank_round3", "statcite_wb-fx-brb.json")
+    url = "https://api.worldbank.org/v2/country/BRB/indicator/PA.NUS.FCRF?format=json&mrv=3"
+    records = list(parse(path.read_bytes(), url, {}))
+    assert [(r.indicator, r.country, r.period_start.year, r.value_num) for r in records] == [
+        ("PA.NUS.FCRF", "BRB", 2025, 2.0),
+        ("PA.NUS.FCRF", "BRB", 2024, 2.0),
+        ("PA.NUS.FCRF", "BRB", 2023, 2.0),
+    ]
+    assert {r.published_at for r in records} == {datetime(2026, 7, 13, tzinfo=UTC)}
+
+
+def test_real_exchange_rate_bulk_file_morocco_2014_matches_our_fixture() -> None:
+    import csv
+
+    path = real_recording("worldbank_round3", "API_PA.NUS.FCRF_DS2_en_csv_v2_13510.csv")
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    header = rows[4]
+    [mar] = [row for row in rows[5:] if len(row) > 1 and row[1] == "MAR"]
+    assert float(mar[header.index("2014")]) == 8.40633668826152
