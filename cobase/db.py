@@ -6,19 +6,24 @@ team's PostgreSQL server are created by the same migrations.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from sqlmodel import Session
 
 from cobase.settings import database_url
 
+# Alembic and SQLModel are imported where used: a command that opens no store pays for neither.
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlmodel import Session
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_REVISION_LINE = re.compile(r'^(down_revision|revision)\b[^=]*=\s*["\']([^"\']+)["\']', re.MULTILINE)
 
 
 class StoreError(RuntimeError):
@@ -27,6 +32,8 @@ class StoreError(RuntimeError):
 
 def alembic_config(url: str) -> Config:
     """An Alembic configuration pointing at cobase's migrations and at ``url``."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -58,8 +65,43 @@ def make_engine(url: str | None = None) -> sa.Engine:
     return sa.create_engine(resolved, pool_pre_ping=True)
 
 
+@lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The newest migration's id, read from the files' ``revision``/``down_revision`` lines.
+
+    Reading a few small files takes under a millisecond where loading Alembic's script directory takes a
+    tenth of a second or more; None (so a full upgrade runs) when the files do not name exactly one head.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        for name, value in _REVISION_LINE.findall(path.read_text(encoding="utf-8")):
+            (revisions if name == "revision" else parents).add(value)
+    heads = revisions - parents
+    return next(iter(heads)) if len(heads) == 1 else None
+
+
+def is_at_head(engine: sa.Engine) -> bool:
+    """Whether the database already records the newest migration (then opening it loads no Alembic)."""
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("alembic_version"):
+                return False
+            stamped = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+    except sa.exc.SQLAlchemyError:
+        return False  # let the full upgrade report what is wrong
+    return stamped == [head]
+
+
 def migrate(engine: sa.Engine) -> None:
-    """Bring the database to the newest migration (idempotent)."""
+    """Bring the database to the newest migration (idempotent; nearly free when already there)."""
+    if is_at_head(engine):
+        return
+    from alembic import command
+
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
         with engine.begin() as connection:
@@ -83,6 +125,8 @@ def open_store(url: str | None = None) -> sa.Engine:
 @contextmanager
 def session_scope(engine: sa.Engine) -> Iterator[Session]:
     """A session committed on success and rolled back on any error."""
+    from sqlmodel import Session
+
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
