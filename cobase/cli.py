@@ -19,17 +19,21 @@ from rich.table import Table
 
 from cobase.clock import BadDateError, parse_day
 from cobase.db import StoreError, open_store, session_scope
-from cobase.harmonize.countries import UnknownCountryError, resolve_country
-from cobase.queries import OBSERVATION_COLUMNS, list_observations, source_status
-from cobase.registry import SourcesFileError, load_registry
 from cobase.settings import PROJECT_ROOT, database_url
 
+# The registry (pydantic), the country resolver (pycountry, rapidfuzz), the queries (SQLModel) and
+# anything heavier are imported inside the commands that use them: `cobase --help` and `cobase status`
+# must start in a fraction of a second (bench/cli.py).
 app = typer.Typer(
     name="cobase",
     help="Base ouverte sur l'accès effectif aux soins dans les pays d'origine / "
     "Open country-of-origin healthcare access base.",
     no_args_is_help=True,
     add_completion=False,
+    # Plain help and no Rich tracebacks: Typer's Rich help and traceback machinery took most of the
+    # start-up time of every command (1.4 s for `cobase --help` on a loaded machine).
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -143,6 +147,8 @@ def refresh(
     db: DbOption = None,
 ) -> None:
     """Crawl sources, keep snapshots, ingest observations; exit 1 if any source failed."""
+    from cobase.registry import SourcesFileError, load_registry
+
     try:
         registry = load_registry(sources)
         for key in source or []:
@@ -160,6 +166,7 @@ def reparse(
 ) -> None:
     """Parse again, without the network, snapshots that failed to parse (e.g. after a parser fix)."""
     from cobase.refresh import reparse_pending
+    from cobase.registry import SourcesFileError, load_registry
 
     try:
         registry = load_registry(sources)
@@ -182,6 +189,7 @@ def rebuild(
     """Parse every stored snapshot again with today's parsers and catalogue, without the network."""
     from cobase.processing import PROCESSING_VERSION
     from cobase.rebuild import rebuild as rebuild_sources
+    from cobase.registry import SourcesFileError, load_registry
 
     try:
         registry = load_registry(sources)
@@ -217,6 +225,8 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Per source: last successful refresh, last error, observations, newest period and publication."""
+    from cobase.queries import source_status
+
     engine = _engine(db)
     with session_scope(engine) as session:
         statuses = source_status(session)
@@ -264,6 +274,9 @@ def observations(
     db: DbOption = None,
 ) -> None:
     """Stored observations with their provenance, as CSV or JSON on stdout."""
+    from cobase.harmonize.countries import UnknownCountryError, resolve_country
+    from cobase.queries import OBSERVATION_COLUMNS, list_observations
+
     if output_format not in ("csv", "json"):
         raise fail(f"--format must be csv or json, not {output_format!r}")
     iso3 = None
@@ -306,6 +319,7 @@ def _assessment(
     """Run the evidence engine, turning every user mistake into one clear sentence."""
     from cobase.catalogue import CatalogueError
     from cobase.evidence import assess
+    from cobase.harmonize.countries import UnknownCountryError
     from cobase.harmonize.medicines import UnknownMedicineError
 
     try:
@@ -388,7 +402,10 @@ def dossier(
 
 
 finding_app = typer.Typer(
-    help="Constats vérifiés ajoutés à la main / Curated findings entered by hand.", no_args_is_help=True
+    help="Constats vérifiés ajoutés à la main / Curated findings entered by hand.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
 app.add_typer(finding_app, name="finding")
 
@@ -425,6 +442,7 @@ def finding_add(
 ) -> None:
     """Add a finding from a document (a snapshot of the document is kept)."""
     from cobase.findings import FindingError, add_finding
+    from cobase.harmonize.countries import UnknownCountryError
     from cobase.harmonize.medicines import UnknownMedicineError
 
     engine = _engine(db)
@@ -459,6 +477,7 @@ def finding_list(
 ) -> None:
     """List current findings as JSON."""
     from cobase.findings import list_findings
+    from cobase.harmonize.countries import UnknownCountryError, resolve_country
 
     iso3 = None
     if country:
@@ -503,7 +522,10 @@ def finding_retract(
 
 
 document_app = typer.Typer(
-    help="Rapports ajoutés par un utilisateur / Reports added by a user.", no_args_is_help=True
+    help="Rapports ajoutés par un utilisateur / Reports added by a user.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
 app.add_typer(document_app, name="document")
 
@@ -522,7 +544,9 @@ def document_add(
     db: DbOption = None,
 ) -> None:
     """Add a PDF or HTML report: kept as a snapshot, its mentions extracted as candidate evidence."""
+    from cobase.harmonize.countries import UnknownCountryError, resolve_country
     from cobase.refresh import ingest_raw
+    from cobase.registry import SourcesFileError, load_registry
     from cobase.snapshots import DocumentFetchError, fetch_document
 
     try:
@@ -569,6 +593,7 @@ def archive(
     from cobase.archive import SERVICE_KEY, archive_urls
     from cobase.evidence.references import cited_urls
     from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
+    from cobase.registry import SourcesFileError, load_registry
 
     try:
         registry = load_registry(sources)
@@ -617,6 +642,7 @@ def archive(
 def demo(db: DbOption = None) -> None:
     """Load the project's own small fixtures through the real refresh path (no internet needed)."""
     from cobase.fixture_server import fixture_folder, serve_fixtures
+    from cobase.registry import SourcesFileError, load_registry
 
     fixtures = PROJECT_ROOT / "tests" / "fixtures"
     try:
@@ -681,6 +707,12 @@ def main() -> None:  # pragma: no cover - console entry point
     """Entry point with clean handling of the errors users can cause."""
     try:
         app()
-    except (SourcesFileError, BadDateError, UnknownCountryError) as exc:
+    except Exception as exc:
+        # Imported only on an error, so that starting the command line never pays for them.
+        from cobase.harmonize.countries import UnknownCountryError
+        from cobase.registry import SourcesFileError
+
+        if not isinstance(exc, SourcesFileError | BadDateError | UnknownCountryError):
+            raise
         err_console.print(f"Erreur / Error: {exc}")
         sys.exit(2)

@@ -13,12 +13,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
 from cobase.settings import database_url
 
-# Alembic and SQLModel are imported where used: a command that opens no store pays for neither.
+# SQLAlchemy, Alembic and SQLModel are imported where used: `cobase --help`, or a command that opens no
+# store, pays for none of them (they are most of the command line's start-up time).
 if TYPE_CHECKING:
+    import sqlalchemy as sa
     from alembic.config import Config
     from sqlmodel import Session
 
@@ -54,6 +54,8 @@ def _on_sqlite_connect(dbapi_connection: object, _record: object) -> None:
 
 def make_engine(url: str | None = None) -> sa.Engine:
     """Create an engine for ``url`` (or the configured default) without touching the schema."""
+    import sqlalchemy as sa
+
     resolved = database_url(url)
     if resolved.startswith("sqlite"):
         path = resolved.split("///", 1)[-1]
@@ -83,6 +85,8 @@ def head_revision() -> str | None:
 
 def is_at_head(engine: sa.Engine) -> bool:
     """Whether the database already records the newest migration (then opening it loads no Alembic)."""
+    import sqlalchemy as sa
+
     head = head_revision()
     if head is None:
         return False
@@ -98,6 +102,8 @@ def is_at_head(engine: sa.Engine) -> bool:
 
 def migrate(engine: sa.Engine) -> None:
     """Bring the database to the newest migration (idempotent; nearly free when already there)."""
+    import sqlalchemy as sa
+
     if is_at_head(engine):
         return
     from alembic import command
@@ -114,6 +120,8 @@ def migrate(engine: sa.Engine) -> None:
 @lru_cache(maxsize=8)
 def open_store(url: str | None = None) -> sa.Engine:
     """An engine on a migrated database; cached so a process migrates each URL once."""
+    import sqlalchemy as sa
+
     engine = make_engine(url)
     try:
         migrate(engine)
