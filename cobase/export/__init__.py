@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cobase.evidence.model import Assessment
-from cobase.export import docx, markdown, pdf
+from cobase.export import markdown
 from cobase.export.charts import chart_png, timeline_chart
 from cobase.export.content import build_dossier
 from cobase.export.texts import check_lang
@@ -51,6 +51,10 @@ def render_pdf(
     bodies: Mapping[str, bytes] | None = None,
 ) -> bytes:
     """The dossier as PDF bytes, charts included, with extractable text."""
+    # fpdf2 and python-docx are imported when a dossier is written: importing them took a sixth of the
+    # app's first page, which only offers the download.
+    from cobase.export import pdf
+
     return pdf.render(build_dossier(assessment, lang, today, annex=annex, bodies=bodies))
 
 
@@ -63,6 +67,8 @@ def render_docx(
     bodies: Mapping[str, bytes] | None = None,
 ) -> bytes:
     """The dossier as DOCX bytes, charts included."""
+    from cobase.export import docx
+
     return docx.render(build_dossier(assessment, lang, today, annex=annex, bodies=bodies))
 
 
