@@ -1,10 +1,9 @@
 """Benchmark: the first page, the 'Contester un avis' dossier page and its PDF, in headless Chromium.
 
 Usage: ``python bench/app.py [--size 500000] [--runs 7] [--db URL] [--no-expiry]``. Builds the synthetic
-store with
-``bench/assess.py``'s ``build(url, size)`` (200 countries x 20 years of every indicator the catalogue
-links to a pathology, 5 % revised, the rest other indicators), unless ``--db`` names a store already
-built. Serves the app with ``streamlit run`` on a free local port and drives Debian's chromium
+store with ``bench/assess.py``'s ``build(url, size)`` (200 countries x 20 years of every indicator the
+catalogue links to a pathology, 5 % revised, the rest other indicators), unless ``--db`` names a store
+already built. Serves the app with ``streamlit run`` on a free local port and drives Debian's chromium
 (``/usr/bin/chromium``) headless, as ``tests/test_browser.py`` does.
 
 Each run opens a shared link for another country (``/contester?pays=…&pathologie=hiv&avis=2025-06-30``),
