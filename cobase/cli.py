@@ -18,14 +18,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.engine import make_url
 
 from cobase.clock import BadDateError, parse_day, utcnow
-from cobase.db import StoreError, open_store, session_scope
-from cobase.harmonize.countries import UnknownCountryError, resolve_country
-from cobase.queries import OBSERVATION_COLUMNS, list_observations, source_status
 from cobase.redact import install_log_redaction, redact_text, redact_url, register_database_url
-from cobase.registry import SourcesFileError, load_registry
 from cobase.settings import PROJECT_ROOT, database_url
 
 if TYPE_CHECKING:
@@ -38,6 +33,10 @@ app = typer.Typer(
     "Open country-of-origin healthcare access base.",
     no_args_is_help=True,
     add_completion=False,
+    # Plain help and no Rich tracebacks: Typer's Rich help and traceback machinery took most of the
+    # start-up time of every command (1.4 s for `cobase --help` on a loaded machine; bench/cli.py).
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -63,6 +62,8 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 def _engine(db: str | None, create: bool = True, code: int = 2):  # type: ignore[no-untyped-def]
     """The store's engine; read commands pass ``create=False`` (they never create a store)."""
+    from cobase.db import StoreError, open_store
+
     # Every command opens the store here: from now on no log line or message shows its password.
     register_database_url(database_url(db))
     install_log_redaction()
@@ -74,6 +75,8 @@ def _engine(db: str | None, create: bool = True, code: int = 2):  # type: ignore
 
 def _shown(db: str | None) -> str:
     """The database URL as it may be printed: without its password."""
+    from sqlalchemy.engine import make_url
+
     return make_url(database_url(db)).render_as_string(hide_password=True)
 
 
@@ -144,7 +147,9 @@ def run_refresh(registry, db: str | None, sources: list[str] | None, wait: float
     """Refresh with a live progress display; print the summary and errors; return the exit code."""
     from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
+    from cobase.db import StoreError
     from cobase.refresh import refresh
+    from cobase.registry import SourcesFileError
     from cobase.runs import RefreshBusy
     from cobase.store_errors import is_disk_full, storage_failure
 
@@ -234,6 +239,8 @@ def refresh(
     ] = 0.0,
 ) -> None:
     """Crawl sources, keep snapshots, ingest observations; exit 1 if any source failed."""
+    from cobase.registry import SourcesFileError, load_registry
+
     try:
         registry = load_registry(sources)
         for key in source or []:
@@ -250,6 +257,7 @@ def refresh(
 
 def _due_sources(registry, db: str | None, keys: list[str] | None) -> list[str]:  # type: ignore[no-untyped-def]
     """The keys ``--due`` refreshes, each decision printed in one line (what a cron log should show)."""
+    from cobase.db import session_scope
     from cobase.schedule import due_sources
 
     with session_scope(_engine(db)) as session:
@@ -267,6 +275,7 @@ def reparse(
 ) -> None:
     """Parse again, without the network, snapshots that failed to parse (e.g. after a parser fix)."""
     from cobase.refresh import reparse_pending
+    from cobase.registry import SourcesFileError, load_registry
 
     try:
         registry = load_registry(sources)
@@ -289,6 +298,7 @@ def rebuild(
     """Parse every stored snapshot again with today's parsers and catalogue, without the network."""
     from cobase.processing import PROCESSING_VERSION
     from cobase.rebuild import rebuild as rebuild_sources
+    from cobase.registry import SourcesFileError, load_registry
 
     try:
         registry = load_registry(sources)
@@ -334,7 +344,9 @@ def status(
     from datetime import timedelta
 
     from cobase.clock import utcnow
+    from cobase.db import session_scope
     from cobase.health import UNREADABLE, store_health
+    from cobase.queries import source_status
 
     engine = _engine(db, create=False, code=UNREADABLE)
     try:
@@ -407,6 +419,10 @@ def observations(
     db: DbOption = None,
 ) -> None:
     """Stored observations with their provenance, as CSV or JSON on stdout."""
+    from cobase.db import session_scope
+    from cobase.harmonize.countries import UnknownCountryError, resolve_country
+    from cobase.queries import OBSERVATION_COLUMNS, list_observations
+
     if output_format not in ("csv", "json"):
         raise fail(f"--format must be csv or json, not {output_format!r}")
     iso3 = None
@@ -448,7 +464,9 @@ def _assessment(
 ):  # type: ignore[no-untyped-def]
     """Run the evidence engine, turning every user mistake into one clear sentence."""
     from cobase.catalogue import CatalogueError
+    from cobase.db import StoreError
     from cobase.evidence import assess
+    from cobase.harmonize.countries import UnknownCountryError
     from cobase.harmonize.medicines import UnknownMedicineError
 
     _check_window(window)
@@ -506,6 +524,7 @@ def dossier(
     db: DbOption = None,
 ) -> None:
     """Write a citable dossier (PDF, DOCX or Markdown); never writes to the database."""
+    from cobase.db import session_scope
     from cobase.export import write_dossier
 
     if output_format not in ("pdf", "docx", "md"):
@@ -572,7 +591,9 @@ def finding_add(
     db: DbOption = None,
 ) -> None:
     """Add a finding from a document (a snapshot of the document is kept)."""
+    from cobase.db import session_scope
     from cobase.findings import FindingError, add_finding
+    from cobase.harmonize.countries import UnknownCountryError
     from cobase.harmonize.medicines import UnknownMedicineError
 
     engine = _engine(db)
@@ -606,7 +627,9 @@ def finding_list(
     db: DbOption = None,
 ) -> None:
     """List current findings as JSON."""
+    from cobase.db import session_scope
     from cobase.findings import list_findings
+    from cobase.harmonize.countries import UnknownCountryError, resolve_country
 
     iso3 = None
     if country:
@@ -620,6 +643,7 @@ def finding_list(
 
 
 def _set_finding_status(finding_id: str, status: str, by: str, db: str | None) -> None:
+    from cobase.db import session_scope
     from cobase.findings import FindingError, set_status
 
     try:
@@ -670,7 +694,9 @@ def document_add(
     db: DbOption = None,
 ) -> None:
     """Add a PDF or HTML report: kept as a snapshot, its mentions extracted as candidate evidence."""
+    from cobase.harmonize.countries import UnknownCountryError, resolve_country
     from cobase.refresh import ingest_raw
+    from cobase.registry import SourcesFileError, load_registry
     from cobase.snapshots import DocumentFetchError, fetch_document, is_web_url
 
     try:
@@ -720,8 +746,10 @@ def archive(
 ) -> None:
     """Look cited URLs up in the Wayback Machine; record their earliest and latest capture."""
     from cobase.archive import SERVICE_KEY, archive_urls
+    from cobase.db import session_scope
     from cobase.evidence.references import cited_urls
     from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
+    from cobase.registry import SourcesFileError, load_registry
 
     try:
         registry = load_registry(sources)
@@ -774,9 +802,11 @@ def demo(db: DbOption = None) -> None:
     app reads, bannered, while the real store is empty. The store is marked as demonstration data, so
     every page and dossier made from it says so; a store that already holds real data is refused.
     """
+    from cobase.db import session_scope
     from cobase.demonstration import demonstration_url, is_demonstration, mark_demonstration
     from cobase.fixture_server import fixture_folder, serve_fixtures
     from cobase.queries import observation_count
+    from cobase.registry import SourcesFileError, load_registry
 
     db = db if db is not None else demonstration_url()
     with session_scope(_engine(db)) as session:
@@ -840,7 +870,7 @@ def run_app(
     """Start the Streamlit app on this database, on this machine only unless --host says otherwise."""
     import streamlit_app
     from cobase.access import AccessSettingError, access_policy
-    from cobase.db import make_engine
+    from cobase.db import StoreError, make_engine
 
     try:
         access_policy()  # a typo in COBASE_AUTH stops here, in one sentence, not in every page
@@ -880,13 +910,18 @@ def main() -> None:
     """
     try:
         app(prog_name="cobase")
-    except (SourcesFileError, BadDateError, UnknownCountryError, StoreError) as exc:
-        err_console.print(f"Erreur / Error: {exc}", highlight=False, markup=False)
-        sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("Interrompu / Interrupted.", highlight=False)
         sys.exit(130)
     except Exception as exc:
+        # Imported only on an error, so that starting the command line never pays for them (bench/cli.py).
+        from cobase.harmonize.countries import UnknownCountryError
+        from cobase.registry import SourcesFileError
+        from cobase.store_errors import StoreError
+
+        if isinstance(exc, SourcesFileError | BadDateError | UnknownCountryError | StoreError):
+            err_console.print(f"Erreur / Error: {redact_text(str(exc))}", highlight=False, markup=False)
+            sys.exit(2)
         if os.environ.get("COBASE_DEBUG"):
             raise
         first_line = (str(exc).splitlines() or [""])[0][:300]
@@ -902,6 +937,7 @@ def main() -> None:
 def _monthly_costs(assessment: Assessment, db: str | None) -> list[MonthlyCost]:
     """The monthly cost of each medicine of an assessment, as of its date (dossiers never read the store)."""
     from cobase.catalogue import ItemKind, load_catalogue
+    from cobase.db import session_scope
     from cobase.evidence.cost import monthly_costs
 
     items = load_catalogue().items

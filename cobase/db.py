@@ -9,22 +9,23 @@ reading, and read commands (``create=False``) never create a store.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlmodel import Session
 
 from cobase.opening import create_atomically, inspect_sqlite_file, is_read_only, read_only_uri, sqlite_path
 from cobase.settings import database_url
 from cobase.store_errors import ForeignStore, StoreError, StoreMissing
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = ["ForeignStore", "StoreError", "StoreMissing", "make_engine", "open_store", "session_scope"]
 
@@ -33,17 +34,58 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 def alembic_config(url: str) -> Config:
     """An Alembic configuration pointing at cobase's migrations and at ``url``."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
+_REVISION_LINE = re.compile(r'^(down_revision|revision)\b[^=]*=\s*["\']([^"\']+)["\']', re.MULTILINE)
+
+
 @lru_cache(maxsize=1)
 def _revisions() -> tuple[str, frozenset[str]]:
-    """The head revision and every revision cobase knows (a store at any of them is ours)."""
-    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    return script.get_current_head() or "", frozenset(rev.revision for rev in script.walk_revisions())
+    """The head revision and every revision cobase knows (a store at any of them is ours).
+
+    Read from the migration files' ``revision``/``down_revision`` lines: a few small files take under a
+    millisecond, where loading Alembic's script directory takes a tenth of a second or more on every
+    command (``tests/test_cli_startup.py`` checks that both agree). The head is empty when the files do
+    not name exactly one, and then a full Alembic upgrade decides.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        for name, value in _REVISION_LINE.findall(path.read_text(encoding="utf-8")):
+            (revisions if name == "revision" else parents).add(value)
+    heads = revisions - parents
+    return (next(iter(heads)) if len(heads) == 1 else ""), frozenset(revisions)
+
+
+def head_revision() -> str | None:
+    """The newest migration's id (None when the migration files do not name exactly one head)."""
+    return _revisions()[0] or None
+
+
+def _stamped(connection: sa.Connection) -> str | None:
+    """The revision a database records, without loading Alembic (None for a database without one)."""
+    if not sa.inspect(connection).has_table("alembic_version"):
+        return None
+    rows = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+    return rows[0] if len(rows) == 1 else None
+
+
+def is_at_head(engine: sa.Engine) -> bool:
+    """Whether the database already records the newest migration (then opening it loads no Alembic)."""
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as connection:
+            return _stamped(connection) == head
+    except sa.exc.SQLAlchemyError:
+        return False  # let the full upgrade report what is wrong
 
 
 def _on_sqlite_connect(dbapi_connection: object, _record: object) -> None:
@@ -140,11 +182,18 @@ MIGRATION_LOCK = 0x636F62_00000001
 def current_revision(engine: sa.Engine) -> str | None:
     """The store's Alembic revision (None for an empty database)."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return _stamped(connection)
 
 
 def migrate(engine: sa.Engine) -> None:
-    """Bring the database to the newest migration (idempotent, one transaction, one migrator at a time)."""
+    """Bring the database to the newest migration (idempotent, one transaction, one migrator at a time).
+
+    Nearly free when the store is already at the head: no Alembic is loaded then.
+    """
+    if is_at_head(engine):
+        return
+    from alembic import command
+
     migrating = _migration_engine(engine)
     head, _known = _revisions()
     config = alembic_config(engine.url.render_as_string(hide_password=False))
@@ -153,7 +202,7 @@ def migrate(engine: sa.Engine) -> None:
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             # Another opener may have migrated while we waited for the lock.
-            if MigrationContext.configure(connection).get_current_revision() == head:
+            if head and _stamped(connection) == head:
                 return
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
@@ -169,7 +218,7 @@ def _check_server_store(engine: sa.Engine, create: bool) -> None:
     _head, known = _revisions()
     with engine.connect() as connection:
         tables = set(sa.inspect(connection).get_table_names())
-        revision = MigrationContext.configure(connection).get_current_revision() if tables else None
+        revision = _stamped(connection) if tables else None
     if not tables:
         if not create:
             raise StoreMissing(

@@ -1,24 +1,31 @@
 """What the pages read, built on cobase's public functions, never SQL: tables, assessments, dossiers.
 
 The engine is a ``st.cache_resource`` (one pool per database URL, shared by all sessions); reads are
-``st.cache_data`` with a short TTL so a refresh running in cron shows up within a minute. Every cached
-function takes the database URL as an argument, so two databases (two tests, or a URL changed between
-runs) never share cached results. Assessments are cached as JSON text (``Assessment.model_dump_json``)
-keyed on the database, country, pathology, items, as-of date and window. The only writes are
-:func:`save_finding` and :func:`change_finding_status`, which clear the caches so every page shows them.
+``st.cache_data`` with a short TTL so a refresh running in cron shows up within a minute; the store-wide
+reads every page starts with (is there data, which countries, source freshness) are served while a
+background thread refreshes them once expired (:func:`served_while_refreshing`), so no page waits for
+them. Every cached function takes the database URL as an argument, so two databases (two tests, or a
+URL changed between runs) never share cached results. Assessments are cached as JSON text
+(``Assessment.model_dump_json``) keyed on the database, country, pathology, items, as-of date and window.
+The only writes are :func:`save_finding` and :func:`change_finding_status`, which clear the caches so every
+page shows them.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import re
 import tempfile
+import threading
+import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 import altair as alt
@@ -54,8 +61,8 @@ from cobase.harmonize.countries import (
 from cobase.harmonize.medicines import UnknownMedicineError, resolve_item
 from cobase.queries import (
     countries_with_data,
+    has_current_observations,
     list_observations,
-    observation_count,
     observation_versions,
     source_status,
 )
@@ -65,6 +72,111 @@ from cobase.webfetch import user_url_fetcher
 
 CACHE_TTL_SECONDS = 60
 """Short enough that a physician sees a finished refresh without restarting the app."""
+
+
+# --- Reads served while they refresh ------------------------------------------------------------------
+# ``st.cache_data(ttl=…)`` recomputes an expired value inside the page that asks for it, so every minute
+# one physician's page waited for store-wide reads (3.6 s at 5 million observations). Here the value is
+# still kept by ``st.cache_data`` (so ``st.cache_data.clear()``, which tests and the app's writes call,
+# still empties it), under a *generation* number: an expired call returns the current generation at once
+# and starts ONE thread that computes the next; later calls switch to it when it is ready. Only the very
+# first call for a set of arguments (or the first after a clear) computes in the page.
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+LOGGER = logging.getLogger(__name__)
+
+
+class _Entry:
+    """Which generation of one argument set is served, and since when (monotonic seconds)."""
+
+    __slots__ = ("computed_at", "generation", "refreshing")
+
+    def __init__(self, generation: int, computed_at: float) -> None:
+        self.generation = generation
+        self.computed_at = computed_at
+        self.refreshing = False
+
+
+def _attach_script_context(thread: threading.Thread) -> None:
+    """Let the thread use Streamlit's caches as the page that started it does (no 'missing
+    ScriptRunContext' warnings); outside a running app there is no context to attach."""
+    try:
+        from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+    except ImportError:  # pragma: no cover - Streamlit moved it; the thread still works without it
+        return
+    context = get_script_run_ctx(suppress_warning=True)
+    if context is not None:
+        add_script_run_ctx(thread, context)
+
+
+def served_while_refreshing(
+    ttl_seconds: float, max_entries: int = 64, clock: Callable[[], float] = time.monotonic
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a read so that, past ``ttl_seconds``, callers get the last value at once while one
+    background thread recomputes it.
+
+    Arguments must be hashable (database URLs, codes, dates), as for ``st.cache_data``. A failed
+    background refresh keeps serving the last value and is tried again one ``ttl_seconds`` later.
+    ``clock`` is there for tests.
+    """
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        name = f"{function.__module__}.{function.__qualname__}#{id(function)}"
+
+        # Streamlit keys this cache on the inner function's code, the same for every decorated read:
+        # the read's name is an argument so that two reads never share values.
+        @st.cache_data(show_spinner=False, max_entries=max_entries)
+        def generation_value(read: str, generation: int, *args: Any, **kwargs: Any) -> R:
+            del read, generation  # cache key only: a new generation is a fresh computation
+            return function(*args, **kwargs)
+
+        entries: dict[Hashable, _Entry] = {}
+        lock = threading.Lock()
+
+        def refresh(entry: _Entry, args: Any, kwargs: Any) -> None:
+            next_generation = entry.generation + 1
+            try:
+                generation_value(name, next_generation, *args, **kwargs)
+            except Exception:  # the last value stays served; a reader never sees this failure
+                LOGGER.exception("background refresh of %s failed", function.__qualname__)
+                with lock:
+                    entry.computed_at = clock()
+                    entry.refreshing = False
+                return
+            with lock:
+                entry.generation = next_generation
+                entry.computed_at = clock()
+                entry.refreshing = False
+
+        @functools.wraps(function)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            key = (args, tuple(sorted(kwargs.items())))
+            with lock:
+                entry = entries.get(key)
+                if entry is None:
+                    entry = entries[key] = _Entry(0, clock())
+                    if len(entries) > max_entries:  # forget the oldest argument set
+                        entries.pop(next(iter(entries)))
+                elif not entry.refreshing and clock() - entry.computed_at >= ttl_seconds:
+                    entry.refreshing = True
+                    thread = threading.Thread(
+                        target=refresh,
+                        args=(entry, args, kwargs),
+                        name=f"refresh {function.__qualname__}",
+                        daemon=True,
+                    )
+                    _attach_script_context(thread)
+                    thread.start()
+                generation = entry.generation
+            # A hit unless this is the first call (or the cache was cleared): then computed here.
+            return generation_value(name, generation, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
 
 ACCESS_DIMENSION_LABELS: dict[str, tuple[str, str]] = {
     code: (present.dimension_label(code, "fr"), present.dimension_label(code, "en"))
@@ -154,9 +266,9 @@ def current_database_url() -> str:
     if demo == real or not demonstration_store_exists(demo):
         return real
     try:
-        if current_observation_total(real):
+        if has_current_data(real):
             return real
-        return demo if current_observation_total(demo) else real
+        return demo if has_current_data(demo) else real
     except StoreError:  # the page shows the real store's error in one sentence
         return real
 
@@ -194,14 +306,17 @@ def engine_for(url: str) -> sa.Engine:
     return open_store(url)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def current_observation_total(url: str) -> int:
-    """How many current values the store holds; zero means the app shows how to get data."""
+@served_while_refreshing(CACHE_TTL_SECONDS)
+def has_current_data(url: str) -> bool:
+    """Whether the store holds any current value; without one the app shows how to get data.
+
+    One index probe: counting the values, as this check once did, read the whole store on every page.
+    """
     with session_scope(engine_for(url)) as session:
-        return observation_count(session, current_only=True)
+        return has_current_observations(session)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@served_while_refreshing(CACHE_TTL_SECONDS)
 def country_choices(url: str) -> pd.DataFrame:
     """Countries to offer, those with data first, each group in French alphabetical order.
 
@@ -337,7 +452,7 @@ def access_dimension_label(code: str) -> str:
     return f"{french} / {english}"
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@served_while_refreshing(CACHE_TTL_SECONDS)
 def source_table(url: str) -> pd.DataFrame:
     """Freshness of every source: registry sources never refreshed are listed too, as "jamais / never"."""
     with session_scope(engine_for(url)) as session:

@@ -116,11 +116,11 @@ def day_text(day: date) -> str:
 def require_data(database: str) -> None:
     """Stop the page with one clear message when the store cannot be opened or holds nothing yet."""
     try:
-        total = data.current_observation_total(database)
+        has_data = data.has_current_data(database)
     except StoreError as error:
         ui.show_store_error(error, data.redacted_url(database))
         st.stop()
-    if total == 0:
+    if not has_data:
         ui.show_empty_store(data.redacted_url(database))
         st.stop()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cobase.evidence.cost import MonthlyCost
 from cobase.evidence.model import Assessment
-from cobase.export import docx, markdown, pdf
+from cobase.export import markdown
 from cobase.export.charts import chart_png, timeline_chart
 from cobase.export.content import build_dossier
 from cobase.export.texts import check_lang
@@ -56,6 +56,10 @@ def render_pdf(
     costs: Sequence[MonthlyCost] = (),
 ) -> bytes:
     """The dossier as PDF bytes, charts included, with extractable text."""
+    # fpdf2 and python-docx are imported when a dossier is written: importing them took a sixth of the
+    # app's first page, which only offers the download.
+    from cobase.export import pdf
+
     return pdf.render(build_dossier(assessment, lang, today, annex=annex, bodies=bodies, costs=costs))
 
 
@@ -69,6 +73,8 @@ def render_docx(
     costs: Sequence[MonthlyCost] = (),
 ) -> bytes:
     """The dossier as DOCX bytes, charts included."""
+    from cobase.export import docx
+
     return docx.render(build_dossier(assessment, lang, today, annex=annex, bodies=bodies, costs=costs))
 
 

@@ -146,7 +146,7 @@ CAN_WRITE = WRITER is not None or not ACCESS.identified_writers
 
 database = data.current_database_url()
 try:
-    data.current_observation_total(database)
+    data.has_current_data(database)
 except StoreError as error:
     ui.show_store_error(error, data.redacted_url(database))
     st.stop()

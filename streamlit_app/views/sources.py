@@ -42,11 +42,11 @@ st.caption(
 database = data.current_database_url()
 try:
     sources = data.source_table(database)
-    observation_total = data.current_observation_total(database)
+    has_data = data.has_current_data(database)
 except StoreError as error:
     ui.show_store_error(error, data.redacted_url(database))
     st.stop()
 
-if observation_total == 0:
+if not has_data:
     ui.show_empty_store(data.redacted_url(database))
 st.dataframe(sources, hide_index=True, column_config=SOURCE_COLUMN_CONFIG)
