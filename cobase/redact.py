@@ -140,12 +140,19 @@ def redact_url(url: str) -> str:
     return f"{before}?{query}{fragment}" if after else redacted
 
 
+OWN_META_KEYS = frozenset({"key"})
+"""``request_meta`` keys our spiders set that are not credentials: ``key`` is an SDMX series key (the OECD
+parser checks an answer against it), unlike a ``?key=`` query parameter, which is an API key."""
+
+
 def redact_meta(meta: Any) -> Any:
     """``request_meta`` (any JSON-like value) with credential keys and secrets in texts masked."""
     if isinstance(meta, Mapping):
         return {
             key: MASK
-            if isinstance(key, str) and (key.casefold() in SECRET_PARAMETERS or SECRET_VARIABLE.search(key))
+            if isinstance(key, str)
+            and key not in OWN_META_KEYS
+            and (key.casefold() in SECRET_PARAMETERS or SECRET_VARIABLE.search(key))
             else redact_meta(value)
             for key, value in meta.items()
         }

@@ -227,3 +227,10 @@ def test_the_status_table_of_a_store_shows_no_appname(gave_up: BadRefresh) -> No
     result = run_cli("status", db=gave_up.db)
     assert result.returncode == 2 and RELIEFWEB in result.stdout  # 2: a source failed (monitoring exit code)
     assert APPNAME not in result.stdout + result.stderr
+
+
+def test_an_sdmx_series_key_in_request_meta_is_not_a_credential() -> None:
+    # The OECD spider sends the series key it asked for; the parser refuses an answer that does not match it.
+    key = "AUS+AUT.A.EXP_HEALTH.PT_EXP_HLTH"
+    assert redact_meta({"dataflow": "OECD.ELS.HD,DSD_SHA@DF_SHA,1.1", "key": key})["key"] == key
+    assert redact_meta({"Key": "x" * 10})["Key"] == MASK  # any other spelling is still a credential
