@@ -105,6 +105,26 @@ def sources_file(
     return path
 
 
+PEAK_FILE_VARIABLE = "COBASE_TEST_PEAK_FILE"
+"""When set (by a test), ``run_cli`` writes the peak memory of each command to that file."""
+
+_PEAK_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.call(sys.argv[2:])\n"
+    "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+    "sys.exit(code if code >= 0 else 128 - code)\n"
+)
+
+
+def peak_memory_mb(peak_file: Path) -> float:
+    """The peak resident memory of the last command run with ``COBASE_TEST_PEAK_FILE=peak_file``.
+
+    Measured by its own parent, so that no other test's child counts (``RUSAGE_CHILDREN`` of the test
+    process is the largest child of the whole session).
+    """
+    return int(peak_file.read_text(encoding="utf-8")) / 1024
+
+
 def run_cli(
     *args: str,
     db: str,
@@ -117,8 +137,12 @@ def run_cli(
     environment["COBASE_SCRAPY_SETTINGS"] = json.dumps({**FAST_SCRAPY, **(scrapy or {})})
     environment["COLUMNS"] = "200"
     environment.pop("COBASE_DB", None)
+    command = [sys.executable, "-m", "cobase", *args, "--db", db]
+    peak_file = environment.get(PEAK_FILE_VARIABLE)
+    if peak_file:  # a tiny parent that writes the peak memory of this one command (see peak_memory_mb)
+        command = [sys.executable, "-c", _PEAK_WRAPPER, peak_file, *command]
     return subprocess.run(
-        [sys.executable, "-m", "cobase", *args, "--db", db],
+        command,
         capture_output=True,
         text=True,
         env=environment,

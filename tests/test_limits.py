@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import resource
 import time
 import tracemalloc
 import zipfile
@@ -25,10 +24,12 @@ from cobase.parse._zip import MemberTooLarge, _CappedReader, bounded_lines, curr
 from cobase.registry import SourcesFileError, load_registry
 from tests.e2e import (
     FIXTURES,
+    PEAK_FILE_VARIABLE,
     BadRefresh,
     base_url,
     database_url,
     good_then_bad_refresh,
+    peak_memory_mb,
     refresh_sources,
     sql_rows,
 )
@@ -49,10 +50,10 @@ def _zip(members: dict[str, bytes]) -> bytes:
 @pytest.fixture(scope="module")
 def bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 1.5 MB ZIP whose CSV member inflates to 1.5 GB (zeros), written as a stream."""
-    path = tmp_path_factory.mktemp("bomb") / "Estimates_2024_en.zip"
+    path = tmp_path_factory.mktemp("bomb") / "Estimates_2025_en.zip"
     with (
         zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive,
-        archive.open("Estimates_2024_en.csv", "w", force_zip64=True) as member,
+        archive.open("Estimates_2025_en.csv", "w", force_zip64=True) as member,
     ):
         chunk = bytes(MEGABYTE)
         for _ in range(BOMB_MB):
@@ -156,7 +157,7 @@ def test_a_zip_bomb_is_refused_before_inflating(bomb: Path) -> None:
     elapsed, peak_mb, raised = _peak_while(lambda: list(unaids_aidsinfo.parse(body, ZIP_URL, {})))
     assert isinstance(raised, MemberTooLarge)
     assert str(raised) == (
-        f"unaids_aidsinfo: {ZIP_URL}!Estimates_2024_en.csv inflates beyond 300 MB, the max_zip_member_mb "
+        f"unaids_aidsinfo: {ZIP_URL}!Estimates_2025_en.csv inflates beyond 300 MB, the max_zip_member_mb "
         "limit of sources.yml: refused, no value of this response was ingested"
     )
     assert elapsed < 5 and peak_mb < 3 * len(body) / MEGABYTE + 5
@@ -264,8 +265,10 @@ def _streamed(total: int) -> Iterator[bytes]:
 
 
 def test_a_body_growing_too_large_while_streaming_is_cut_off(
-    local_server: HTTPServer, tmp_path: Path
+    local_server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    peak = tmp_path / "peak"
+    monkeypatch.setenv(PEAK_FILE_VARIABLE, str(peak))
     # No Content-Length: Scrapy can only notice while the bytes arrive. 50 MB offered, cut after 1 MB.
     response = Response(_streamed(50 * MEGABYTE), status=200, content_type="application/json")
     bad = _gho_bad(local_server, tmp_path, response)
@@ -273,8 +276,8 @@ def test_a_body_growing_too_large_while_streaming_is_cut_off(
     assert "refused, the response is larger than 1 MB, the max_body_mb limit" in bad.stderr_one_line
     assert bad.after == bad.before
     assert sql_rows(bad.db, "SELECT max(size) FROM snapshot")[0][0] < MEGABYTE
-    # The cron process never held the 50 MB: every refresh child of this session stayed small.
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 < 400
+    # The cron process never held the 50 MB.
+    assert peak_memory_mb(peak) < 400
 
 
 def test_a_gzip_body_is_counted_inflated(local_server: HTTPServer, tmp_path: Path) -> None:
@@ -289,21 +292,28 @@ def test_a_gzip_body_is_counted_inflated(local_server: HTTPServer, tmp_path: Pat
 
 
 def test_a_zip_bomb_fails_the_refresh_in_one_sentence_and_loses_nothing(
-    local_server: HTTPServer, tmp_path: Path, bomb: Path
+    local_server: HTTPServer, tmp_path: Path, bomb: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    peak = tmp_path / "peak"
+    monkeypatch.setenv(PEAK_FILE_VARIABLE, str(peak))
     response = Response(bomb.read_bytes(), status=200, content_type="application/zip")
     started = time.perf_counter()
     bad = good_then_bad_refresh(
-        local_server, tmp_path, ["unaids_aidsinfo"], "/documents/Estimates_2024_en.zip", response, ""
+        local_server,
+        tmp_path,
+        ["unaids_aidsinfo"],
+        "/public/documents/Estimates_2025_en.zip",
+        response,
+        "",
     )
     assert time.perf_counter() - started < 120
     assert bad.result.returncode == 1
     assert (
-        "Estimates_2024_en.csv inflates beyond 300 MB, the max_zip_member_mb limit of sources.yml: "
+        "Estimates_2025_en.csv inflates beyond 300 MB, the max_zip_member_mb limit of sources.yml: "
         "refused, no value of this response was ingested" in bad.stderr_one_line
     )
     assert len(bad.before) > 0 and bad.after == bad.before
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 < 400
+    assert peak_memory_mb(peak) < 400  # the last command: the refresh that met the bomb
 
 
 def test_a_per_source_zip_limit_reaches_the_parser(local_server: HTTPServer, tmp_path: Path) -> None:
@@ -316,9 +326,9 @@ def test_a_per_source_zip_limit_reaches_the_parser(local_server: HTTPServer, tmp
         extra_source_fields={"unaids_aidsinfo": {"max_zip_member_mb": 0.001}},
     )
     assert result.returncode == 1
-    assert "Estimates_2024_en.csv inflates beyond 0.001 MB" in " ".join(result.stderr.split())
+    assert "Estimates_2025_en.csv inflates beyond 0.001 MB" in " ".join(result.stderr.split())
     # The three ZIPs are kept (within max_body_mb); only the refused one is marked unparsed.
     assert _snapshot_count(db) == 3
     assert sql_rows(db, "SELECT url, parse_status FROM snapshot WHERE parse_status != 'ok'") == [
-        (f"{base_url(local_server)}/documents/Estimates_2024_en.zip", "error")
+        (f"{base_url(local_server)}/public/documents/Estimates_2025_en.zip", "error")
     ]
