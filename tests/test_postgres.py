@@ -24,7 +24,11 @@ from tests.e2e import run_cli, serve_routes, sources_file
 from tests.seed import PUBLISHED_V1, PUBLISHED_V2, art_coverage, ingest_rows
 
 URL = os.environ.get("COBASE_TEST_POSTGRES_URL", "")
-pytestmark = pytest.mark.skipif(not URL, reason="set COBASE_TEST_POSTGRES_URL to test on PostgreSQL")
+pytestmark = [
+    pytest.mark.skipif(not URL, reason="set COBASE_TEST_POSTGRES_URL to test on PostgreSQL"),
+    # One PostgreSQL database for the whole suite: its tests run in one pytest-xdist worker, in turn.
+    pytest.mark.xdist_group("postgres"),
+]
 ART_URL = "https://ghoapi.azureedge.net/api/HIV_ARTCOVERAGE"
 
 
