@@ -76,11 +76,20 @@ class Snapshot(SQLModel, table=True):
     """One response as fetched, before anything was parsed from it."""
 
     __tablename__ = "snapshot"
-    __table_args__ = (sa.UniqueConstraint("source_id", "url", "sha256", name="uq_snapshot_content"),)
+    __table_args__ = (
+        sa.UniqueConstraint("source_id", "url", "sha256", name="uq_snapshot_content"),
+        # Identical bytes are recognised per request, whatever host served them (a mirror, a moved server).
+        sa.Index("ix_snapshot_source_request", "source_id", "request_key", "sha256"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     source_id: int = Field(foreign_key="source.id", index=True)
     url: str = Field(description="the URL fetched (possibly a mirror or a local server)")
+    request_key: str | None = Field(
+        default=None,
+        description="the request without scheme, host and port (path and query of the redacted URL): "
+        "what identifies the same answer from a mirror or a moved server",
+    )
     canonical_url: str | None = Field(
         default=None,
         description="the producer's public address of the same URL (rebased on canonical_base_url): the "

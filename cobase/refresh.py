@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,7 +38,7 @@ from cobase.redact import install_log_redaction, redact_text, register_secret
 from cobase.registry import Registry, SourcesFileError
 from cobase.registry import Source as SourceConfig
 from cobase.runs import close_interrupted, refresh_lock, this_process
-from cobase.snapshots import load_body, mark_parsed, store_snapshot
+from cobase.snapshots import load_body, mark_parsed, request_key, store_snapshot
 from cobase.store_errors import is_disk_full, storage_failure
 from crawlers.items import FetchFailure, RawResponse
 from crawlers.middlewares import ALLOWED_REDIRECT_HOSTS_SETTING
@@ -69,6 +70,11 @@ class SourceSummary:
     tls_unverified: bool = False
     disk_full: bool = False
     """Set at the first write refused for lack of space; later items of the source are not stored."""
+    stage_seconds: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(("snapshot", "parse", "harmonize", "ingest"), 0.0)
+    )
+    """Seconds spent keeping snapshots, parsing, harmonizing and ingesting (which includes recording that
+    unchanged answers were seen again): where a refresh spends its time (``bench/refresh.py``)."""
 
     @property
     def ok(self) -> bool:
@@ -131,9 +137,9 @@ class _SourceIngestor:
         self.config = config
         self.source_row = source_row
         self.summary = summary
-        # Requests answered completely in this run (URL -> retrieval), and the run's earliest retrieval:
-        # what withdrawals are decided on.
-        self.complete_urls: dict[str, datetime] = {}
+        # Requests answered completely in this run (request key -> retrieval), and the run's earliest
+        # retrieval: what withdrawals are decided on. Keyed by request, not URL: a mirror answers the same.
+        self.complete_requests: dict[str, datetime] = {}
         self.seen_from: datetime | None = None
 
     def receive(self, item: RawResponse | FetchFailure) -> None:
@@ -146,6 +152,7 @@ class _SourceIngestor:
             return
         if self.summary.disk_full:
             return  # one sentence is enough: nothing more can be stored until space is freed
+        started = time.perf_counter()
         try:
             with session_scope(self.engine) as session:
                 stored = store_snapshot(session, self.source_row, item, self.config.canonical_url(item.url))
@@ -155,6 +162,8 @@ class _SourceIngestor:
             log.exception("cannot store snapshot of %s", item.url)
             self.summary.errors.append(f"cannot store snapshot of {item.url}: {exc}")
             return
+        finally:
+            self.summary.stage_seconds["snapshot"] += time.perf_counter() - started
         snapshot = stored.snapshot
         seen_at = parse_datetime(item.retrieved_at)
         self.seen_from = seen_at if self.seen_from is None else min(self.seen_from, seen_at)
@@ -164,16 +173,19 @@ class _SourceIngestor:
             self.summary.snapshots_unchanged += 1
             if snapshot.parse_status == "ok" and stored.was_latest:
                 # The same bytes as the latest response to this request: no value changed, each was seen.
+                started = time.perf_counter()
                 try:
                     with session_scope(self.engine) as session:
-                        touch_request(session, self.source_row, snapshot.url, seen_at)
+                        touch_request(session, self.source_row, _request_of(snapshot), seen_at)
                 except Exception as exc:
                     if self.disk_full(f"recording that {item.url} was seen again", exc):
                         return
                     log.exception("cannot record that %s was seen again", item.url)
                     self.summary.errors.append(f"cannot record that {item.url} was seen again: {exc}")
                     return
-                self.complete_urls[snapshot.url] = seen_at
+                finally:
+                    self.summary.stage_seconds["ingest"] += time.perf_counter() - started
+                self.complete_requests[_request_of(snapshot)] = seen_at
                 return
         # New bytes, or bytes identical to an older snapshot after others (a revert): ingest them.
         self.ingest_snapshot(snapshot, item.body, seen_at=seen_at)
@@ -194,13 +206,13 @@ class _SourceIngestor:
         of a request answered in this run and that no response of this run held (so a row that moved to
         another page of a paged answer is not withdrawn).
         """
-        if self.summary.errors or not self.complete_urls or self.seen_from is None:
+        if self.summary.errors or not self.complete_requests or self.seen_from is None:
             return 0
         if not tracks_withdrawals(self.config.key):
             return 0
         assert self.source_row.id is not None
         with session_scope(self.engine) as session:
-            withdrawn = withdraw_unseen(session, self.source_row.id, self.complete_urls, self.seen_from)
+            withdrawn = withdraw_unseen(session, self.source_row.id, self.complete_requests, self.seen_from)
         self.summary.observations.withdrawn += withdrawn
         return withdrawn
 
@@ -209,6 +221,9 @@ class _SourceIngestor:
         assert snapshot.id is not None and self.source_row.id is not None
         report = HarmonizeReport()
         observer = ShapeObserver()
+        # Parsing, harmonizing and ingesting are one stream: each stage's time is what its generator took.
+        parsing, harmonizing = [0.0], [0.0]
+        started = time.perf_counter()
         try:
             parser = get_parser(self.config.key)
             meta = json.loads(snapshot.request_meta) if snapshot.request_meta else {}
@@ -222,7 +237,14 @@ class _SourceIngestor:
                     source_id=self.source_row.id,
                     snapshot_id=snapshot.id,
                     retrieved_at=snapshot.retrieved_at,
-                    rows=observer.watch(harmonize(parser(body, snapshot.url, meta), self.config, report)),
+                    rows=observer.watch(
+                        _timed(
+                            harmonize(
+                                _timed(lambda: parser(body, snapshot.url, meta), parsing), self.config, report
+                            ),
+                            harmonizing,
+                        )
+                    ),
                     seen_at=seen_at,
                 )
                 # Compared inside the transaction: a refused answer rolls back whole.
@@ -256,8 +278,13 @@ class _SourceIngestor:
             log.exception("ingestion of %s failed", snapshot.url)
             self.summary.errors.append(f"{snapshot.url}: ingestion failed ({exc.__class__.__name__}: {exc})")
             return
+        finally:
+            stages = self.summary.stage_seconds
+            stages["parse"] += parsing[0]
+            stages["harmonize"] += harmonizing[0] - parsing[0]
+            stages["ingest"] += time.perf_counter() - started - harmonizing[0]
         self.summary.observations.add(counts)
-        self.complete_urls[snapshot.url] = seen_at or snapshot.retrieved_at
+        self.complete_requests[_request_of(snapshot)] = seen_at or snapshot.retrieved_at
         self.summary.skipped += report.skipped
         for code, count in report.unknown_countries.items():
             self.summary.unknown_countries[code] = self.summary.unknown_countries.get(code, 0) + count
@@ -265,15 +292,37 @@ class _SourceIngestor:
             self.summary.set_aside[reason] = self.summary.set_aside.get(reason, 0) + count
 
 
+def _timed(rows: Iterable[Any] | Callable[[], Iterable[Any]], seconds: list[float]) -> Iterator[Any]:
+    """``rows`` as they are pulled, adding to ``seconds[0]`` the time spent producing them (``rows`` may be
+    a callable, so that the work a parser does before its first row is counted too)."""
+    started = time.perf_counter()
+    iterator = iter(rows() if callable(rows) else rows)
+    seconds[0] += time.perf_counter() - started
+    while True:
+        started = time.perf_counter()
+        try:
+            row = next(iterator)
+        except StopIteration:
+            seconds[0] += time.perf_counter() - started
+            return
+        seconds[0] += time.perf_counter() - started
+        yield row
+
+
+def _request_of(snapshot: Snapshot) -> str:
+    """The request a snapshot answered (its path and query, whatever host served it)."""
+    return snapshot.request_key or request_key(snapshot.url)
+
+
 def previous_shape(session: Session, snapshot: Snapshot) -> Shape | None:
-    """The shape of the answer to the same request (URL and request parameters) seen most recently
-    before this one, if any was kept."""
+    """The shape of the answer to the same request (path, query and request parameters, whatever the
+    host) seen most recently before this one, if any was kept."""
     seen = sa.func.coalesce(col(Snapshot.last_seen_at), col(Snapshot.retrieved_at))
     text = session.execute(
         sa.select(Snapshot.shape)  # type: ignore[call-overload]
         .where(
             Snapshot.source_id == snapshot.source_id,
-            Snapshot.url == snapshot.url,
+            Snapshot.request_key == _request_of(snapshot),
             # The same request: searches (ReliefWeb) post different bodies to one URL.
             sa.func.coalesce(col(Snapshot.request_meta), "") == (snapshot.request_meta or ""),
             Snapshot.id != snapshot.id,
@@ -318,9 +367,12 @@ class _BelowWarning(logging.Filter):
         return not (record.name.startswith("cobase.parse") and record.levelno == logging.WARNING)
 
 
-def touch_request(session: Session, source_row: SourceRow, url: str, seen_at: datetime) -> None:
-    """Record that the current versions produced by snapshots of ``url`` were seen at ``seen_at``."""
-    snapshots = sa.select(Snapshot.id).where(Snapshot.source_id == source_row.id, Snapshot.url == url)  # type: ignore[call-overload]
+def touch_request(session: Session, source_row: SourceRow, request: str, seen_at: datetime) -> None:
+    """Record that the current versions produced by snapshots of ``request`` (a
+    :func:`~cobase.snapshots.request_key`, from any host) were seen at ``seen_at``."""
+    snapshots = sa.select(Snapshot.id).where(  # type: ignore[call-overload]
+        Snapshot.source_id == source_row.id, Snapshot.request_key == request
+    )
     session.execute(
         sa.update(Observation)
         .where(
@@ -334,34 +386,35 @@ def touch_request(session: Session, source_row: SourceRow, url: str, seen_at: da
 
 
 def withdraw_unseen(
-    session: Session, source_id: int, complete_urls: dict[str, datetime], seen_from: datetime
+    session: Session, source_id: int, complete_requests: dict[str, datetime], seen_from: datetime
 ) -> int:
-    """Withdraw current versions from snapshots of ``complete_urls`` not seen since ``seen_from``.
+    """Withdraw current versions from snapshots of ``complete_requests`` (request keys, whatever host
+    answered) not seen since ``seen_from``.
 
     Each is kept (history) but is no longer current; ``withdrawn_at`` is the retrieval of the complete
     response of its request that no longer held it.
     """
-    urls = sorted(complete_urls)
+    requests = sorted(complete_requests)
     found: list[tuple[int, str]] = []
-    for start in range(0, len(urls), 500):
+    for start in range(0, len(requests), 500):
         rows = session.execute(
-            sa.select(Observation.id, Snapshot.url)  # type: ignore[call-overload]
+            sa.select(Observation.id, Snapshot.request_key)  # type: ignore[call-overload]
             .join(Snapshot, Snapshot.id == Observation.snapshot_id)
             .where(
                 Observation.source_id == source_id,
                 Observation.is_current == sa.true(),
-                col(Snapshot.url).in_(urls[start : start + 500]),
+                col(Snapshot.request_key).in_(requests[start : start + 500]),
                 sa.or_(col(Observation.last_seen_at).is_(None), col(Observation.last_seen_at) < seen_from),
             )
         ).all()
-        found += [(obs_id, url) for obs_id, url in rows]
+        found += [(obs_id, request) for obs_id, request in rows]
     if found:
         table = Observation.__table__  # type: ignore[attr-defined]
         session.connection().execute(
             sa.update(table)
             .where(table.c.id == sa.bindparam("obs_id"))
             .values(is_current=False, withdrawn_at=sa.bindparam("at")),
-            [{"obs_id": obs_id, "at": complete_urls[url]} for obs_id, url in found],
+            [{"obs_id": obs_id, "at": complete_requests[request]} for obs_id, request in found],
         )
     return len(found)
 
@@ -644,11 +697,11 @@ def reparse_pending(engine: sa.Engine, registry: Registry, key: str) -> SourceSu
     newest_ok: dict[str, datetime] = {}
     for snapshot in snapshots:
         if snapshot.parse_status == "ok":
-            newest_ok[snapshot.url] = snapshot.retrieved_at
+            newest_ok[_request_of(snapshot)] = snapshot.retrieved_at
     ingestor = _SourceIngestor(engine, registry.get(key), row, summary)
     for snapshot in snapshots:
         if snapshot.parse_status == "ok" or snapshot.retrieved_at < newest_ok.get(
-            snapshot.url, snapshot.retrieved_at
+            _request_of(snapshot), snapshot.retrieved_at
         ):
             continue
         with session_scope(engine) as session:

@@ -3,7 +3,8 @@
 A snapshot row records where a body came from and when; the body itself is stored once per distinct
 content in ``snapshot_blob`` (keyed by sha256), inside the same database, so a team's PostgreSQL server
 holds everything needed to re-parse without the network. Identical content fetched again from the same
-URL is recognised by its hash and not stored twice; a snapshot is never overwritten.
+request (whatever host served it: a mirror, a moved server) is recognised by its hash and not stored or
+parsed twice; a snapshot is never overwritten.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cobase.clock import as_utc, parse_datetime, utcnow
 from cobase.models import Snapshot, SnapshotBlob, Source
@@ -45,29 +46,42 @@ def sha256_hex(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def request_key(url: str) -> str:
+    """The request a URL makes, without scheme, host and port: its path and query.
+
+    Two answers to the same request of a source are the same answer whichever host served them (the
+    producer, a mirror, a local server that moved to another port): identical bytes are recognised by
+    ``(source, request_key, sha256)``, never stored or parsed twice.
+    """
+    parts = urllib.parse.urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
 def store_snapshot(
     session: Session, source: Source, raw: RawResponse, canonical_url: str | None = None
 ) -> StoredSnapshot:
     """Keep ``raw`` as a snapshot of ``source``; return the existing one when the content is unchanged.
 
-    ``canonical_url`` is the producer's public address of ``raw.url`` (see
+    Unchanged means the same bytes already kept for the same request (:func:`request_key`), whatever the
+    host that served them. ``canonical_url`` is the producer's public address of ``raw.url`` (see
     :meth:`cobase.registry.Source.canonical_url`); without it, the fetched URL is its own public address
     when it is a public http(s) one, else none is recorded (a citation then shows no link).
     """
     digest = sha256_hex(raw.body)
     # No credential (an appname, a key, a password) is ever stored: the URL kept is the redacted one.
     url = redact_url(raw.url)
+    request = request_key(url)
     canonical_url = redact_url(canonical_url) if canonical_url else None
     existing = session.exec(
-        select(Snapshot).where(
-            Snapshot.source_id == source.id, Snapshot.url == url, Snapshot.sha256 == digest
-        )
+        select(Snapshot)
+        .where(Snapshot.source_id == source.id, Snapshot.request_key == request, Snapshot.sha256 == digest)
+        .order_by(col(Snapshot.id))
     ).first()
     seen_at = parse_datetime(raw.retrieved_at)
     if existing is not None:
         newest_other = session.exec(
             select(sa.func.max(Snapshot.last_seen_at)).where(
-                Snapshot.source_id == source.id, Snapshot.url == url, Snapshot.id != existing.id
+                Snapshot.source_id == source.id, Snapshot.request_key == request, Snapshot.id != existing.id
             )
         ).one()
         if isinstance(newest_other, str):  # aggregate results bypass the column type on SQLite
@@ -84,6 +98,7 @@ def store_snapshot(
     snapshot = Snapshot(
         source_id=source.id,  # type: ignore[arg-type]
         url=url,
+        request_key=request,
         canonical_url=next((u for u in (canonical_url, url) if is_public_url(u)), None),
         retrieved_at=seen_at,
         last_seen_at=seen_at,
