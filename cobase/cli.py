@@ -61,7 +61,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _engine(db: str | None, create: bool = True, code: int = 2):  # type: ignore[no-untyped-def]
+def _engine(db: str | None, create: bool = True, code: int = 2):
     """The store's engine; read commands pass ``create=False`` (they never create a store)."""
     # Every command opens the store here: from now on no log line or message shows its password.
     register_database_url(database_url(db))
@@ -103,7 +103,7 @@ def _check_window(window: int) -> None:
         )
 
 
-def _summary_table(summaries) -> Table:  # type: ignore[no-untyped-def]
+def _summary_table(summaries) -> Table:
     table = Table(title="Refresh summary")
     for column in (
         "source",
@@ -140,7 +140,7 @@ REFRESH_BUSY_EXIT = 75
 """Exit code when another refresh of the store holds its lock (EX_TEMPFAIL: try again later)."""
 
 
-def run_refresh(registry, db: str | None, sources: list[str] | None, wait: float = 0.0) -> int:  # type: ignore[no-untyped-def]
+def run_refresh(registry, db: str | None, sources: list[str] | None, wait: float = 0.0) -> int:
     """Refresh with a live progress display; print the summary and errors; return the exit code."""
     from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
@@ -158,7 +158,7 @@ def run_refresh(registry, db: str | None, sources: list[str] | None, wait: float
     ) as progress:
         tasks: dict[str, TaskID] = {}
 
-        def on_progress(event: str, summary) -> None:  # type: ignore[no-untyped-def]
+        def on_progress(event: str, summary) -> None:
             if summary.key not in tasks:
                 tasks[summary.key] = progress.add_task(summary.key)
             state = "terminé" if event == "done" else "en cours"
@@ -248,7 +248,7 @@ def refresh(
     raise typer.Exit(run_refresh(registry, db, source, wait=wait))
 
 
-def _due_sources(registry, db: str | None, keys: list[str] | None) -> list[str]:  # type: ignore[no-untyped-def]
+def _due_sources(registry, db: str | None, keys: list[str] | None) -> list[str]:
     """The keys ``--due`` refreshes, each decision printed in one line (what a cron log should show)."""
     from cobase.schedule import due_sources
 
@@ -445,7 +445,7 @@ AsOfOption = Annotated[
 
 def _assessment(
     country: str, pathology: str, items: list[str] | None, as_of: str | None, window: int, db: str | None
-):  # type: ignore[no-untyped-def]
+):
     """Run the evidence engine, turning every user mistake into one clear sentence."""
     from cobase.catalogue import CatalogueError
     from cobase.evidence import assess
@@ -541,7 +541,7 @@ finding_app = typer.Typer(
 app.add_typer(finding_app, name="finding")
 
 
-def _finding_record(finding) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _finding_record(finding) -> dict[str, object]:
     from dataclasses import asdict
 
     return {
