@@ -32,7 +32,9 @@ def _requirements(*extras: str) -> list[Requirement]:
     ("lock", "extras"),
     [("requirements.lock", ()), ("requirements-dev.lock", ("dev", "postgres"))],
 )
-def test_lock_pins_a_version_of_every_requirement_within_its_range(lock: str, extras: tuple[str, ...]) -> None:
+def test_lock_pins_a_version_of_every_requirement_within_its_range(
+    lock: str, extras: tuple[str, ...]
+) -> None:
     pins = _pins(lock)
     for requirement in _requirements(*extras):
         name = canonicalize_name(requirement.name)
