@@ -3,22 +3,34 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: help venv install install-dev run demo test lint format typecheck bench clean
+.PHONY: help venv install install-dev lock run demo test lint format typecheck bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
+# Installs come from the lock files, so every machine and every CI run gets the versions the tests passed
+# with; pyproject.toml keeps the ranges the code needs. `make lock` re-resolves them (Python 3.11, x86_64
+# Linux). `python -m pip`, never `$(BIN)/pip`: a copied venv's pip script points at the old interpreter.
+LOCK_TARGET := --python-version 3.11 --python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock"
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip
 
 venv: $(BIN)/python ## Create the virtual environment
 
-install: venv ## Install cobase (runtime only)
-	$(BIN)/pip install --quiet -e .
+install: venv ## Install cobase (runtime only) from requirements.lock
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 
-install-dev: venv ## Install cobase with the development dependencies
-	$(BIN)/pip install --quiet -e ".[dev]"
+install-dev: venv ## Install cobase with the development dependencies from requirements-dev.lock
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+
+lock: venv ## Re-resolve requirements.lock and requirements-dev.lock from pyproject.toml (with uv)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_TARGET) -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra postgres $(LOCK_TARGET) -o requirements-dev.lock
 
 run: install ## Install cobase and start the app (embedded SQLite; an empty store offers the demonstration data)
 	$(BIN)/cobase app

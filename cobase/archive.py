@@ -50,7 +50,7 @@ def archive_key(url: str) -> str:
     return url.split("#", 1)[0]
 
 
-class _RebasedSession(wayback.WaybackSession):  # type: ignore[misc]
+class _RebasedSession(wayback.WaybackSession):
     """A Wayback session whose requests go to ``base_url`` (a mirror, a local test server)."""
 
     def __init__(self, base_url: str, **kwargs: Any) -> None:
@@ -60,7 +60,7 @@ class _RebasedSession(wayback.WaybackSession):  # type: ignore[misc]
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         if self._base_url != PUBLIC_WAYBACK and url.startswith(PUBLIC_WAYBACK):
             url = self._base_url + url[len(PUBLIC_WAYBACK) :]
-        return super().request(method, url, *args, **kwargs)  # type: ignore[no-any-return]
+        return super().request(method, url, *args, **kwargs)
 
 
 @dataclass(frozen=True)

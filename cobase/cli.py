@@ -60,7 +60,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _engine(db: str | None, create: bool = True, code: int = 2):  # type: ignore[no-untyped-def]
+def _engine(db: str | None, create: bool = True, code: int = 2):
     """The store's engine; read commands pass ``create=False`` (they never create a store)."""
     from cobase.db import StoreError, open_store
 
@@ -106,7 +106,7 @@ def _check_window(window: int) -> None:
         )
 
 
-def _summary_table(summaries) -> Table:  # type: ignore[no-untyped-def]
+def _summary_table(summaries) -> Table:
     table = Table(title="Refresh summary")
     for column in (
         "source",
@@ -143,7 +143,7 @@ REFRESH_BUSY_EXIT = 75
 """Exit code when another refresh of the store holds its lock (EX_TEMPFAIL: try again later)."""
 
 
-def run_refresh(registry, db: str | None, sources: list[str] | None, wait: float = 0.0) -> int:  # type: ignore[no-untyped-def]
+def run_refresh(registry, db: str | None, sources: list[str] | None, wait: float = 0.0) -> int:
     """Refresh with a live progress display; print the summary and errors; return the exit code."""
     from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
@@ -163,7 +163,7 @@ def run_refresh(registry, db: str | None, sources: list[str] | None, wait: float
     ) as progress:
         tasks: dict[str, TaskID] = {}
 
-        def on_progress(event: str, summary) -> None:  # type: ignore[no-untyped-def]
+        def on_progress(event: str, summary) -> None:
             if summary.key not in tasks:
                 tasks[summary.key] = progress.add_task(summary.key)
             state = "terminé" if event == "done" else "en cours"
@@ -255,7 +255,7 @@ def refresh(
     raise typer.Exit(run_refresh(registry, db, source, wait=wait))
 
 
-def _due_sources(registry, db: str | None, keys: list[str] | None) -> list[str]:  # type: ignore[no-untyped-def]
+def _due_sources(registry, db: str | None, keys: list[str] | None) -> list[str]:
     """The keys ``--due`` refreshes, each decision printed in one line (what a cron log should show)."""
     from cobase.db import session_scope
     from cobase.schedule import due_sources
@@ -461,7 +461,7 @@ AsOfOption = Annotated[
 
 def _assessment(
     country: str, pathology: str, items: list[str] | None, as_of: str | None, window: int, db: str | None
-):  # type: ignore[no-untyped-def]
+):
     """Run the evidence engine, turning every user mistake into one clear sentence."""
     from cobase.catalogue import CatalogueError
     from cobase.db import StoreError
@@ -560,7 +560,7 @@ finding_app = typer.Typer(
 app.add_typer(finding_app, name="finding")
 
 
-def _finding_record(finding) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _finding_record(finding) -> dict[str, object]:
     from dataclasses import asdict
 
     return {

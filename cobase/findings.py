@@ -35,7 +35,6 @@ from crawlers.items import RawResponse
 
 SOURCE_KEY = "contributed"
 INDICATOR_PREFIX = "FINDING_"
-STATUSES = ("contributed", "confirmed", "retracted")
 DIMENSIONS = tuple(d.value for d in AccessDimension if d is not AccessDimension.context)
 """Access dimensions a finding can document (the evidence engine's, without context)."""
 
@@ -256,11 +255,6 @@ def _as_finding(finding_id: str, versions: list[tuple[Observation, Snapshot]]) -
 def get_finding(session: Session, finding_id: str) -> Finding:
     """The current version of a finding."""
     return _as_finding(finding_id, _versions(session, finding_id))
-
-
-def finding_history(session: Session, finding_id: str) -> list[Observation]:
-    """Every version of a finding, oldest first (entered, confirmed, retracted...)."""
-    return [observation for observation, _ in _versions(session, finding_id)]
 
 
 def set_status(session: Session, finding_id: str, status: str, by: str) -> Finding:

@@ -305,6 +305,6 @@ def ingest_observations(
                 superseded,
             )
         if inserts:
-            connection.exec_driver_sql(insert_sql, inserts)  # type: ignore[arg-type]
+            connection.exec_driver_sql(insert_sql, inserts)
         touch_last_seen(connection, still_held, seen_now)
     return counts

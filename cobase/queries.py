@@ -372,8 +372,8 @@ def observation_versions(
             Observation.last_seen_at,
             Observation.withdrawn_at,
         )
-        .join(Source, Source.id == Observation.source_id)  # type: ignore[arg-type]
-        .join(Snapshot, Snapshot.id == Observation.snapshot_id)  # type: ignore[arg-type]
+        .join(Source, Source.id == Observation.source_id)
+        .join(Snapshot, Snapshot.id == Observation.snapshot_id)
         .where(Observation.country_iso3 == country_iso3, Observation.indicator.in_(codes))  # type: ignore[attr-defined]
     )
     if period_end_from is not None:

@@ -171,7 +171,7 @@ def _redact_record(record: logging.LogRecord) -> None:
     """
     if getattr(record, "_cobase_redacted", False):
         return
-    record._cobase_redacted = True  # type: ignore[attr-defined]
+    record._cobase_redacted = True
     format_message = record.getMessage
 
     def redacted_message() -> str:

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-import altair as alt
 import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
@@ -47,7 +46,7 @@ from cobase.evidence.cost import MonthlyCost
 from cobase.evidence.cost import monthly_costs as _monthly_costs
 from cobase.evidence.model import DIMENSIONS
 from cobase.evidence.register_timeline import REGISTER_SOURCES
-from cobase.export import render_docx, render_markdown, render_pdf, timeline_chart
+from cobase.export import render_docx, render_markdown, render_pdf, timeline_spec
 from cobase.findings import DIMENSIONS as FINDING_DIMENSIONS
 from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
 from cobase.findings import Finding, add_finding, finding_indicators, list_findings, set_status
@@ -654,28 +653,12 @@ def dimension_chart(
 
     The chart is the dossier's (:func:`cobase.export.timeline_chart`), fitted to the page's width with
     its own height kept (Streamlit's default sizing squeezes the plot under the legend). It is built
-    per dimension because a page shows one dimension at a time. Altair's schema validation is skipped:
-    the chart comes from a function the export tests check, and validating it on every page view cost
-    more than building the rest of the page.
+    per dimension because a page shows one dimension at a time. :func:`cobase.export.timeline_spec` keeps
+    Altair from validating every row, which cost more than building the rest of the page.
     """
     shown = assessment(url, country_iso3, pathology, items, as_of, window_years).dimension(dimension)
-    with alt.utils.schemapi.debug_mode(False):
-        chart = timeline_chart(shown, "fr")
-        if chart is None:
-            return None
-        fitted = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
-        return json.dumps(_vega_lite(fitted))
-
-
-def _vega_lite(chart: alt.Chart) -> dict[str, Any]:
-    """The chart's Vega-Lite spec; inline rows are put in as they are, since Altair walking every value
-    of every row to convert it took most of the time of showing a page."""
-    rows = chart.data.values if isinstance(chart.data, alt.Data) else None
-    if not isinstance(rows, list):
-        return chart.to_dict(validate=False)
-    spec = chart.properties(data=alt.Data(name="rows")).to_dict(validate=False)
-    spec["data"] = {"values": rows}
-    return spec
+    spec = timeline_spec(shown, "fr", fit_width=True)
+    return None if spec is None else json.dumps(spec)
 
 
 DOSSIER_FORMATS: dict[str, tuple[str, str]] = {

@@ -37,6 +37,7 @@ from cobase.export import (
     render_markdown,
     render_pdf,
     timeline_chart,
+    timeline_spec,
     write_dossier,
 )
 from cobase.export import pdf as pdf_module
@@ -700,6 +701,17 @@ def test_chart_gives_each_unit_its_own_row(assessment: Assessment) -> None:
     spec = chart.to_dict()
     assert spec["encoding"]["row"]["field"] == "unit"
     assert spec["resolve"]["scale"]["y"] == "independent"
+
+
+def test_chart_spec_for_the_app_is_the_dossier_chart_with_its_rows_inline(assessment: Assessment) -> None:
+    chart = timeline_chart(assessment.dimension("availability"), "en")
+    assert chart is not None
+    spec = timeline_spec(assessment.dimension("availability"), "en", fit_width=True)
+    assert spec is not None
+    assert spec["data"] == chart.to_dict()["data"]
+    assert spec["encoding"] == chart.to_dict()["encoding"]
+    assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+    assert timeline_spec(assessment.dimension("follow_up"), "fr") is None
 
 
 # Building blocks -------------------------------------------------------------------------------------------

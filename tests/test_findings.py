@@ -14,9 +14,18 @@ from typer.testing import CliRunner
 from cobase.cli import app
 from cobase.clock import BadDateError
 from cobase.db import open_store, session_scope
-from cobase.findings import FindingError, add_finding, finding_history, get_finding, list_findings, set_status
+from cobase.findings import (
+    SOURCE_KEY,
+    FindingError,
+    add_finding,
+    get_finding,
+    indicator_for,
+    list_findings,
+    set_status,
+)
 from cobase.harmonize.medicines import UnknownMedicineError
 from cobase.models import Snapshot
+from cobase.queries import observation_versions
 from cobase.snapshots import load_body
 
 DOCUMENT = "Rapport 2024. Page 2 : ruptures de stock de dolutégravir à Conakry en mars 2024.".encode()
@@ -123,12 +132,12 @@ def test_retraction_keeps_the_history(db: str, document: Path) -> None:
     with session_scope(open_store(db)) as session:
         set_status(session, finding.finding_id, "confirmed", "Dr B")
         set_status(session, finding.finding_id, "retracted", "Dr C")
-        history = finding_history(session, finding.finding_id)
-    assert [(v.review_status, v.is_current) for v in history] == [
-        ("contributed", False),
-        ("confirmed", False),
-        ("retracted", True),
-    ]
+        # Read back as the evidence engine reads it: every version of the finding's series is kept.
+        indicators = [(SOURCE_KEY, indicator_for(finding.dimension))]
+        history = sorted(observation_versions(session, finding.country_iso3, indicators), key=lambda v: v.id)
+        current = get_finding(session, finding.finding_id)
+    assert [v.review_status for v in history] == ["contributed", "confirmed", "retracted"]
+    assert (current.status, current.versions) == ("retracted", 3)
 
 
 def test_retracted_finding_is_hidden_from_the_default_list(db: str, document: Path) -> None:

@@ -356,9 +356,7 @@ def country_register(session: Session, country_iso3: str) -> list[RegisterRow]:
             )
         }
         query = (
-            select(  # type: ignore[call-overload]
-                Observation.dimension, Observation.value_text, Observation.item, Observation.quote
-            )
+            select(Observation.dimension, Observation.value_text, Observation.item, Observation.quote)
             .join(Source, Source.id == Observation.source_id)  # type: ignore[arg-type]
             .where(
                 *_source_filter(source_key, country_iso3, STATUS),

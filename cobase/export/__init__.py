@@ -16,7 +16,7 @@ from pathlib import Path
 from cobase.evidence.cost import MonthlyCost
 from cobase.evidence.model import Assessment
 from cobase.export import markdown
-from cobase.export.charts import chart_png, timeline_chart
+from cobase.export.charts import chart_png, timeline_chart, timeline_spec
 from cobase.export.content import build_dossier
 from cobase.export.texts import check_lang
 
@@ -124,5 +124,6 @@ __all__ = [
     "render_markdown",
     "render_pdf",
     "timeline_chart",
+    "timeline_spec",
     "write_dossier",
 ]

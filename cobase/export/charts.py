@@ -54,6 +54,10 @@ def _rows(dimension: Dimension, lang: str) -> list[dict[str, Any]]:
     ]
 
 
+ROWS_DATASET = "rows"
+"""Name of the dataset :func:`timeline_spec` fills with the chart's rows."""
+
+
 def timeline_chart(dimension: Dimension, lang: str) -> altair.Chart | None:
     """Numeric values of ``dimension`` over time, one line per series; None when nothing is numeric.
 
@@ -63,8 +67,33 @@ def timeline_chart(dimension: Dimension, lang: str) -> altair.Chart | None:
     import altair as alt
 
     rows = _rows(dimension, lang)
+    return None if not rows else _chart(dimension, rows, lang, alt.Data(values=rows))
+
+
+def timeline_spec(dimension: Dimension, lang: str, *, fit_width: bool = False) -> dict[str, Any] | None:
+    """Vega-Lite spec of :func:`timeline_chart` (as a dict); None when nothing is numeric.
+
+    The chart is built over a named dataset and the rows are put in the spec afterwards: Altair validates
+    inline rows value by value when a chart is built (about 0.2 s for 2,000 points), which cost the app
+    more than the rest of a page. ``fit_width`` fits the chart to its container's width, keeping its height
+    (the app's sizing otherwise squeezes the plot under the legend).
+    """
+    import altair as alt
+
+    rows = _rows(dimension, lang)
     if not rows:
         return None
+    chart = _chart(dimension, rows, lang, alt.NamedData(name=ROWS_DATASET))
+    if fit_width:
+        chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    spec = chart.to_dict()
+    spec["data"] = {"values": rows}
+    return spec
+
+
+def _chart(dimension: Dimension, rows: list[dict[str, Any]], lang: str, data: Any) -> altair.Chart:
+    import altair as alt
+
     units = sorted({row["unit"] for row in rows})
     whole_years = all(
         (e.period_start.month, e.period_start.day) == (1, 1)
@@ -99,7 +128,7 @@ def timeline_chart(dimension: Dimension, lang: str) -> altair.Chart | None:
     if len(units) > 1:
         encoding["row"] = alt.Row("unit:N", title=None)
     chart = (
-        alt.Chart(alt.Data(values=rows))
+        alt.Chart(data)
         .mark_line(point=True)
         .encode(**encoding)
         .properties(width=CHART_WIDTH, height=ROW_HEIGHT, title=present.dimension_label(dimension.name, lang))

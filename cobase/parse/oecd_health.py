@@ -45,22 +45,16 @@ import calendar
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from cobase.clock import BadDateError, period_from_year_text
 from cobase.parse import ParsedRecord, ParseError, number_text
 from cobase.parse._sdmx import SdmxData, SdmxObservation, read_sdmx
-from cobase.registry import load_registry
 
 SOURCE = "oecd_health"
 # What ``published_at`` means here: the OECD states no date: every record is ``first_seen`` (this default is
 # never used).
 PUBLISHED_BASIS = "last_modified"
-
-NOT_COVERED_FR = "Pays non couvert par les statistiques de santé de l'OCDE"
-NOT_COVERED_EN = "Country not covered by OECD Health Statistics"
 
 _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -131,20 +125,6 @@ def _check_asked_for(data: SdmxData, request_meta: Mapping[str, Any], url: str) 
                     f"{SOURCE}: {url} holds {dim}={value}, not the {'+'.join(sorted(wanted))} that was "
                     "asked for: refused"
                 )
-
-
-def covers(iso3: str, sources: str | Path | None = None) -> bool:
-    """Whether OECD Health Statistics publishes data for this country (ISO3 code, any case)."""
-    return iso3.strip().upper() in covered_countries(sources)
-
-
-@lru_cache(maxsize=4)
-def covered_countries(sources: str | Path | None = None) -> frozenset[str]:
-    """The ISO3 codes of ``params.countries`` of this source in ``sources.yml`` (or the given file); none
-    when the file does not register the source."""
-    source = load_registry(sources).sources.get(SOURCE)
-    countries = source.params.get("countries") or () if source else ()
-    return frozenset(str(code).strip().upper() for code in countries)
 
 
 def _record(

@@ -17,11 +17,10 @@ from scrapy import Request
 
 from cobase.parse import ParsedRecord, ParseError
 from cobase.parse._sdmx import read_sdmx
-from cobase.parse.oecd_health import covered_countries, covers, parse
+from cobase.parse.oecd_health import parse
 from crawlers.items import FetchFailure, RawResponse
 from crawlers.spiders.oecd_health import OecdHealthSpider
 from tests.helpers import (
-    SOURCES_YML,
     first_request,
     fixture_bytes,
     good_fixtures,
@@ -338,23 +337,6 @@ def test_empty_body_raises() -> None:
         list(parse(b"", API_URL, {"indicator": "X"}))
 
 
-# --- coverage ----------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("iso3", ["TUR", "COL", "MEX", "CHL", "BRA", "tur"])
-def test_covers_members_and_partners(iso3: str) -> None:
-    assert covers(iso3)
-
-
-@pytest.mark.parametrize("iso3", ["GIN", "DZA", "CIV", "COD", "CMR", "MAR"])
-def test_does_not_cover_most_origin_countries(iso3: str) -> None:
-    assert not covers(iso3)
-
-
-def test_coverage_is_the_requested_country_list(config: Any) -> None:
-    assert covered_countries(SOURCES_YML) == frozenset(config.params["countries"])
-
-
 # --- invariants over every good fixture ------------------------------------------------------------
 
 
@@ -374,8 +356,8 @@ def test_invariant_value_is_a_number(filename: str) -> None:
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_country_is_a_covered_iso3(filename: str) -> None:
-    assert {r.country for r in _records(filename)} <= covered_countries()
+def test_invariant_country_is_a_covered_iso3(filename: str, config: Any) -> None:
+    assert {r.country for r in _records(filename)} <= set(config.params["countries"])
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
