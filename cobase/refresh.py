@@ -373,12 +373,14 @@ def touch_request(session: Session, source_row: SourceRow, request: str, seen_at
     snapshots = sa.select(Snapshot.id).where(  # type: ignore[call-overload]
         Snapshot.source_id == source_row.id, Snapshot.request_key == request
     )
+    # No condition on Observation.source_id (the snapshots are the source's): with one, SQLite walks every
+    # current value of the source through (source_id, is_current) for each request of a refresh, which
+    # made an unchanged refresh grow with the square of the store instead of using the snapshot index.
     session.execute(
         sa.update(Observation)
         .where(
-            Observation.source_id == source_row.id,  # type: ignore[arg-type]
-            Observation.is_current == sa.true(),  # type: ignore[arg-type]
             col(Observation.snapshot_id).in_(snapshots),
+            Observation.is_current == sa.true(),  # type: ignore[arg-type]
             sa.or_(col(Observation.last_seen_at).is_(None), col(Observation.last_seen_at) < seen_at),
         )
         .values(last_seen_at=seen_at)
@@ -400,10 +402,10 @@ def withdraw_unseen(
         rows = session.execute(
             sa.select(Observation.id, Snapshot.request_key)  # type: ignore[call-overload]
             .join(Snapshot, Snapshot.id == Observation.snapshot_id)
-            .where(
-                Observation.source_id == source_id,
-                Observation.is_current == sa.true(),
+            .where(  # driven from the snapshots of these requests (see touch_request)
+                Snapshot.source_id == source_id,
                 col(Snapshot.request_key).in_(requests[start : start + 500]),
+                Observation.is_current == sa.true(),
                 sa.or_(col(Observation.last_seen_at).is_(None), col(Observation.last_seen_at) < seen_from),
             )
         ).all()

@@ -25,6 +25,7 @@ GHO bulk-download ZIPs; :func:`parse_bulk_csv` reads it for this source and for 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -190,12 +191,17 @@ def _dimension(row: Mapping[str, Any]) -> str:
     return ";".join(parts)
 
 
+# A page of a million rows carries a handful of distinct ``Date`` strings: each is read once.
+# (datetimes are immutable; a bad date raises each time, errors are not cached.)
+_parse_date = functools.lru_cache(maxsize=1024)(parse_datetime)
+
+
 def _published_at(row: Mapping[str, Any], url: str) -> datetime | None:
     text = row.get("Date")
     if text is None or not str(text).strip():
         return None
     try:
-        return parse_datetime(str(text))
+        return _parse_date(str(text))
     except BadDateError as exc:
         raise ParseError(f"{_where(row, url)}: unreadable Date: {exc}") from None
 

@@ -13,7 +13,7 @@ from scrapy import Request
 from cobase.parse import ParsedRecord, ParseError
 from cobase.parse.who_gho import parse, parse_bulk_csv
 from crawlers.items import FetchFailure, RawResponse
-from crawlers.spiders.who_gho import EMPTY_BODY_RETRIES, WhoGhoSpider
+from crawlers.spiders.who_gho import EMPTY_BODY_RETRIES, WhoGhoSpider, next_link
 from tests.helpers import (
     build_response,
     first_request,
@@ -132,6 +132,40 @@ def test_next_link_unchanged_when_base_url_is_the_api() -> None:
 def test_next_page_request_counts_pages() -> None:
     follow_up = _callback_output("HIV_ARTCOVERAGE.json")[1]
     assert follow_up.meta["cobase"] == {"indicator": "HIV_ARTCOVERAGE", "page": 2}
+
+
+def _decoded_next_link(body: bytes) -> str | None:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    link = document.get("@odata.nextLink") if isinstance(document, dict) else None
+    return link if isinstance(link, str) and link else None
+
+
+def test_next_link_found_without_decoding_agrees_with_a_full_decode() -> None:
+    folders = [Path(__file__).parents[1] / "fixtures" / SOURCE]
+    bodies = [path.read_bytes() for folder in folders for path in sorted(folder.glob("*.json"))]
+    assert any(_decoded_next_link(body) for body in bodies)  # the fixtures do hold a next page
+    assert [next_link(body) for body in bodies] == [_decoded_next_link(body) for body in bodies]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"value": [], "@odata.nextLink": "https://x/api/A?$skip=3"}', "https://x/api/A?$skip=3"),
+        (b'{"@odata.nextLink" : "a\\/b\\u0026c", "value": []}', "a/b&c"),
+        # the words inside a value (quotes escaped) are not the page's link
+        (b'{"value": [{"Comments": "see \\"@odata.nextLink\\": \\"x\\""}]}', None),
+        (b'{"value": [{"Items@odata.nextLink": "nested"}]}', None),
+        (b'{"value": [], "@odata.nextLink": ""}', None),
+        (b'{"value": [], "@odata.nextLink": 3}', None),
+        (b"<html>not json</html>", None),
+        (b"", None),
+    ],
+)
+def test_next_link_of_a_page(body: bytes, expected: str | None) -> None:
+    assert next_link(body) == expected
 
 
 def test_last_page_requests_nothing_more() -> None:
