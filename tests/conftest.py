@@ -7,14 +7,10 @@ from collections.abc import Iterator
 import pytest
 from pytest_httpserver import HTTPServer
 
+from tests.e2e import local_http_server
+
 
 @pytest.fixture(scope="module")
 def local_server() -> Iterator[HTTPServer]:
     """An HTTP server on 127.0.0.1 for one module; each refresh sets its routes anew (``tests.e2e``)."""
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.clear()
-        server.stop()
+    yield from local_http_server()

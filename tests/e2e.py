@@ -16,7 +16,7 @@ import re
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -250,3 +250,17 @@ def good_then_bad_refresh(
     before = observations(db, "--all-versions")
     result = refresh_sources(server, tmp, db, sources, {path: response}, **options)
     return BadRefresh(db, path, expected, before, observations(db, "--all-versions"), result, status(db))
+
+
+def local_http_server(*, threaded: bool = False) -> Iterator[HTTPServer]:
+    """A started HTTP server on 127.0.0.1 (a free port), cleared and stopped when the generator closes.
+
+    The one way the tests start a local server: module fixtures ``yield from`` it.
+    """
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=threaded)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.clear()
+        server.stop()

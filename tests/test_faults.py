@@ -39,7 +39,17 @@ from werkzeug import Request, Response
 
 from cobase.db import _revisions
 from cobase.fixture_server import load_routes, match_route
-from tests.e2e import FAST_SCRAPY, FIXTURES, REPO, base_url, observations, run_cli, sources_file, sql_rows
+from tests.e2e import (
+    FAST_SCRAPY,
+    FIXTURES,
+    REPO,
+    base_url,
+    local_http_server,
+    observations,
+    run_cli,
+    sources_file,
+    sql_rows,
+)
 
 # The fault suite shares the PostgreSQL test database with tests/test_postgres.py (one worker, in turn).
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("postgres")]
@@ -85,7 +95,8 @@ def test_fault_tested_elsewhere_still_is(fault: str) -> None:
 @pytest.fixture(scope="module")
 def slow_server() -> Iterator[HTTPServer]:
     """A threaded local server answering every recorded request of SOURCES after ``server.delay`` s."""
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    servers = local_http_server(threaded=True)
+    server = next(servers)
     routes = [route for key in SOURCES for route in load_routes(FIXTURES / key)]
     server.delay = 0.0  # type: ignore[attr-defined]
     server.forced = {}  # type: ignore[attr-defined]
@@ -101,12 +112,10 @@ def slow_server() -> Iterator[HTTPServer]:
         return Response(route.file.read_bytes(), status=200, content_type=route.content_type)
 
     server.expect_request(re.compile(".*")).respond_with_handler(handler)
-    server.start()
     try:
         yield server
     finally:
-        server.clear()
-        server.stop()
+        servers.close()
 
 
 def _environment(heartbeat: float = 0.2) -> dict[str, str]:

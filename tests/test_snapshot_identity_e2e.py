@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.e2e import database_url, sql_rows
+from tests.e2e import database_url, local_http_server, sql_rows
 from tests.test_truthful_e2e import _history, _refresh
 
 pytestmark = pytest.mark.e2e
@@ -24,13 +24,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def mirror() -> Iterator[HTTPServer]:
     """A second server on another port: the same paths, another host:port."""
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.clear()
-        server.stop()
+    yield from local_http_server()
 
 
 def _rows(db: str, sql: str) -> list[tuple[Any, ...]]:
