@@ -7,8 +7,6 @@ is worded by :mod:`cobase.present`; text a ministry wrote goes through :func:`ui
 
 from __future__ import annotations
 
-import unicodedata
-
 import data
 import pandas as pd
 import streamlit as st
@@ -18,6 +16,7 @@ from cobase import present
 from cobase.db import session_scope
 from cobase.evidence import Assessment
 from cobase.evidence.register_timeline import RegisterTimeline, country_register
+from cobase.text import strip_accents
 
 VERSIONS_SHOWN = 4
 """Versions shown per register and medicine, the latest first (the dossier lists more)."""
@@ -116,8 +115,7 @@ def register_frame(url: str, country_iso3: str) -> pd.DataFrame:
 
 
 def _folded(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return strip_accents(text).casefold()
 
 
 def matching(frame: pd.DataFrame, search: str) -> pd.DataFrame:

@@ -11,7 +11,6 @@ catalogue that would make the evidence engine silently skip a treatment.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from enum import StrEnum
 from functools import lru_cache
@@ -30,6 +29,7 @@ from pydantic import (
 )
 
 from cobase.registry import AccessDimension
+from cobase.text import strip_accents
 
 CATALOGUE_DIR = Path(__file__).resolve().parent
 ITEMS_FILE = "items.yml"
@@ -62,9 +62,7 @@ def normalize_name(text: str) -> str:
     all give "tdf 3tc dtg". Shared by the loader (to reject a name claimed by two items) and by the
     medicine matcher, so both agree on what counts as the same name.
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    without_accents = "".join(char for char in decomposed if not unicodedata.combining(char))
-    folded = without_accents.casefold().replace("œ", "oe").replace("æ", "ae")
+    folded = strip_accents(text).casefold().replace("œ", "oe").replace("æ", "ae")
     return " ".join(re.sub(r"[^0-9a-z]+", " ", folded).split())
 
 
@@ -391,11 +389,6 @@ class Catalogue(_Strict):
 _ABBREVIATION = re.compile(r"^[A-Z0-9]{2,5}$")
 
 
-def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
 class _PathologyPatterns:
     """Per pathology, one regular expression for its names and terms on folded text, one for its
     upper-case abbreviations on the text as written (accents stripped)."""
@@ -407,7 +400,7 @@ class _PathologyPatterns:
             folded: list[str] = []
             capitals: list[str] = []
             for name in (*pathology.names(), *pathology.terms):
-                written = _strip_accents(name).strip()
+                written = strip_accents(name).strip()
                 if _ABBREVIATION.match(written):
                     capitals.append(re.escape(written) + "s?")
                     continue
@@ -417,7 +410,7 @@ class _PathologyPatterns:
             self.patterns.append((pathology.id, _words(folded, "a-z0-9"), _words(capitals, "A-Za-z0-9")))
 
     def named(self, text: str) -> set[str]:
-        plain = _strip_accents(text)
+        plain = strip_accents(text)
         folded = plain.casefold()
         return {
             pathology_id

@@ -22,7 +22,6 @@ Values are the versions known as of the date asked (as the evidence engine choos
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -36,6 +35,7 @@ from cobase.evidence.engine import _versions_as_of
 from cobase.parse.ma_cnops_medicaments import row_from_quote
 from cobase.queries import ObservationVersion, observation_versions
 from cobase.registry import Registry, load_registry
+from cobase.text import strip_accents
 
 DAYS_PER_MONTH = 30
 PRICE_SOURCE = "ma_cnops_medicaments"
@@ -420,5 +420,4 @@ def _number(text: str) -> float | None:
 
 def _plain(text: str) -> str:
     """Capitals without accents, single spaces: how price lists write forms."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(folded.upper().split())
+    return " ".join(strip_accents(text).upper().split())

@@ -6,11 +6,11 @@ can see why cobase lists something as contradictory. Nothing is averaged into a 
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 
 from cobase.evidence.model import Contradiction, Evidence, Trend
+from cobase.text import strip_accents
 
 SHARP_REVISION = 0.10
 """A revision is *sharp* when the value moved by more than 10 % of the earlier value."""
@@ -51,8 +51,7 @@ _STOCKOUT_WORDS = (
 
 
 def _fold(text: str) -> str:
-    stripped = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(stripped.casefold().split())
+    return " ".join(strip_accents(text).casefold().split())
 
 
 def availability_reading(evidence: Evidence) -> bool | None:

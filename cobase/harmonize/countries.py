@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gettext
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +25,8 @@ from typing import Any
 import pycountry
 import yaml
 from rapidfuzz import fuzz, process
+
+from cobase.text import strip_accents
 
 DATA_FILE = "country_aliases.yml"
 
@@ -111,8 +112,7 @@ def _empty_error(query: str) -> UnknownCountryError:
 
 def _fold(text: str) -> str:
     """Case- and accent-free text, for matching and for a locale-independent sort."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_TRANSLITERATION))
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return strip_accents(text.casefold().translate(_TRANSLITERATION))
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,13 +18,13 @@ from __future__ import annotations
 import calendar
 import io
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from cobase.parse import ParseError
+from cobase.text import strip_accents
 
 Row = list[Any]
 
@@ -79,9 +79,7 @@ def read_workbook(body: bytes, where: str) -> list[Sheet]:
 
 def fold(text: str) -> str:
     """Upper case, accents removed, whitespace collapsed: for recognising headers and titles only."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(plain.upper().split())
+    return " ".join(strip_accents(text).upper().split())
 
 
 def cell_text(value: Any) -> str:
