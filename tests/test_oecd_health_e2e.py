@@ -14,12 +14,13 @@ from werkzeug import Response
 from cobase.fixture_server import load_routes
 from tests.e2e import (
     FIXTURES,
-    BadRefresh,
     good_then_bad_refresh,
     observations,
-    refresh_twice,
-    status,
 )
+
+# The checks every source passes (tests.source_e2e), collected here and run with this module's fixtures.
+from tests.source_e2e import *  # noqa: F403
+from tests.source_e2e import source_fixtures
 
 pytestmark = pytest.mark.e2e
 
@@ -41,25 +42,7 @@ BAD_RESPONSES = {
 }
 
 
-@pytest.fixture(scope="module")
-def refreshed(local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Any, Any]:
-    """Two good refreshes of one database: the first stores, the second must add nothing."""
-    return refresh_twice(local_server, tmp_path_factory.mktemp("oecd"), [SOURCE])
-
-
-@pytest.fixture(scope="module", params=sorted(BAD_RESPONSES))
-def bad_refresh(
-    request: pytest.FixtureRequest, local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory
-) -> BadRefresh:
-    """A good refresh, then one where the health-spending query answers badly; what each left behind."""
-    response, expected = BAD_RESPONSES[request.param]
-    tmp = tmp_path_factory.mktemp(f"oecd_{request.param}")
-    return good_then_bad_refresh(local_server, tmp, [SOURCE], SHA_PATH, response, expected)
-
-
-def test_first_refresh_succeeds(refreshed: tuple[str, Any, Any]) -> None:
-    _db, first, _second = refreshed
-    assert first.returncode == 0, first.stdout + first.stderr
+refreshed, bad_refresh = source_fixtures(SOURCE, SHA_PATH, BAD_RESPONSES)
 
 
 def test_both_indicators_are_stored(refreshed: tuple[str, Any, Any]) -> None:
@@ -80,29 +63,6 @@ def test_turkiye_out_of_pocket_share_2021(refreshed: tuple[str, Any, Any]) -> No
 
 def test_no_publication_date_is_invented(refreshed: tuple[str, Any, Any]) -> None:
     assert {row["published_at"] for row in observations(refreshed[0], source=SOURCE)} == {""}
-
-
-def test_second_refresh_adds_nothing(refreshed: tuple[str, Any, Any]) -> None:
-    db, _first, second = refreshed
-    all_versions, current = observations(db, "--all-versions", source=SOURCE), observations(db, source=SOURCE)
-    assert second.returncode == 0 and len(all_versions) == len(current)
-
-
-def test_status_reports_success(refreshed: tuple[str, Any, Any]) -> None:
-    assert status(refreshed[0])[SOURCE]["last_run_status"] == "success"
-
-
-def test_bad_input_fails_with_a_clear_message(bad_refresh: BadRefresh) -> None:
-    assert bad_refresh.result.returncode == 1 and bad_refresh.expected in bad_refresh.stderr_one_line
-
-
-def test_bad_input_loses_nothing_stored_before(bad_refresh: BadRefresh) -> None:
-    assert bad_refresh.before and bad_refresh.after == bad_refresh.before
-
-
-def test_bad_input_is_recorded_as_a_failed_run(bad_refresh: BadRefresh) -> None:
-    run = bad_refresh.status[SOURCE]
-    assert run["last_run_status"] == "failed" and bad_refresh.expected in " ".join(run["last_error"].split())
 
 
 def test_gdp_served_at_the_physicians_path_is_refused_and_nothing_is_stored(

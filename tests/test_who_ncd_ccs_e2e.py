@@ -8,17 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from tests.e2e import (
     FIXTURES,
-    BadRefresh,
-    good_then_bad_refresh,
     observations,
-    refresh_twice,
-    status,
 )
+
+# The checks every source passes (tests.source_e2e), collected here and run with this module's fixtures.
+from tests.source_e2e import *  # noqa: F403
+from tests.source_e2e import source_fixtures
 
 pytestmark = pytest.mark.e2e
 
@@ -41,25 +40,7 @@ BAD_RESPONSES = {
 }
 
 
-@pytest.fixture(scope="module")
-def refreshed(local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Any, Any]:
-    """Two good refreshes of one database: the first stores, the second must add nothing."""
-    return refresh_twice(local_server, tmp_path_factory.mktemp("ncd_ccs"), [SOURCE])
-
-
-@pytest.fixture(scope="module", params=sorted(BAD_RESPONSES))
-def bad_refresh(
-    request: pytest.FixtureRequest, local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory
-) -> BadRefresh:
-    """A good refresh, then one where the ZIP's URL answers badly; what each left behind."""
-    response, expected = BAD_RESPONSES[request.param]
-    tmp = tmp_path_factory.mktemp(f"ncd_ccs_{request.param}")
-    return good_then_bad_refresh(local_server, tmp, [SOURCE], ZIP_PATH, response, expected)
-
-
-def test_first_refresh_succeeds(refreshed: tuple[str, Any, Any]) -> None:
-    _db, first, _second = refreshed
-    assert first.returncode == 0, first.stdout + first.stderr
+refreshed, bad_refresh = source_fixtures(SOURCE, ZIP_PATH, BAD_RESPONSES)
 
 
 def test_every_answer_of_the_fixture_is_stored(refreshed: tuple[str, Any, Any]) -> None:
@@ -80,26 +61,3 @@ def test_observations_carry_who_publication_date(refreshed: tuple[str, Any, Any]
 
 def test_observations_carry_the_unit_of_the_registry(refreshed: tuple[str, Any, Any]) -> None:
     assert {row["unit"] for row in observations(refreshed[0], source=SOURCE)} == {"answer (Yes/No)"}
-
-
-def test_second_refresh_adds_nothing(refreshed: tuple[str, Any, Any]) -> None:
-    db, _first, second = refreshed
-    all_versions, current = observations(db, "--all-versions", source=SOURCE), observations(db, source=SOURCE)
-    assert second.returncode == 0 and len(all_versions) == len(current)
-
-
-def test_status_reports_success(refreshed: tuple[str, Any, Any]) -> None:
-    assert status(refreshed[0])[SOURCE]["last_run_status"] == "success"
-
-
-def test_bad_input_fails_with_a_clear_message(bad_refresh: BadRefresh) -> None:
-    assert bad_refresh.result.returncode == 1 and bad_refresh.expected in bad_refresh.stderr_one_line
-
-
-def test_bad_input_loses_nothing_stored_before(bad_refresh: BadRefresh) -> None:
-    assert bad_refresh.before and bad_refresh.after == bad_refresh.before
-
-
-def test_bad_input_is_recorded_as_a_failed_run(bad_refresh: BadRefresh) -> None:
-    run = bad_refresh.status[SOURCE]
-    assert run["last_run_status"] == "failed" and bad_refresh.expected in " ".join(run["last_error"].split())
