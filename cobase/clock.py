@@ -26,6 +26,18 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def years_before(day: date, years: int) -> date:
+    """The same calendar day ``years`` earlier (29 February becomes 28 February).
+
+    One definition for the evidence window, the stale rule and what a dossier says about both, so the
+    engine and the exports never count a window differently.
+    """
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def parse_datetime(text: str) -> datetime:
     """Parse an ISO 8601 date or datetime (``2025-12-05T13:23:08+01:00``, ``2026-07-13``) to aware UTC.
 

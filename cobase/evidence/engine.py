@@ -16,7 +16,7 @@ from functools import lru_cache
 from sqlmodel import Session
 
 from cobase.catalogue import Catalogue, Item, load_catalogue
-from cobase.clock import utcnow
+from cobase.clock import utcnow, years_before
 from cobase.db import open_store, session_scope
 from cobase.demonstration import is_demonstration
 from cobase.evidence.deliveries import UNWINDOWED_INDICATORS
@@ -47,14 +47,6 @@ DEFAULT_STALE_YEARS = 3
 @lru_cache(maxsize=4)
 def _registry(path: str | None = None) -> Registry:
     return load_registry(path)
-
-
-def years_before(day: date, years: int) -> date:
-    """The same calendar day ``years`` earlier (29 February becomes 28 February)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
 
 
 @dataclass(frozen=True)
