@@ -488,18 +488,26 @@ AsOfOption = Annotated[
 def _assessment(
     country: str, pathology: str, items: list[str] | None, as_of: str | None, window: int, db: str | None
 ):
-    """Run the evidence engine, turning every user mistake into one clear sentence."""
-    from cobase.catalogue import CatalogueError
-    from cobase.db import StoreError
-    from cobase.evidence import assess
-    from cobase.harmonize.countries import UnknownCountryError
+    """Resolve what was typed, then run the evidence engine; every user mistake is one clear sentence."""
+    from cobase.catalogue import CatalogueError, load_catalogue
+    from cobase.db import StoreError, session_scope
+    from cobase.evidence.engine import assess_resolved, resolve_items
+    from cobase.harmonize.countries import UnknownCountryError, resolve_country
     from cobase.harmonize.medicines import UnknownMedicineError
 
     _check_window(window)
-    _engine(db, create=False)  # a read command never creates a store
+    engine = _engine(db, create=False)  # a read command never creates a store
     try:
         day = _as_of_day(as_of)
-        return assess(country, pathology, items or None, as_of=day, window_years=window, db=db)
+        catalogue = load_catalogue()
+        # In this order, so the first mistake typed is the one reported.
+        chosen_country = resolve_country(country)
+        chosen_pathology = catalogue.pathology(pathology)
+        chosen_items = resolve_items(items, chosen_pathology, catalogue)
+        with session_scope(engine) as session:
+            return assess_resolved(
+                session, chosen_country, chosen_pathology, chosen_items, as_of=day, window_years=window
+            )
     except (UnknownCountryError, UnknownMedicineError, CatalogueError, BadDateError, ValueError) as exc:
         raise fail(str(exc)) from exc
     except OverflowError as exc:  # a date arithmetic limit reached by a value no check above foresaw

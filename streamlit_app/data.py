@@ -39,9 +39,10 @@ from cobase.demonstration import (
     is_demonstration,
     load_demonstration,
 )
-from cobase.evidence import Assessment, Contradiction, Evidence, assess
+from cobase.evidence import Assessment, Contradiction, Evidence
 from cobase.evidence.cost import MonthlyCost
 from cobase.evidence.cost import monthly_costs as _monthly_costs
+from cobase.evidence.engine import assess_resolved
 from cobase.evidence.model import DIMENSIONS
 from cobase.evidence.register_timeline import REGISTER_SOURCES
 from cobase.export import render_docx, render_markdown, render_pdf, timeline_spec
@@ -577,8 +578,18 @@ def _assessment_json(
 ) -> str:
     # Cached as JSON text: one string is cheap to copy out of the cache on every rerun, and does not
     # depend on the classes' identity when Streamlit reloads a module.
+    catalogue = load_catalogue()
+    chosen_pathology = catalogue.pathology(pathology)
+    # The journeys hand catalogue ids (resolve_items resolved what was typed); none means the default set.
+    chosen = (
+        [catalogue.items[item_id] for item_id in dict.fromkeys(items)]
+        if items
+        else catalogue.default_items(chosen_pathology.id)
+    )
     with session_scope(engine_for(url)) as session:
-        result = assess(country_iso3, pathology, list(items), as_of, window_years, session=session)
+        result = assess_resolved(
+            session, resolve_country(country_iso3), chosen_pathology, chosen, as_of, window_years
+        )
     return result.model_dump_json()
 
 
