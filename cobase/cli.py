@@ -26,6 +26,7 @@ from cobase.settings import PROJECT_ROOT, database_url
 if TYPE_CHECKING:
     from cobase.evidence.cost import MonthlyCost
     from cobase.evidence.model import Assessment
+    from cobase.registry import Registry
 
 app = typer.Typer(
     name="cobase",
@@ -336,7 +337,7 @@ def status(
         float, typer.Option("--max-age", help="Days after which a source's last success is stale.", min=0)
     ] = 8.0,
 ) -> None:
-    """Per source: last success, last error, observations, newest period and publication.
+    """Per source: last success, freshness, last error, observations, newest period and publication.
 
     Exit 0 when every refreshed source is fresh, 1 when some is stale, 2 when some failed or was
     interrupted, 3 when the store cannot be opened.
@@ -346,18 +347,30 @@ def status(
     from cobase.clock import utcnow
     from cobase.db import session_scope
     from cobase.health import UNREADABLE, store_health
-    from cobase.queries import source_status
+    from cobase.queries import refresh_due, source_status
 
+    now = utcnow()
     engine = _engine(db, create=False, code=UNREADABLE)
     try:
         with session_scope(engine) as session:
             statuses = source_status(session)
+            due = (
+                refresh_due(session, _registry_or_none(), [status.source for status in statuses], now)
+                if statuses
+                else {}  # an empty store: nothing to judge, and no sources file to read
+            )
     except Exception as exc:  # a store damaged or unreadable after it opened
         raise fail(f"cannot read the store: {exc.__class__.__name__}", UNREADABLE) from exc
-    health = store_health(statuses, utcnow(), timedelta(days=max_age))
+    health = store_health(statuses, now, timedelta(days=max_age))
     if as_json:
         records = [
-            {**record, "last_error": redact_text(record["last_error"]) if record.get("last_error") else None}
+            {
+                **record,
+                "last_error": redact_text(record["last_error"]) if record.get("last_error") else None,
+                # Added after the fields above, never renaming one: monitors read them by name.
+                "refresh_every_days": due[record["source"]].refresh_every_days,
+                "due": due[record["source"]].due,
+            }
             for record in (status.as_record() for status in statuses)
         ]
         typer.echo(json.dumps(records, indent=2, ensure_ascii=False))
@@ -368,7 +381,7 @@ def status(
     table = Table(title=f"Sources — {redact_url(database_url(db))}")
     for column in (
         "source",
-        "last success",
+        "last success / freshness",
         "last run",
         "last error",
         "observations",
@@ -384,7 +397,9 @@ def status(
             last_run += f" (last seen alive {item.last_seen_alive_at:%Y-%m-%d %H:%M:%S} UTC)"
         table.add_row(
             item.source,
-            item.last_success_at.isoformat(timespec="seconds") if item.last_success_at else "—",
+            # Freshness under the date it follows from: a column of its own would squeeze the others.
+            (item.last_success_at.isoformat(timespec="seconds") if item.last_success_at else "—")
+            + f"\n{due[item.source].words}",
             last_run,
             redact_text(item.last_error.splitlines()[0])[:80] if item.last_error else "",
             str(item.observations),
@@ -396,6 +411,17 @@ def status(
     console.print(table)
     console.print(health.sentence, highlight=False)
     raise typer.Exit(health.code)
+
+
+def _registry_or_none() -> Registry | None:
+    """The sources registry, or None when it cannot be read: a store's status does not depend on it, so
+    each source then says its freshness is unknown instead of the command failing."""
+    from cobase.registry import SourcesFileError, load_registry
+
+    try:
+        return load_registry()
+    except SourcesFileError:
+        return None
 
 
 def _first_warning(warnings: str | None) -> str:
@@ -462,18 +488,26 @@ AsOfOption = Annotated[
 def _assessment(
     country: str, pathology: str, items: list[str] | None, as_of: str | None, window: int, db: str | None
 ):
-    """Run the evidence engine, turning every user mistake into one clear sentence."""
-    from cobase.catalogue import CatalogueError
-    from cobase.db import StoreError
-    from cobase.evidence import assess
-    from cobase.harmonize.countries import UnknownCountryError
+    """Resolve what was typed, then run the evidence engine; every user mistake is one clear sentence."""
+    from cobase.catalogue import CatalogueError, load_catalogue
+    from cobase.db import StoreError, session_scope
+    from cobase.evidence.engine import assess_resolved, resolve_items
+    from cobase.harmonize.countries import UnknownCountryError, resolve_country
     from cobase.harmonize.medicines import UnknownMedicineError
 
     _check_window(window)
-    _engine(db, create=False)  # a read command never creates a store
+    engine = _engine(db, create=False)  # a read command never creates a store
     try:
         day = _as_of_day(as_of)
-        return assess(country, pathology, items or None, as_of=day, window_years=window, db=db)
+        catalogue = load_catalogue()
+        # In this order, so the first mistake typed is the one reported.
+        chosen_country = resolve_country(country)
+        chosen_pathology = catalogue.pathology(pathology)
+        chosen_items = resolve_items(items, chosen_pathology, catalogue)
+        with session_scope(engine) as session:
+            return assess_resolved(
+                session, chosen_country, chosen_pathology, chosen_items, as_of=day, window_years=window
+            )
     except (UnknownCountryError, UnknownMedicineError, CatalogueError, BadDateError, ValueError) as exc:
         raise fail(str(exc)) from exc
     except OverflowError as exc:  # a date arithmetic limit reached by a value no check above foresaw

@@ -9,7 +9,6 @@ finding stops counting as evidence but stays in the store.
 
 from __future__ import annotations
 
-import calendar
 import json
 import re
 import secrets
@@ -21,7 +20,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from cobase.access import same_person
-from cobase.clock import BadDateError, utcnow
+from cobase.clock import BadDateError, month_period, utcnow, year_period
 from cobase.harmonize.countries import resolve_country
 from cobase.harmonize.medicines import resolve_item
 from cobase.harmonize.records import ObservationIn
@@ -83,11 +82,9 @@ def parse_period(text: str) -> tuple[date, date]:
     cleaned = text.strip()
     try:
         if re.fullmatch(r"\d{4}", cleaned):
-            year = int(cleaned)
-            return date(year, 1, 1), date(year, 12, 31)
+            return year_period(int(cleaned))
         if m := re.fullmatch(r"(\d{4})-(\d{2})", cleaned):
-            year, month = int(m.group(1)), int(m.group(2))
-            return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+            return month_period(int(m.group(1)), int(m.group(2)))
         day = date.fromisoformat(cleaned)
         return day, day
     except ValueError as exc:

@@ -6,10 +6,12 @@ retrieval dates): there are no bare numbers in cobase.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -18,6 +20,11 @@ from cobase.demonstration import MARK_KEY as DEMONSTRATION_MARK
 from cobase.models import Observation, RefreshRun, Snapshot, Source
 from cobase.processing import PROCESSING_VERSION, PRODUCER_DATED_BASES, RELEASE_BASES
 from cobase.runs import interrupted_message, last_seen_alive, live_holder, run_is_alive
+
+if TYPE_CHECKING:
+    from cobase.catalogue import Catalogue
+    from cobase.registry import Registry
+    from cobase.schedule import DueDecision
 
 OBSERVATION_COLUMNS = (
     "country_iso3",
@@ -384,3 +391,284 @@ def observation_versions(
         if (version.source, version.indicator) in wanted:
             versions.append(version)
     return versions
+
+
+# --- Freshness: how old our copy of each source is, against the producer's cadence and our own ----------
+
+CADENCE_DAYS: tuple[tuple[str, int], ...] = (
+    (r"\bdaily\b|quotidien", 1),
+    (r"\bweekly\b|hebdomadaire", 7),
+    (r"\bmonthly\b|mensuel", 31),
+    (r"\bquarterly\b|trimestriel", 92),
+    (r"semi-?annual|biannual|twice a year|semestriel", 183),
+    (r"\byearly\b|\bannual\b|annuel", 366),
+    (r"two years|biennial|biennal", 731),
+)
+"""How long a ``sources.yml`` ``update_cadence`` lets our copy age before it is overdue, read from the
+first rhythm its text names ("yearly (early July…)", "when a new edition is published (checked
+monthly)"); a month counts as 31 days and a quarter as 92, so a refresh late in a long month is not
+flagged."""
+
+ENTERED_BY_HAND = "saisis à la main / entered by hand"
+"""Freshness of curated findings: no refresh fetches them."""
+
+NOT_DECLARED = "hors de sources.yml / not in sources.yml"
+"""Freshness of a stored source that the sources file in use does not declare."""
+
+
+def cadence_days(cadence: str) -> int | None:
+    """Days one ``update_cadence`` allows; None when the text names no rhythm we can measure."""
+    text = cadence.casefold()
+    return next((days for pattern, days in CADENCE_DAYS if re.search(pattern, text)), None)
+
+
+def freshness(cadence: str, last_success_at: datetime | None, now: datetime) -> str:
+    """Whether our copy of a source is as fresh as its ``update_cadence`` promises.
+
+    "à jour" when the last successful refresh is younger than one cadence, "en retard" (with its age in
+    days) when older, "jamais" when it never succeeded; a cadence we cannot read ("irregular") is said so
+    rather than guessed.
+    """
+    if last_success_at is None:
+        return "jamais actualisée / never refreshed"
+    allowed = cadence_days(cadence)
+    if allowed is None:
+        return "cadence non mesurable / cadence not measurable"
+    age = now - last_success_at
+    if age > timedelta(days=allowed):
+        return f"en retard / overdue ({age.days} j)"
+    return "à jour / fresh"
+
+
+@dataclass(frozen=True)
+class SourceOverview:
+    """One source as the app's Sources page lists it: what ``sources.yml`` declares, what the store
+    records (``status``, None for a declared source never refreshed), and how fresh our copy is."""
+
+    source: str
+    title: str
+    producer: str
+    licence: str
+    url_main: str | None
+    update_cadence: str
+    freshness: str
+    status: SourceStatus | None
+
+
+def source_overview(session: Session, registry: Registry, now: datetime) -> list[SourceOverview]:
+    """Every crawlable source of ``registry`` (in its order, refreshed or not), then every other source
+    the store holds (curated findings, a source another sources file declared), by key.
+
+    Services (the Internet Archive) are queried on demand by ``cobase archive``, never refreshed, so they
+    are not listed unless the store holds values of theirs.
+    """
+    from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE  # findings pulls in the fetch path
+
+    not_refreshed = {FINDINGS_SOURCE: ENTERED_BY_HAND}
+    statuses = {status.source: status for status in source_status(session)}
+    declared_sources = {key: source for key, source in registry.sources.items() if not source.is_service}
+    overview = []
+    for key in [*declared_sources, *sorted(set(statuses) - set(declared_sources))]:
+        declared = declared_sources.get(key)
+        status = statuses.get(key)
+        if declared is not None:
+            overview.append(
+                SourceOverview(
+                    source=key,
+                    title=declared.title,
+                    producer=declared.producer,
+                    licence=declared.licence.name,
+                    url_main=declared.url_main,
+                    update_cadence=declared.update_cadence,
+                    freshness=freshness(
+                        declared.update_cadence, status.last_success_at if status else None, now
+                    ),
+                    status=status,
+                )
+            )
+        elif status is not None:
+            overview.append(
+                SourceOverview(
+                    source=key,
+                    title=status.title,
+                    producer=status.producer,
+                    licence=status.licence,
+                    url_main=None,
+                    update_cadence="",
+                    freshness=not_refreshed.get(key, NOT_DECLARED),
+                    status=status,
+                )
+            )
+    return overview
+
+
+@dataclass(frozen=True)
+class RefreshDue:
+    """Whether ``cobase refresh --due`` would refresh a source now, said in words (``cobase status``)."""
+
+    source: str
+    refresh_every_days: int | None
+    """The source's cadence in ``sources.yml``; None when it declares none or is not refreshed by cobase."""
+    due: bool | None
+    """None for what no refresh fetches: curated findings, a service, a source ``sources.yml`` lacks."""
+    words: str
+
+
+def refresh_due(
+    session: Session, registry: Registry | None, keys: Sequence[str], now: datetime
+) -> dict[str, RefreshDue]:
+    """For each source key, the decision ``cobase refresh --due`` takes (:mod:`cobase.schedule`), in words.
+
+    ``registry`` None means the sources file could not be read: nothing can be decided, and each source
+    says so rather than failing the status of the store.
+    """
+    from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
+    from cobase.schedule import due_sources
+
+    crawlable = [] if registry is None else [k for k, s in registry.sources.items() if not s.is_service]
+    decisions = {
+        decision.key: decision for decision in (due_sources(session, registry, now=now) if registry else [])
+    }
+    answers: dict[str, RefreshDue] = {}
+    for key in keys:
+        if (decision := decisions.get(key)) is not None and key in crawlable:
+            answers[key] = RefreshDue(key, decision.refresh_every_days, decision.due, _due_words(decision))
+        elif key == FINDINGS_SOURCE:
+            answers[key] = RefreshDue(key, None, None, "entered by hand")
+        elif registry is None:
+            answers[key] = RefreshDue(key, None, None, "unknown (sources file unreadable)")
+        elif key in registry.sources:
+            answers[key] = RefreshDue(key, None, None, "not refreshed (a service)")
+        else:
+            answers[key] = RefreshDue(key, None, None, "not in sources.yml")
+    return answers
+
+
+def _due_words(decision: DueDecision) -> str:
+    """The decision in a few words; the last success has its own column beside it."""
+    if decision.refresh_every_days is None:
+        return "due (no refresh_every_days)"
+    if decision.last_success_at is None:
+        return "due (never succeeded)"
+    return f"{'due' if decision.due else 'not due'} (every {decision.refresh_every_days} d)"
+
+
+# --- Documents: what the store keeps for a country, one row per snapshot --------------------------------
+
+CONTRIBUTORS = "Contributeurs cobase / cobase contributors"
+"""Who publishes curated findings: the people named on each finding, not a producer of sources.yml."""
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """One kept snapshot with the current values it gave for a country: what the Rapports page lists."""
+
+    source: str
+    producer: str
+    url: str
+    snapshot_sha256: str
+    published_at: datetime | None
+    """The newest producer's date among its values; None when the producer gives none."""
+    retrieved_at: datetime
+    period_start: date
+    period_end: date
+    values: int
+    indicators: tuple[str, ...]
+    items: tuple[str, ...]
+    """Catalogue items it is about: named by one of its values, or linked to its indicator by the map."""
+
+
+def in_date_range(moment: datetime | None, start: date | None, end: date | None) -> bool:
+    """Whether ``moment``'s day lies in [start, end] (either bound optional).
+
+    Without a moment, only the absence of a range matches: an undated thing is never "in" a period.
+    """
+    if moment is None:
+        return start is None and end is None
+    day = moment.date()
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
+def known_indicators(registry: Registry) -> list[tuple[str, str]]:
+    """Every (source, indicator) the store can hold: the registry's and the curated findings'."""
+    from cobase.findings import finding_indicators
+
+    pairs = [
+        (source.key, indicator.code)
+        for source in registry.sources.values()
+        for indicator in source.indicators
+    ]
+    return pairs + [(key, code) for key, code, _dimension in finding_indicators()]
+
+
+def indicator_items(catalogue: Catalogue) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(source, indicator) -> catalogue items the indicator map says it is about."""
+    return {
+        (source, code): tuple(link.items)
+        for source, indicators in catalogue.indicator_map.items()
+        for code, link in indicators.items()
+    }
+
+
+def stored_documents(
+    session: Session,
+    country_iso3: str,
+    *,
+    registry: Registry,
+    catalogue: Catalogue,
+    item: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[StoredDocument]:
+    """Documents kept for a country (one per snapshot), optionally about one item, published in a range;
+    newest publication first.
+
+    A document is about an item when one of its values names it, or when the indicator map links its
+    indicator to it. The date range applies to the producer's publication date (our retrieval date when
+    the producer gives none), since that is what an as-of date is compared with. Each series counts
+    with its newest stored version only.
+    """
+    from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
+
+    linked = indicator_items(catalogue)
+    versions = observation_versions(session, country_iso3, known_indicators(registry))
+    newest: dict[str, ObservationVersion] = {}
+    for version in versions:
+        if version.series_key not in newest or version.id > newest[version.series_key].id:
+            newest[version.series_key] = version
+    groups: dict[tuple[str, str, str], list[ObservationVersion]] = defaultdict(list)
+    for version in newest.values():
+        groups[(version.source, version.url, version.snapshot_sha256)].append(version)
+    documents: list[StoredDocument] = []
+    for (source, document_url, sha256), members in groups.items():
+        items = {v.item for v in members if v.item} | {
+            i for v in members for i in linked.get((v.source, v.indicator), ())
+        }
+        if item is not None and item not in items:
+            continue
+        published = max((v.published_at for v in members if v.published_at), default=None)
+        retrieved = max(v.retrieved_at for v in members)
+        if not in_date_range(published or retrieved, start, end):
+            continue
+        declared = registry.sources.get(source)
+        documents.append(
+            StoredDocument(
+                source=source,
+                producer=declared.producer
+                if declared
+                else (CONTRIBUTORS if source == FINDINGS_SOURCE else source),
+                url=document_url,
+                snapshot_sha256=sha256,
+                published_at=published,
+                retrieved_at=retrieved,
+                period_start=min(v.period_start for v in members),
+                period_end=max(v.period_end for v in members),
+                values=len(members),
+                indicators=tuple(sorted({v.indicator for v in members})),
+                items=tuple(sorted(items)),
+            )
+        )
+    documents.sort(
+        key=lambda d: (d.published_at.date() if d.published_at else date.min, d.source), reverse=True
+    )
+    return documents

@@ -16,14 +16,12 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import re
 import tempfile
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
@@ -41,15 +39,16 @@ from cobase.demonstration import (
     is_demonstration,
     load_demonstration,
 )
-from cobase.evidence import Assessment, Contradiction, Evidence, assess
+from cobase.evidence import Assessment, Contradiction, Evidence
 from cobase.evidence.cost import MonthlyCost
 from cobase.evidence.cost import monthly_costs as _monthly_costs
+from cobase.evidence.engine import assess_resolved
 from cobase.evidence.model import DIMENSIONS
 from cobase.evidence.register_timeline import REGISTER_SOURCES
 from cobase.export import render_docx, render_markdown, render_pdf, timeline_spec
 from cobase.findings import DIMENSIONS as FINDING_DIMENSIONS
 from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
-from cobase.findings import Finding, add_finding, finding_indicators, list_findings, set_status
+from cobase.findings import Finding, add_finding, list_findings, set_status
 from cobase.harmonize.countries import (
     Country,
     UnknownCountryError,
@@ -59,12 +58,14 @@ from cobase.harmonize.countries import (
 )
 from cobase.harmonize.medicines import UnknownMedicineError, resolve_item
 from cobase.queries import (
+    SourceOverview,
     countries_with_data,
     has_current_observations,
+    in_date_range,
     list_observations,
-    observation_versions,
-    source_status,
+    source_overview,
 )
+from cobase.queries import stored_documents as _stored_documents
 from cobase.registry import load_registry
 from cobase.settings import database_url
 from cobase.webfetch import user_url_fetcher
@@ -223,30 +224,6 @@ SOURCE_TABLE_COLUMNS: dict[str, str] = {
     "url_main": "Site",
 }
 """Columns of the Sources page: freshness first (what a reader checks), then runs, then the citation."""
-
-CADENCE_DAYS: tuple[tuple[str, int], ...] = (
-    (r"\bdaily\b|quotidien", 1),
-    (r"\bweekly\b|hebdomadaire", 7),
-    (r"\bmonthly\b|mensuel", 31),
-    (r"\bquarterly\b|trimestriel", 92),
-    (r"semi-?annual|biannual|twice a year|semestriel", 183),
-    (r"\byearly\b|\bannual\b|annuel", 366),
-    (r"two years|biennial|biennal", 731),
-)
-"""How long a ``sources.yml`` ``update_cadence`` lets our copy age before it is overdue, read from the
-first rhythm its text names ("yearly (early July…)", "when a new edition is published (checked
-monthly)"); a month counts as 31 days and a quarter as 92, so a refresh late in a long month is not
-flagged."""
-
-
-def cadence_days(cadence: str) -> int | None:
-    """Days one ``update_cadence`` allows; None when the text names no rhythm we can measure."""
-    text = cadence.casefold()
-    return next((days for pattern, days in CADENCE_DAYS if re.search(pattern, text)), None)
-
-
-NOT_REFRESHED: dict[str, str] = {FINDINGS_SOURCE: "saisis à la main / entered by hand"}
-"""Freshness of stored sources no refresh fetches."""
 
 
 def real_database_url() -> str:
@@ -453,65 +430,41 @@ def access_dimension_label(code: str) -> str:
 
 @served_while_refreshing(CACHE_TTL_SECONDS)
 def source_table(url: str) -> pd.DataFrame:
-    """Freshness of every source: registry sources never refreshed are listed too, as "jamais / never"."""
+    """Freshness of every source (:func:`cobase.queries.source_overview`), with the page's column names."""
     with session_scope(engine_for(url)) as session:
-        statuses = {status.source: status for status in source_status(session)}
-    # Services (the Internet Archive) are queried on demand by `cobase archive`, never refreshed.
-    registry = {key: source for key, source in load_registry().sources.items() if not source.is_service}
-    rows: list[dict[str, Any]] = []
-    now = clock.utcnow()  # through the module, so tests that freeze the clock reach it
-    for key in [*registry, *sorted(set(statuses) - set(registry))]:
-        declared = registry.get(key)
-        status = statuses.get(key)
-        cadence = declared.update_cadence if declared else ""
-        rows.append(
-            {
-                "source": key,
-                "title": declared.title if declared else status.title if status else "",
-                "producer": declared.producer if declared else status.producer if status else "",
-                "licence": declared.licence.name if declared else status.licence if status else "",
-                "url_main": declared.url_main if declared else None,
-                "last_success_at": _timestamp(status.last_success_at if status else None),
-                "last_run_status": RUN_STATUS_LABELS.get(status.last_run_status or "", status.last_run_status)
-                if status and status.last_run_status
-                else "jamais / never",
-                "last_run_at": _timestamp(status.last_run_at if status else None),
-                "last_error": status.last_error if status else None,
-                "last_error_at": _timestamp(status.last_error_at if status else None),
-                "observations": status.observations if status else 0,
-                "newest_period": status.newest_period if status else None,
-                "newest_published_at": status.newest_published_at.date()
-                if status and status.newest_published_at
-                else None,
-                "update_cadence": cadence,
-                "freshness": freshness(cadence, status.last_success_at if status else None, now)
-                if declared
-                else NOT_REFRESHED.get(key, "hors de sources.yml / not in sources.yml"),
-            }
-        )
+        # The clock through its module, so tests that freeze it reach it.
+        overview = source_overview(session, load_registry(), clock.utcnow())
+    rows = [_source_row(entry) for entry in overview]
     return pd.DataFrame(rows, columns=list(SOURCE_TABLE_COLUMNS)).rename(columns=SOURCE_TABLE_COLUMNS)
+
+
+def _source_row(entry: SourceOverview) -> dict[str, Any]:
+    status = entry.status
+    return {
+        "source": entry.source,
+        "title": entry.title,
+        "producer": entry.producer,
+        "licence": entry.licence,
+        "url_main": entry.url_main,
+        "last_success_at": _timestamp(status.last_success_at if status else None),
+        "last_run_status": RUN_STATUS_LABELS.get(status.last_run_status or "", status.last_run_status)
+        if status and status.last_run_status
+        else "jamais / never",
+        "last_run_at": _timestamp(status.last_run_at if status else None),
+        "last_error": status.last_error if status else None,
+        "last_error_at": _timestamp(status.last_error_at if status else None),
+        "observations": status.observations if status else 0,
+        "newest_period": status.newest_period if status else None,
+        "newest_published_at": status.newest_published_at.date()
+        if status and status.newest_published_at
+        else None,
+        "update_cadence": entry.update_cadence,
+        "freshness": entry.freshness,
+    }
 
 
 def _timestamp(value: datetime | None) -> pd.Timestamp | None:
     return None if value is None else pd.Timestamp(value)
-
-
-def freshness(cadence: str, last_success_at: datetime | None, now: datetime) -> str:
-    """Whether our copy of a source is as fresh as its ``update_cadence`` promises.
-
-    "à jour" when the last successful refresh is younger than one cadence, "en retard" (with its age in
-    days) when older, "jamais" when it never succeeded; a cadence we cannot read ("irregular") is said so
-    rather than guessed.
-    """
-    if last_success_at is None:
-        return "jamais actualisée / never refreshed"
-    allowed = cadence_days(cadence)
-    if allowed is None:
-        return "cadence non mesurable / cadence not measurable"
-    age = now - last_success_at
-    if age > timedelta(days=allowed):
-        return f"en retard / overdue ({age.days} j)"
-    return "à jour / fresh"
 
 
 # --- The two journeys: what the physician chooses, and the assessment it gives -----------------------
@@ -625,8 +578,18 @@ def _assessment_json(
 ) -> str:
     # Cached as JSON text: one string is cheap to copy out of the cache on every rerun, and does not
     # depend on the classes' identity when Streamlit reloads a module.
+    catalogue = load_catalogue()
+    chosen_pathology = catalogue.pathology(pathology)
+    # The journeys hand catalogue ids (resolve_items resolved what was typed); none means the default set.
+    chosen = (
+        [catalogue.items[item_id] for item_id in dict.fromkeys(items)]
+        if items
+        else catalogue.default_items(chosen_pathology.id)
+    )
     with session_scope(engine_for(url)) as session:
-        result = assess(country_iso3, pathology, list(items), as_of, window_years, session=session)
+        result = assess_resolved(
+            session, resolve_country(country_iso3), chosen_pathology, chosen, as_of, window_years
+        )
     return result.model_dump_json()
 
 
@@ -790,37 +753,6 @@ def _citation(evidence: Evidence) -> str:
 # --- Rapports: stored documents and curated findings ---------------------------------------------------
 
 
-@st.cache_data(show_spinner=False)
-def _indicator_items() -> dict[tuple[str, str], tuple[str, ...]]:
-    """(source, indicator) -> catalogue items the indicator map says it is about."""
-    catalogue = load_catalogue()
-    return {
-        (source, code): tuple(link.items)
-        for source, indicators in catalogue.indicator_map.items()
-        for code, link in indicators.items()
-    }
-
-
-def _known_indicators() -> list[tuple[str, str]]:
-    """Every (source, indicator) the store can hold: the registry's and the curated findings'."""
-    pairs = [
-        (source.key, indicator.code)
-        for source in load_registry().sources.values()
-        for indicator in source.indicators
-    ]
-    return pairs + [(key, code) for key, code, _dimension in finding_indicators()]
-
-
-def _in_range(moment: datetime | None, start: date | None, end: date | None) -> bool:
-    if moment is None:
-        return start is None and end is None
-    day = moment.date()
-    return (start is None or day >= start) and (end is None or day <= end)
-
-
-CONTRIBUTORS = "Contributeurs cobase / cobase contributors"
-"""Who publishes curated findings: the people named on each finding, not a producer of sources.yml."""
-
 DOCUMENT_COLUMNS: tuple[str, ...] = (
     "Source",
     "Producteur",
@@ -839,54 +771,32 @@ DOCUMENT_COLUMNS: tuple[str, ...] = (
 def stored_documents(
     url: str, country_iso3: str, item: str | None, start: date | None, end: date | None
 ) -> pd.DataFrame:
-    """Documents kept for a country (one row per snapshot), optionally about one item, published in a range.
-
-    A document is about an item when one of its values names it, or when the indicator map links its
-    indicator to it. The date range applies to the producer's publication date (our retrieval date when
-    the producer gives none), since that is what an as-of date is compared with.
-    """
-    registry = load_registry().sources
-    linked = _indicator_items()
+    """Documents kept for a country (:func:`cobase.queries.stored_documents`), as the Rapports table."""
     with session_scope(engine_for(url)) as session:
-        versions = observation_versions(session, country_iso3, _known_indicators())
-    newest: dict[str, Any] = {}
-    for version in versions:
-        if version.series_key not in newest or version.id > newest[version.series_key].id:
-            newest[version.series_key] = version
-    groups: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
-    for version in newest.values():
-        groups[(version.source, version.url, version.snapshot_sha256)].append(version)
-    rows: list[dict[str, Any]] = []
-    for (source, document_url, sha256), members in groups.items():
-        items = {v.item for v in members if v.item} | {
-            i for v in members for i in linked.get((v.source, v.indicator), ())
-        }
-        if item is not None and item not in items:
-            continue
-        published = max((v.published_at for v in members if v.published_at), default=None)
-        retrieved = max(v.retrieved_at for v in members)
-        if not _in_range(published or retrieved, start, end):
-            continue
-        declared = registry.get(source)
-        rows.append(
-            {
-                "Source": source,
-                "Producteur": declared.producer
-                if declared
-                else (CONTRIBUTORS if source == FINDINGS_SOURCE else source),
-                "Lien": safe_link(document_url) or document_url,
-                "Empreinte": sha256[:12],
-                "Publié le": published.date() if published else None,
-                "Récupéré le": pd.Timestamp(retrieved),
-                "Périodes": period_label(
-                    min(v.period_start for v in members), max(v.period_end for v in members)
-                ),
-                "Valeurs": len(members),
-                "Indicateurs": ", ".join(sorted({v.indicator for v in members})),
-                "Traitements": ", ".join(sorted(item_name(i) for i in items)),
-            }
+        documents = _stored_documents(
+            session,
+            country_iso3,
+            registry=load_registry(),
+            catalogue=load_catalogue(),
+            item=item,
+            start=start,
+            end=end,
         )
-    rows.sort(key=lambda row: (row["Publié le"] or date.min, row["Source"]), reverse=True)
+    rows = [
+        {
+            "Source": document.source,
+            "Producteur": document.producer,
+            "Lien": safe_link(document.url) or document.url,
+            "Empreinte": document.snapshot_sha256[:12],
+            "Publié le": document.published_at.date() if document.published_at else None,
+            "Récupéré le": pd.Timestamp(document.retrieved_at),
+            "Périodes": period_label(document.period_start, document.period_end),
+            "Valeurs": document.values,
+            "Indicateurs": ", ".join(document.indicators),
+            "Traitements": ", ".join(sorted(item_name(i) for i in document.items)),
+        }
+        for document in documents
+    ]
     return pd.DataFrame(rows, columns=list(DOCUMENT_COLUMNS))
 
 
@@ -910,7 +820,7 @@ def findings(
         asdict(finding)
         for finding in found
         if (item is None or finding.item == item)
-        and _in_range(finding.published_at or finding.recorded_at, start, end)
+        and in_date_range(finding.published_at or finding.recorded_at, start, end)
     ]
 
 

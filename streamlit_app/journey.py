@@ -25,9 +25,9 @@ import streamlit as st
 import ui
 
 from cobase import present
+from cobase.clock import years_before
 from cobase.db import StoreError
 from cobase.evidence import Assessment, Dimension, Evidence
-from cobase.evidence.engine import years_before
 from cobase.evidence.model import Trend
 from cobase.harmonize.countries import UnknownCountryError
 

@@ -621,23 +621,6 @@ def test_a_source_refreshed_within_its_cadence_is_fresh(store: str, monkeypatch:
     assert table.loc["who_gho", "Fraîcheur"] == "à jour / fresh"
 
 
-@pytest.mark.parametrize(
-    ("cadence", "days"),
-    [
-        ("monthly", 31),
-        ("quarterly", 92),
-        ("yearly (early July, with an update in November)", 366),
-        ("every survey round (about every two years)", 731),
-        ("when a new edition is published (checked monthly)", 31),
-        ("irregular", None),
-    ],
-)
-def test_cadence_is_read_from_sources_yml_text(cadence: str, days: int | None) -> None:
-    from streamlit_app import data
-
-    assert data.cadence_days(cadence) == days
-
-
 # Evidence cards and "then / now" (issue 9 §7) ---------------------------------------------------------
 
 

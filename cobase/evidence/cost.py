@@ -31,7 +31,7 @@ from sqlmodel import Session
 from cobase.catalogue import load_catalogue
 from cobase.catalogue.posology import DDD_CITATION, DefinedDailyDose, Posology, load_posology, oral_ddd
 from cobase.clock import utcnow
-from cobase.evidence.engine import _versions_as_of
+from cobase.evidence.engine import versions_as_of
 from cobase.parse.ma_cnops_medicaments import row_from_quote
 from cobase.queries import ObservationVersion, observation_versions
 from cobase.registry import Registry, load_registry
@@ -185,7 +185,7 @@ def monthly_costs(
     )
     wanted = [(PRICE_SOURCE, code) for code in PRICE_INDICATORS] + [EXCHANGE_RATE, MINIMUM_WAGE]
     versions = observation_versions(session, country_iso3, wanted)
-    shown, _later = _versions_as_of(versions, known_by)
+    shown, _later = versions_as_of(versions, known_by)
     # A list of a year not yet begun is no price as of the date asked.
     current = [
         version

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from sqlmodel import Session
 
-from cobase.catalogue import Catalogue, Item, load_catalogue
-from cobase.clock import utcnow
+from cobase.catalogue import Catalogue, Item, Pathology, load_catalogue
+from cobase.clock import utcnow, years_before
 from cobase.db import open_store, session_scope
 from cobase.demonstration import is_demonstration
 from cobase.evidence.deliveries import UNWINDOWED_INDICATORS
@@ -24,7 +25,6 @@ from cobase.evidence.model import (
     DIMENSION_LABELS,
     DIMENSIONS,
     Assessment,
-    Contradiction,
     Dimension,
     Evidence,
     Gap,
@@ -32,10 +32,15 @@ from cobase.evidence.model import (
 )
 from cobase.evidence.readings import find_contradictions, trends
 from cobase.evidence.references import DOCUMENT_SOURCES, map_evidence, with_references
-from cobase.evidence.register_timeline import REGISTER_SOURCES, register_gaps, register_timelines_for
+from cobase.evidence.register_timeline import (
+    REGISTER_SOURCES,
+    RegisterTimeline,
+    register_gaps,
+    register_timelines_for,
+)
 from cobase.findings import SOURCE_KEY as FINDINGS_SOURCE
 from cobase.findings import finding_indicators
-from cobase.harmonize.countries import resolve_country
+from cobase.harmonize.countries import Country, resolve_country
 from cobase.harmonize.medicines import resolve_item
 from cobase.queries import ObservationVersion, observation_versions
 from cobase.registry import Registry, load_registry
@@ -47,14 +52,6 @@ DEFAULT_STALE_YEARS = 3
 @lru_cache(maxsize=4)
 def _registry(path: str | None = None) -> Registry:
     return load_registry(path)
-
-
-def years_before(day: date, years: int) -> date:
-    """The same calendar day ``years`` earlier (29 February becomes 28 February)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
 
 
 @dataclass(frozen=True)
@@ -80,7 +77,9 @@ class _Subject:
     members: tuple[str, ...] = ()
 
 
-def _links(catalogue: Catalogue, registry: Registry, pathology: str, selected: set[str]) -> list[_Link]:
+def _links(
+    catalogue: Catalogue, registry: Registry, pathology: str, selected: AbstractSet[str]
+) -> list[_Link]:
     """Indicators informing this pathology, restricted to the selected items when they are item-specific.
 
     An item link lists its items (kept only when the patient needs one); a class link is kept only when
@@ -144,7 +143,7 @@ def _not_covered(registry: Registry, links: list[_Link], iso3: str, name_fr: str
 
 
 def _subject(
-    version: ObservationVersion, link: _Link, selected: set[str], catalogue: Catalogue, pathology: str
+    version: ObservationVersion, link: _Link, selected: AbstractSet[str], catalogue: Catalogue, pathology: str
 ) -> _Subject | None:
     """What an observation is evidence about; None when it is not about this patient's pathology.
 
@@ -253,7 +252,7 @@ def _to_evidence(
     )
 
 
-def _versions_as_of(
+def versions_as_of(
     versions: Iterable[ObservationVersion], known_by: datetime
 ) -> tuple[list[tuple[ObservationVersion, bool, list[ObservationVersion]]], list[ObservationVersion]]:
     """Per series: the version shown as of ``known_by``, whether it changed later, and earlier versions.
@@ -290,101 +289,118 @@ def _versions_as_of(
     return shown, later
 
 
-def assess(
-    country: str,
-    pathology: str,
-    items: Sequence[str] | None = None,
-    as_of: date | None = None,
-    window_years: int = DEFAULT_WINDOW_YEARS,
-    *,
-    stale_after_years: int = DEFAULT_STALE_YEARS,
-    session: Session | None = None,
-    db: str | None = None,
-    sources: str | None = None,
-) -> Assessment:
-    """Assess what sources say about effective access to care for ``pathology`` in ``country``.
+@dataclass(frozen=True)
+class Frame:
+    """What the pure steps of one assessment need to know besides the versions they are given: the
+    declarations (catalogue, registry), the patient's pathology and items, and the dates that judge a
+    version (``known_by``: the end of the as-of day, exclusive; ``stale_before``)."""
 
-    ``country`` is a code or a name (French or English, typos tolerated); ``items`` are free-text names
-    of medicines, tests or specialists (default: the first-line set of :meth:`Pathology.default_items`,
-    the one the app pre-ticks); ``pathology`` is an id or any French or English name ("VIH");
-    ``as_of`` sets aside what is proven published after that date (``published_after``) and gives each
-    evidence item its ``as_of_status`` (``published_by``, ``published_after`` or ``unknown``).
+    catalogue: Catalogue
+    registry: Registry
+    pathology: str
+    selected: frozenset[str]
+    known_by: datetime
+    stale_before: date
+
+
+def end_of_day(day: date) -> datetime:
+    """The first instant after ``day`` (UTC): what "published by ``day``" is compared with."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+
+
+def resolve_items(names: Sequence[str] | None, pathology: Pathology, catalogue: Catalogue) -> list[Item]:
+    """Free-text names as catalogue items, in the order typed, each once; none means the pathology's
+    default set (the first-line treatment and follow-up the app pre-ticks).
+
+    Raises :class:`cobase.harmonize.medicines.UnknownMedicineError` for a name that matches no item.
     """
-    if window_years < 1:
-        raise ValueError("window must be at least 1 year")
-    if session is None:
-        with session_scope(open_store(db)) as own_session:
-            return assess(
-                country,
-                pathology,
-                items,
-                as_of,
-                window_years,
-                stale_after_years=stale_after_years,
-                session=own_session,
-                sources=sources,
-            )
-    catalogue = load_catalogue()
-    registry = _registry(sources)
-    resolved_country = resolve_country(country)
-    resolved_pathology = catalogue.pathology(pathology)
-    if items:
-        chosen: list[Item] = []
-        for name in items:
-            match = resolve_item(name)
-            if match.item.id not in {item.id for item in chosen}:
-                chosen.append(match.item)
-    else:
-        chosen = catalogue.default_items(resolved_pathology.id)
-    selected = {item.id for item in chosen}
-    day = as_of or utcnow().date()
-    known_by = datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
-    window_start = years_before(day, window_years)
-    stale_before = years_before(day, stale_after_years)
+    if not names:
+        return catalogue.default_items(pathology.id)
+    chosen: list[Item] = []
+    for name in names:
+        match = resolve_item(name)
+        if match.item.id not in {item.id for item in chosen}:
+            chosen.append(match.item)
+    return chosen
 
-    links = _links(catalogue, registry, resolved_pathology.id, selected)
-    link_by_indicator: dict[tuple[str, str], list[_Link]] = defaultdict(list)
+
+def links_by_indicator(links: Iterable[_Link]) -> dict[tuple[str, str], list[_Link]]:
+    """(source, indicator) -> the links through which its observations are evidence here."""
+    by_indicator: dict[tuple[str, str], list[_Link]] = defaultdict(list)
     for link in links:
-        link_by_indicator[(link.source, link.indicator)].append(link)
-    windowed = [key for key in link_by_indicator if key[1] not in UNWINDOWED_INDICATORS]
-    versions = observation_versions(session, resolved_country.iso3, windowed, period_end_from=window_start)
-    # Deliveries are read whatever their age: the last recorded delivery is always stated, however old.
-    versions += observation_versions(
-        session, resolved_country.iso3, [key for key in link_by_indicator if key[1] in UNWINDOWED_INDICATORS]
-    )
-    shown, later = _versions_as_of(versions, known_by)
+        by_indicator[(link.source, link.indicator)].append(link)
+    return by_indicator
 
+
+def read_versions(
+    session: Session, country_iso3: str, indicators: Iterable[tuple[str, str]], window_start: date
+) -> list[ObservationVersion]:
+    """Every stored version of the indicators for the country: those whose period ends in the window,
+    and deliveries whatever their age (the last recorded delivery is always stated, however old)."""
+    wanted = list(indicators)
+    windowed = [key for key in wanted if key[1] not in UNWINDOWED_INDICATORS]
+    versions = observation_versions(session, country_iso3, windowed, period_end_from=window_start)
+    return versions + observation_versions(
+        session, country_iso3, [key for key in wanted if key[1] in UNWINDOWED_INDICATORS]
+    )
+
+
+def _evidence(
+    version: ObservationVersion, link: _Link, subject: _Subject, revised_later: bool, frame: Frame
+) -> Evidence:
+    return _to_evidence(
+        version, link, frame.registry, revised_later, frame.stale_before, subject, frame.known_by
+    )
+
+
+def _subject_in(version: ObservationVersion, link: _Link, frame: Frame) -> _Subject | None:
+    return _subject(version, link, frame.selected, frame.catalogue, frame.pathology)
+
+
+Revision = tuple[Evidence, list[Evidence]]
+"""A value shown, with the earlier versions of its series that were public by the as-of date."""
+
+
+def evidence_by_dimension(
+    shown: Iterable[tuple[ObservationVersion, bool, list[ObservationVersion]]],
+    by_indicator: dict[tuple[str, str], list[_Link]],
+    frame: Frame,
+) -> tuple[dict[str, list[Evidence]], list[Revision]]:
+    """The versions shown as of the date, as evidence per access dimension (one entry per statement),
+    and the revisions a producer made to them before that date (for contradictions)."""
     per_dimension: dict[str, list[Evidence]] = {name: [] for name in DIMENSIONS}
-    revisions: list[tuple[Evidence, list[Evidence]]] = []
+    revisions: list[Revision] = []
     for version, changed_later, earlier in shown:
         if version.review_status == "retracted":
             continue  # a retracted finding is history, not evidence
-        for link in link_by_indicator[(version.source, version.indicator)]:
-            subject = _subject(version, link, selected, catalogue, resolved_pathology.id)
+        for link in by_indicator[(version.source, version.indicator)]:
+            subject = _subject_in(version, link, frame)
             if subject is None:
                 continue
-            evidence = _to_evidence(version, link, registry, changed_later, stale_before, subject, known_by)
+            evidence = _evidence(version, link, subject, changed_later, frame)
             per_dimension[link.dimension].append(evidence)
             if earlier:
-                revisions.append(
-                    (
-                        evidence,
-                        [
-                            _to_evidence(v, link, registry, True, stale_before, subject, known_by)
-                            for v in earlier
-                        ],
-                    )
-                )
-    per_dimension = {name: _one_per_statement(found) for name, found in per_dimension.items()}
-    published_after = _one_per_statement(
+                revisions.append((evidence, [_evidence(v, link, subject, True, frame) for v in earlier]))
+    return {name: _one_per_statement(found) for name, found in per_dimension.items()}, revisions
+
+
+def evidence_published_after(
+    later: Iterable[ObservationVersion], by_indicator: dict[tuple[str, str], list[_Link]], frame: Frame
+) -> list[Evidence]:
+    """The versions proven published after the as-of date, as evidence (one entry per statement)."""
+    return _one_per_statement(
         [
-            _to_evidence(version, link, registry, False, stale_before, subject, known_by)
+            _evidence(version, link, subject, False, frame)
             for version in later
-            for link in link_by_indicator[(version.source, version.indicator)]
-            if (subject := _subject(version, link, selected, catalogue, resolved_pathology.id)) is not None
+            for link in by_indicator[(version.source, version.indicator)]
+            if (subject := _subject_in(version, link, frame)) is not None
         ]
     )
 
+
+def build_dimensions(per_dimension: dict[str, list[Evidence]]) -> list[Dimension]:
+    """One :class:`Dimension` per access dimension, in the engine's order: its evidence sorted by series
+    then period, the latest value of each series, trends, and which sources (independent ones) speak."""
     dimensions: list[Dimension] = []
     for name in DIMENSIONS:
         ordered = sorted(
@@ -393,7 +409,6 @@ def assess(
         latest_by_series: dict[tuple[str, str, str, str | None], Evidence] = {}
         for entry in ordered:
             latest_by_series[(entry.source, entry.indicator, entry.breakdown, entry.item)] = entry
-        sources_seen = sorted({e.source for e in ordered})
         label_fr, label_en = DIMENSION_LABELS[name]
         dimensions.append(
             Dimension(
@@ -403,13 +418,24 @@ def assess(
                 evidence=ordered,
                 latest=list(latest_by_series.values()),
                 trend=trends(ordered),
-                sources=sources_seen,
+                sources=sorted({e.source for e in ordered}),
                 independent_sources=sorted({e.source for e in ordered if e.independent}),
             )
         )
+    return dimensions
 
-    all_evidence = [e for d in dimensions for e in d.evidence]
-    covered_items = {item for e in all_evidence for item in e.items}
+
+def find_gaps(
+    chosen: Sequence[Item],
+    dimensions: Sequence[Dimension],
+    links: list[_Link],
+    registry: Registry,
+    country: Country,
+    registers: list[RegisterTimeline],
+) -> list[Gap]:
+    """What nothing documents: each chosen item no evidence is about, each dimension without evidence,
+    each linked source that does not cover the country, and what the national registers lack."""
+    covered_items = {item for d in dimensions for e in d.evidence for item in e.items}
     gaps = [
         Gap(
             kind="item",
@@ -434,37 +460,126 @@ def assess(
         for d in dimensions
         if not d.evidence
     ]
-    gaps += _not_covered(
-        registry, links, resolved_country.iso3, resolved_country.name_fr, resolved_country.name_en
-    )
-    registers = register_timelines_for(
-        session, resolved_country.iso3, [item.id for item in chosen if item.kind == "medicine"], day
-    )
+    gaps += _not_covered(registry, links, country.iso3, country.name_fr, country.name_en)
     gaps += register_gaps(registers, {item.id: item for item in chosen}, registry)
-    contradictions: list[Contradiction] = find_contradictions(
-        per_dimension["availability"], per_dimension["continuity"], revisions
+    return gaps
+
+
+def assess_resolved(
+    session: Session,
+    country: Country,
+    pathology: Pathology,
+    items: Sequence[Item],
+    as_of: date | None = None,
+    window_years: int = DEFAULT_WINDOW_YEARS,
+    *,
+    stale_after_years: int = DEFAULT_STALE_YEARS,
+    registry: Registry | None = None,
+) -> Assessment:
+    """Assess what sources say about effective access to care for ``pathology`` in ``country``, for the
+    patient's ``items`` (already resolved: see :func:`resolve_items`), as of ``as_of`` (default: today).
+
+    Reads the store twice (the versions, the registers) and runs the pure steps between: the versions
+    shown as of the date (:func:`versions_as_of`), evidence per dimension, gaps, contradictions.
+    ``as_of`` sets aside what is proven published after that date (``published_after``) and gives each
+    evidence item its ``as_of_status`` (``published_by``, ``published_after`` or ``unknown``).
+    """
+    if window_years < 1:
+        raise ValueError("window must be at least 1 year")
+    catalogue = load_catalogue()
+    registry = registry or _registry(None)
+    chosen = list(items)
+    day = as_of or utcnow().date()
+    frame = Frame(
+        catalogue=catalogue,
+        registry=registry,
+        pathology=pathology.id,
+        selected=frozenset(item.id for item in chosen),
+        known_by=end_of_day(day),
+        stale_before=years_before(day, stale_after_years),
+    )
+    links = _links(catalogue, registry, pathology.id, frame.selected)
+    by_indicator = links_by_indicator(links)
+    versions = read_versions(session, country.iso3, list(by_indicator), years_before(day, window_years))
+    shown, later = versions_as_of(versions, frame.known_by)
+    per_dimension, revisions = evidence_by_dimension(shown, by_indicator, frame)
+    published_after = evidence_published_after(later, by_indicator, frame)
+    dimensions = build_dimensions(per_dimension)
+    registers = register_timelines_for(
+        session, country.iso3, [item.id for item in chosen if item.kind == "medicine"], day
     )
     assessment = Assessment(
-        country_iso3=resolved_country.iso3,
-        country_name_fr=resolved_country.name_fr,
-        country_name_en=resolved_country.name_en,
-        pathology=resolved_pathology.id,
-        pathology_name_fr=resolved_pathology.name_fr,
-        pathology_name_en=resolved_pathology.name_en,
+        country_iso3=country.iso3,
+        country_name_fr=country.name_fr,
+        country_name_en=country.name_en,
+        pathology=pathology.id,
+        pathology_name_fr=pathology.name_fr,
+        pathology_name_en=pathology.name_en,
         items=[item.id for item in chosen],
         as_of=day,
         window_years=window_years,
         stale_after_years=stale_after_years,
         generated_at=utcnow(),
         dimensions=dimensions,
-        gaps=gaps,
-        contradictions=contradictions,
-        stale=[e for e in all_evidence if e.stale],
+        gaps=find_gaps(chosen, dimensions, links, registry, country, registers),
+        contradictions=find_contradictions(
+            per_dimension["availability"], per_dimension["continuity"], revisions
+        ),
+        stale=[e for d in dimensions for e in d.evidence if e.stale],
         published_after_as_of=published_after,
         registers=registers,
         demonstration=is_demonstration(session),
     )
     return archived_as_of(with_references(session, assessment, registry))
+
+
+def assess(
+    country: str,
+    pathology: str,
+    items: Sequence[str] | None = None,
+    as_of: date | None = None,
+    window_years: int = DEFAULT_WINDOW_YEARS,
+    *,
+    stale_after_years: int = DEFAULT_STALE_YEARS,
+    session: Session | None = None,
+    db: str | None = None,
+    sources: str | None = None,
+) -> Assessment:
+    """:func:`assess_resolved` from free text, opening the store when no session is given.
+
+    ``country`` is a code or a name (French or English, typos tolerated); ``items`` are free-text names
+    of medicines, tests or specialists (default: the first-line set of :meth:`Pathology.default_items`,
+    the one the app pre-ticks); ``pathology`` is an id or any French or English name ("VIH"). Kept for
+    the many callers (tests, scripts) that hold text, not resolved objects.
+    """
+    if window_years < 1:
+        raise ValueError("window must be at least 1 year")
+    if session is None:
+        with session_scope(open_store(db)) as own_session:
+            return assess(
+                country,
+                pathology,
+                items,
+                as_of,
+                window_years,
+                stale_after_years=stale_after_years,
+                session=own_session,
+                sources=sources,
+            )
+    catalogue = load_catalogue()
+    resolved_country = resolve_country(country)
+    resolved_pathology = catalogue.pathology(pathology)
+    chosen = resolve_items(items, resolved_pathology, catalogue)
+    return assess_resolved(
+        session,
+        resolved_country,
+        resolved_pathology,
+        chosen,
+        as_of,
+        window_years,
+        stale_after_years=stale_after_years,
+        registry=_registry(sources),
+    )
 
 
 def archived_as_of(assessment: Assessment) -> Assessment:

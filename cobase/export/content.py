@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from cobase import __version__, present
+from cobase.clock import years_before
 from cobase.evidence.cost import MonthlyCost
 from cobase.evidence.model import DIMENSIONS, Assessment, Dimension, Evidence, Trend
 from cobase.export.annex import annex_documents
@@ -46,14 +47,6 @@ EVIDENCE_WIDTHS = [14.0, 18.0, 12.0, 12.0, 36.0, 8.0]
 def series_key(evidence: Evidence) -> SeriesKey:
     """The series ``evidence`` belongs to (the engine keys ``Dimension.latest`` the same way)."""
     return (evidence.source, evidence.indicator, evidence.breakdown, evidence.item)
-
-
-def years_before(day: date, years: int) -> date:
-    """The same calendar day ``years`` earlier (29 February becomes 28 February), as the engine counts."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
 
 
 def item_names(assessment: Assessment) -> dict[str, tuple[str, str]]:

@@ -23,7 +23,6 @@ match points back into the sentence as written, which is what the quote shows.
 
 from __future__ import annotations
 
-import calendar
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from cobase.catalogue import ItemKind, load_catalogue, normalize_name
+from cobase.clock import month_end, year_period
 
 QUOTE_LIMIT = 400
 _ELLIPSIS = "…"
@@ -270,15 +270,14 @@ def _dates(folded: str, not_after: date | None, skip: list[tuple[int, int]]) -> 
             months.append((year, month))
     if months:
         (first_year, first_month), (last_year, last_month) = min(months), max(months)
-        last_day = calendar.monthrange(last_year, last_month)[1]
-        return date(first_year, first_month, 1), date(last_year, last_month, last_day)
+        return date(first_year, first_month, 1), month_end(last_year, last_month)
     years = [
         int(match.group())
         for match in _YEAR_ALONE.finditer(folded)
         if usable(match.start(), match.end(), date(int(match.group()), 1, 1))
     ]
     if years:
-        return date(min(years), 1, 1), date(max(years), 12, 31)
+        return year_period(min(years), max(years))
     return None
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from cobase.clock import date_part
 from cobase.parse import ParseError
 
 TIME_DIMENSIONS = ("TIME_PERIOD", "TIME")
@@ -295,11 +296,7 @@ def _start_end(value: Mapping[str, Any]) -> tuple[date, date] | None:
     """The period from the value's ``start``/``end`` (date part as written), when the message gives them."""
     start, end = value.get("start"), value.get("end")
     try:
-        return (
-            (date.fromisoformat(str(start)[:10]), date.fromisoformat(str(end)[:10]))
-            if start and end
-            else None
-        )
+        return (date_part(start), date_part(end)) if start and end else None
     except ValueError:
         return None
 

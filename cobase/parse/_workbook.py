@@ -15,7 +15,6 @@ What ministries' workbooks share, and what the register parsers rely on:
 
 from __future__ import annotations
 
-import calendar
 import io
 import re
 from collections.abc import Mapping, Sequence
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from cobase.clock import month_end, month_period, year_period
 from cobase.parse import ParseError
 from cobase.text import strip_accents
 
@@ -125,17 +125,11 @@ def cell_period(value: Any) -> tuple[date, date] | None:
     for match in _DAY_TEXT.finditer(text):
         _day, month, year = (int(part) for part in match.groups())
         if 1 <= month <= 12:
-            return date(year, month, 1), month_end(year, month)
+            return month_period(year, month)
     years = _YEAR_TEXT.findall(text)
     if years:
-        year = int(years[-1])
-        return date(year, 1, 1), date(year, 12, 31)
+        return year_period(int(years[-1]))
     return None
-
-
-def month_end(year: int, month: int) -> date:
-    """The last day of a month."""
-    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def title_date(text: str) -> date | None:

@@ -46,7 +46,7 @@ import lxml.etree
 import lxml.html
 from pypdf import PdfReader
 
-from cobase.clock import BadDateError, parse_datetime
+from cobase.clock import BadDateError, parse_datetime, year_period
 from cobase.parse import ParsedRecord, ParseError
 from cobase.parse._mentions import Mention, MentionKind, extract_mentions
 
@@ -241,7 +241,7 @@ def _published(request_meta: Mapping[str, Any], url: str) -> date | None:
 
 
 def _year(day: date | None) -> tuple[date, date] | None:
-    return (date(day.year, 1, 1), date(day.year, 12, 31)) if day else None
+    return year_period(day.year) if day else None
 
 
 def _short_hash(text: str) -> str:

@@ -46,7 +46,6 @@ obtain a medicine (scope ``system`` in the catalogue): nothing a physician relie
 
 from __future__ import annotations
 
-import calendar
 import csv
 import hashlib
 import io
@@ -62,6 +61,7 @@ from typing import Any
 
 # Resolving medicines is harmonization, but PQR rows must be grouped per catalogue item before any record
 # exists (two spellings of one molecule are one series), so this parser resolves them itself.
+from cobase.clock import month_end
 from cobase.harmonize.medicines import UnknownMedicineError, resolve_medicine
 from cobase.parse import ParsedRecord, ParseError, number_text
 from cobase.parse._deliveries import DeliveryLine, delivery_records, read_date
@@ -108,8 +108,6 @@ _PQR_OPTIONAL = {
 # one of iso3/country, and a unit cost or a pack cost with its units per pack, are checked separately
 _PACKAGING_SUFFIX = re.compile(r"\s+-\s+(?:fdc|co-?blister.*)\s*$", re.IGNORECASE)
 _PARENTHESIS = re.compile(r"\s*\([^)]*\)")
-_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s.*)?$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T\s].*)?$")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 _BOM_AND_SPACE = b"\xef\xbb\xbf \t\r\n"
 
@@ -236,7 +234,7 @@ def _add_transaction(months: dict[_Key, _Month], cells: Mapping[str, str], item:
 
 def _month_records(key: _Key, month: _Month) -> Iterator[ParsedRecord]:
     country, is_code, item, strength_form, first_day = key
-    last_day = first_day.replace(day=calendar.monthrange(first_day.year, first_day.month)[1])
+    last_day = month_end(first_day.year, first_day.month)
     values: list[tuple[str, float]] = []
     if month.unit_costs:
         values.append((UNIT_COST, round(statistics.median(month.unit_costs), 6)))
@@ -330,13 +328,6 @@ def _date(text: str, column: str, where: str) -> date | None:
         return None
     if (day := read_date(text)) is not None:  # 19-Mar-09 (Transaction Summary), M/D/YYYY, ISO
         return day
-    try:
-        if m := _US_DATE.match(text):
-            return date(int(m.group(3)), int(m.group(1)), int(m.group(2)))
-        if m := _ISO_DATE.match(text):
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        pass
     raise ParseError(f"{where}: unreadable {column!r} {text!r} (expected M/D/YYYY, D-Mon-YY or YYYY-MM-DD)")
 
 

@@ -35,9 +35,11 @@ from xml.etree import ElementTree
 
 import pandas as pd
 
+from cobase.catalogue import load_catalogue
+
 # Resolving a DCI is harmonization, but the row's form decides between an oral item and its long-acting
 # injectable twin, and only the parser still has the form next to the DCI (as for Global Fund PQR).
-from cobase.catalogue import load_catalogue
+from cobase.clock import year_period
 from cobase.harmonize.medicines import UnknownMedicineError, resolve_medicine
 from cobase.parse import ParsedRecord, ParseError, number_text
 
@@ -73,7 +75,7 @@ def parse(body: bytes, url: str, request_meta: Mapping[str, Any]) -> Iterator[Pa
     frame = _read_sheet(body, url)
     modified = workbook_modified(body)
     year = _list_year(url, modified)
-    period = (date(year, 1, 1), date(year, 12, 31))
+    period = year_period(year)
     for position, row in enumerate(frame.itertuples(index=False), start=2):
         cells = dict(zip(frame.columns, row, strict=True))
         yield from _row_records(cells, position, url, period, modified)

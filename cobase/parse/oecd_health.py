@@ -41,13 +41,12 @@ recorded answers.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
-from cobase.clock import BadDateError, period_from_year_text
+from cobase.clock import BadDateError, month_period, period_from_year_text, quarter_period
 from cobase.parse import ParsedRecord, ParseError, number_text
 from cobase.parse._sdmx import SdmxData, SdmxObservation, read_sdmx
 
@@ -164,10 +163,9 @@ def _varying_dimensions(observations: list[SdmxObservation], exclude: str) -> li
 def _period(observation: SdmxObservation, where: str) -> tuple[date, date]:
     text = (observation.time_period or "").strip()
     if m := _QUARTER.match(text):
-        year, quarter = int(m.group(1)), int(m.group(2))
-        return date(year, 3 * quarter - 2, 1), _month_end(year, 3 * quarter)
+        return quarter_period(int(m.group(1)), int(m.group(2)))
     if (m := _MONTH.match(text)) and 1 <= int(m.group(2)) <= 12:
-        return date(int(m.group(1)), int(m.group(2)), 1), _month_end(int(m.group(1)), int(m.group(2)))
+        return month_period(int(m.group(1)), int(m.group(2)))
     try:
         if _DAY.match(text):
             day = date.fromisoformat(text)
@@ -177,10 +175,6 @@ def _period(observation: SdmxObservation, where: str) -> tuple[date, date]:
         if observation.period is not None:
             return observation.period
     raise ParseError(f"{where}: unreadable TIME_PERIOD {text!r} (expected 2019, 2019-Q1, 2019-01)")
-
-
-def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _unit_multiplier(observation: SdmxObservation, where: str) -> int:

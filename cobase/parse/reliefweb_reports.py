@@ -28,12 +28,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import lxml.html
 
-from cobase.clock import BadDateError, parse_datetime
+from cobase.clock import BadDateError, date_part, parse_datetime
 from cobase.parse import ParsedRecord, ParseError
 from cobase.parse._mentions import Mention, MentionKind, extract_mentions, quote_around
 
@@ -84,7 +84,7 @@ def _records(report: Any, url: str) -> Iterator[ParsedRecord]:
     if original is None and created is None:
         raise ParseError(f"{where} has neither 'date.original' nor 'date.created'")
     # The day as written: "2024-03-15T00:00:00+01:00" is 15 March, which UTC would move to the 14th.
-    day = date.fromisoformat(str(dates.get("original") or dates.get("created")).strip()[:10])
+    day = date_part(str(dates.get("original") or dates.get("created")).strip())
     dimension = _dimension(report_id, fields.get("source"))
     if not country:
         # About a region or the world: counted by harmonization, stored under no country.

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from cobase.clock import BadDateError, parse_datetime, period_from_year_text
+from cobase.clock import BadDateError, date_part, parse_datetime, period_from_year_text
 from cobase.parse import ParsedRecord, ParseError, number_text
 
 SOURCE = "who_gho"
@@ -152,7 +152,7 @@ def _period(row: Mapping[str, Any], url: str, names: Mapping[str, str]) -> tuple
         if begin and end:
             # The date part as written: "2005-01-01T00:00:00+01:00" is the year 2005, which converting
             # to UTC would move to 31 December 2004.
-            start, finish = date.fromisoformat(str(begin)[:10]), date.fromisoformat(str(end)[:10])
+            start, finish = date_part(begin), date_part(end)
         else:
             start, finish = period_from_year_text(str(time_dim))
     except ValueError as exc:  # BadDateError is one too

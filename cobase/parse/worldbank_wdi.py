@@ -18,14 +18,13 @@
 
 from __future__ import annotations
 
-import calendar
 import json
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from cobase.clock import BadDateError, parse_datetime, period_from_year_text
+from cobase.clock import BadDateError, month_period, parse_datetime, period_from_year_text, quarter_period
 from cobase.parse import ParsedRecord, ParseError, number_text
 
 SOURCE = "worldbank_wdi"
@@ -93,12 +92,9 @@ def _record(record: Any, position: int, url: str, published_at: datetime | None)
 def _period(text: str, where: str) -> tuple[date, date]:
     """``2019`` -> the year, ``2019Q2`` -> April-June, ``2019M02`` -> February; ranges like ``2015-2017``."""
     if m := _QUARTER.match(text):
-        year, quarter = int(m.group(1)), int(m.group(2))
-        first_month, last_month = 3 * quarter - 2, 3 * quarter
-        return date(year, first_month, 1), date(year, last_month, calendar.monthrange(year, last_month)[1])
+        return quarter_period(int(m.group(1)), int(m.group(2)))
     if (m := _MONTH.match(text)) and 1 <= int(m.group(2)) <= 12:
-        year, month = int(m.group(1)), int(m.group(2))
-        return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+        return month_period(int(m.group(1)), int(m.group(2)))
     try:
         return period_from_year_text(text)
     except BadDateError:
