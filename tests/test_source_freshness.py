@@ -14,9 +14,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
-from cobase import clock
+from cobase import cli, clock
 from cobase.catalogue import load_catalogue
 from cobase.cli import app
 from cobase.db import open_store, session_scope
@@ -149,7 +150,9 @@ def test_status_shows_freshness_and_keeps_its_fields_and_exit_code(
     store: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(clock, "utcnow", lambda: datetime(2024, 10, 5, tzinfo=UTC))
-    monkeypatch.setenv("COLUMNS", "200")
+    # The CLI's console reads COLUMNS when cobase.cli is first imported, which another test of the same
+    # worker may have done already: give the table its width directly.
+    monkeypatch.setattr(cli, "console", Console(width=200))
     shown = CliRunner().invoke(app, ["status", "--db", store])
     as_json = CliRunner().invoke(app, ["status", "--json", "--db", store])
     # 2: the World Bank's last run failed (unchanged by the freshness column).
