@@ -18,7 +18,9 @@ a producer's date is ``first_seen``; its ``published_at`` stays empty (the produ
 retrieval (``first_seen_at``, the snapshot's ``retrieved_at``) is what proves it public.
 
 Statements are bulk ``executemany`` over chunks, never one ORM object per row: ingestion of a million
-values must stay within a small factor of a raw ``sqlite3.executemany`` (see ``bench/ingest.py``).
+values must stay within a small factor of a raw ``sqlite3.executemany`` (see ``bench/ingest.py``). On
+PostgreSQL the same rule runs on the server: the rows are streamed with ``COPY`` into a staging table and
+merged by a few set-based statements (:mod:`cobase.ingest_pg`), within a small factor of a raw ``COPY``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -36,6 +39,9 @@ from cobase.clock import as_utc
 from cobase.harmonize.records import ObservationIn
 from cobase.models import Observation
 from cobase.processing import PROCESSING_VERSION, PRODUCER_DATED_BASES
+
+if TYPE_CHECKING:
+    from cobase.ingest_pg import StagedRow
 
 CHUNK_ROWS = 20_000
 _KEY_SEPARATOR = "\x1f"
@@ -151,6 +157,17 @@ def _driver_values(dialect: sa.Dialect) -> Callable[[date | datetime | None], ob
     return to_sqlite
 
 
+def initial_basis(row: ObservationIn) -> str:
+    """What a value's ``published_at`` means, before its predecessor (if any) is looked at.
+
+    A value without a producer's date is ``first_seen``: our first retrieval (``first_seen_at``) is all we
+    can prove. A revision may still downgrade a producer's basis (see :func:`ingest_observations`).
+    """
+    if row.published_at is None:
+        return "first_seen"
+    return row.published_basis or "last_modified"
+
+
 _Current = tuple[int, tuple[str, str | None, str | None, str | None], datetime | None]
 
 
@@ -196,6 +213,44 @@ def touch_last_seen(connection: sa.Connection, ids: list[int], seen_at: datetime
     )
 
 
+def _staged_rows(rows: Iterable[ObservationIn], source_id: int, counts: IngestCounts) -> Iterator[StagedRow]:
+    """The first row of each series, in order, as :mod:`cobase.ingest_pg` stages them; counts duplicates."""
+    seen: set[str] = set()
+    for order, row in enumerate(rows):
+        key = series_key(
+            source_id,
+            row.indicator,
+            row.country_iso3,
+            row.dimension,
+            row.period_start,
+            row.period_end,
+            row.item,
+        )
+        if key in seen:
+            counts.duplicates += 1
+            continue
+        seen.add(key)
+        yield (
+            order,
+            key,
+            row.country_iso3,
+            row.indicator,
+            row.dimension,
+            row.value_num,
+            row.value_text,
+            row.unit,
+            row.period_start,
+            row.period_end,
+            None if row.published_at is None else as_utc(row.published_at),
+            row.item,
+            row.quote,
+            row.page,
+            row.review_status,
+            row.contributed_by,
+            initial_basis(row),
+        )
+
+
 def ingest_observations(
     session: Session,
     *,
@@ -216,6 +271,18 @@ def ingest_observations(
     """
     counts = IngestCounts()
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        from cobase.ingest_pg import copy_and_merge
+
+        counts.new, counts.unchanged, counts.revised = copy_and_merge(
+            connection,
+            source_id=source_id,
+            snapshot_id=snapshot_id,
+            retrieved_at=retrieved_at,
+            seen_at=seen_at or retrieved_at,
+            rows=_staged_rows(rows, source_id, counts),
+        )
+        return counts
     to_db = _driver_values(connection.dialect)
     retrieved_db = to_db(retrieved_at)
     seen_now = seen_at or retrieved_at
@@ -247,9 +314,7 @@ def ingest_observations(
             previous = current.get(key)
             supersedes_id = None
             published_at = row.published_at
-            basis = row.published_basis or ("last_modified" if published_at else "first_seen")
-            if published_at is None:
-                basis = "first_seen"  # our first retrieval (first_seen_at) is all we can prove
+            basis = initial_basis(row)
             if previous is not None:
                 if previous[1] == (row.value_text, row.unit, row.quote, row.review_status):
                     counts.unchanged += 1

@@ -2,24 +2,34 @@
 
 Runs when ``COBASE_TEST_POSTGRES_URL`` points at an empty database the tests may wipe (CI starts one);
 skipped otherwise. It covers what differs between dialects: the migrations, the partial unique index on
-current values, driver-level bulk inserts, aware datetimes, aggregates, and a real refresh.
+current values, ingestion through ``COPY`` and set-based statements (the same stored rows as the SQLite
+path, and nothing half-written when it fails), aware datetimes, aggregates, and a real refresh.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from pytest_httpserver import HTTPServer
+from sqlmodel import Session
 
 from cobase.db import open_store, session_scope
 from cobase.evidence import assess
 from cobase.findings import add_finding, set_status
+from cobase.harmonize.records import ObservationIn
+from cobase.ingest import ingest_observations
+from cobase.models import Observation
 from cobase.queries import list_observations, source_status
+from cobase.refresh import sync_sources
+from cobase.registry import load_registry
+from cobase.snapshots import store_snapshot
+from crawlers.items import RawResponse
 from tests.e2e import run_cli, serve_routes, sources_file
 from tests.seed import PUBLISHED_V1, PUBLISHED_V2, art_coverage, ingest_rows
 
@@ -180,3 +190,184 @@ def test_revert_withdrawal_as_of_and_rebuild_on_postgresql(engine: sa.Engine) ->
     with engine.connect() as connection:
         after = connection.execute(sa.text("SELECT * FROM observation ORDER BY id")).fetchall()
     assert (again.changed, again.removed, again.added, again.merged, after) == (0, 0, 0, 0, before)
+
+
+# --- COPY ingestion (cobase.ingest_pg) gives what the SQLite path gives ---
+
+T_FIRST = datetime(2024, 1, 10, tzinfo=UTC)
+T_AGAIN = datetime(2024, 2, 10, tzinfo=UTC)
+T_REVISED = datetime(2024, 3, 10, tzinfo=UTC)
+T_REVERT = datetime(2024, 4, 10, tzinfo=UTC)
+T_REVIEW = datetime(2024, 5, 10, tzinfo=UTC)
+
+
+def _value(country: str, value: float, published: datetime | None, **fields: object) -> ObservationIn:
+    return ObservationIn(
+        country_iso3=country,
+        indicator="HIV_ARTCOVERAGE",
+        period_start=date(2022, 1, 1),
+        period_end=date(2022, 12, 31),
+        value_text=repr(value),
+        value_num=value,
+        unit="%",
+        published_at=published,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def _finding(status: str) -> ObservationIn:
+    """A curated finding's version: same statement and document date, another review status."""
+    return ObservationIn(
+        country_iso3="GIN",
+        indicator="FINDING_CONTINUITY",
+        period_start=date(2024, 3, 1),
+        period_end=date(2024, 3, 31),
+        value_text="Ruptures de dolutégravir",
+        dimension="finding=ab12cd34",
+        published_at=datetime(2024, 3, 15, tzinfo=UTC),
+        published_basis="document_date",
+        item="DTG",
+        quote="« rupture »",
+        page=3,
+        review_status=status,
+        contributed_by="Dr A",
+    )
+
+
+FIRST = [
+    _value("GIN", 60.0, PUBLISHED_V1),
+    _value("CIV", 40.0, PUBLISHED_V1),
+    _value("GIN", 99.0, PUBLISHED_V2),  # the same series again in this snapshot: the first row is kept
+    _value("MLI", 20.0, None),  # no producer's date: first_seen, published_at empty
+    _value("SEN", 30.0, PUBLISHED_V1, published_basis="first_release", dimension="SEX=FMLE"),
+    _value("SEN", 31.0, PUBLISHED_V1, published_basis="", dimension="SEX=MLE"),  # empty basis: decided
+    _finding("contributed"),
+]
+REVISED = [
+    _value("GIN", 64.0, PUBLISHED_V2),  # a revision with a new producer's date: last_modified
+    _value("CIV", 41.0, PUBLISHED_V1),  # a revision keeping the producer's date: first_seen
+    _value("MLI", 20.0, None),
+    _value("SEN", 30.0, PUBLISHED_V1, published_basis="first_release", dimension="SEX=FMLE"),
+    _value("SEN", 32.0, PUBLISHED_V1, published_basis="first_release", dimension="SEX=MLE"),
+    _value("CIV", 45.0, PUBLISHED_V2),  # duplicate of CIV within this snapshot
+    _finding("contributed"),
+]
+
+
+def _ingest(
+    session: Session,
+    snapshot_body: bytes,
+    retrieved_at: datetime,
+    rows: Iterable[ObservationIn],
+    seen_at: datetime | None = None,
+) -> tuple[int, int, int, int]:
+    source = sync_sources(session, load_registry())["who_gho"]
+    raw = RawResponse(
+        source="who_gho",
+        url=ART_URL,
+        status=200,
+        body=snapshot_body,
+        content_type="application/json",
+        retrieved_at=retrieved_at.isoformat(),
+    )
+    snapshot = store_snapshot(session, source, raw).snapshot
+    assert source.id is not None and snapshot.id is not None
+    counts = ingest_observations(
+        session,
+        source_id=source.id,
+        snapshot_id=snapshot.id,
+        retrieved_at=snapshot.retrieved_at,
+        rows=rows,
+        seen_at=seen_at,
+    )
+    return (counts.new, counts.unchanged, counts.revised, counts.duplicates)
+
+
+def _ingest_sequence(engine: sa.Engine) -> tuple[list[tuple[int, int, int, int]], list[tuple[object, ...]]]:
+    """First ingest, identical re-ingest, revisions, a revert seen later, a finding reviewed; every row."""
+    counts = []
+    with session_scope(engine) as session:
+        counts.append(_ingest(session, b"first", T_FIRST, FIRST))
+    with session_scope(engine) as session:
+        counts.append(_ingest(session, b"again", T_AGAIN, FIRST))
+    with session_scope(engine) as session:
+        counts.append(_ingest(session, b"revised", T_REVISED, REVISED))
+    with session_scope(engine) as session:
+        # The first answer's bytes again (a producer's revert), then a review, in one transaction.
+        counts.append(_ingest(session, b"first", T_REVERT, FIRST, seen_at=T_REVERT))
+        counts.append(_ingest(session, b"review", T_REVIEW, [_finding("confirmed")]))
+    with engine.connect() as connection:
+        table = Observation.__table__  # type: ignore[attr-defined]
+        rows = connection.execute(sa.select(table).order_by(table.c.id)).fetchall()
+    return counts, [tuple(row) for row in rows]
+
+
+def test_copy_ingestion_stores_exactly_what_the_sqlite_path_stores(engine: sa.Engine, tmp_path: Path) -> None:
+    postgres_counts, postgres_rows = _ingest_sequence(engine)
+    sqlite_counts, sqlite_rows = _ingest_sequence(open_store(f"sqlite:///{tmp_path / 'reference.db'}"))
+    with engine.connect() as connection:
+        versions = connection.execute(
+            sa.text(
+                "SELECT country_iso3, value_text, review_status, published_basis, is_current, supersedes_id, "
+                "first_seen_at, last_seen_at, superseded_at FROM observation ORDER BY id"
+            )
+        ).fetchall()
+    assert (
+        postgres_counts
+        == sqlite_counts
+        == [
+            (6, 0, 0, 1),
+            (0, 6, 0, 1),
+            (0, 3, 3, 1),
+            (0, 3, 3, 1),
+            (0, 0, 1, 0),
+        ]
+    )
+    assert postgres_rows == sqlite_rows
+    first, again, revised, revert, review = T_FIRST, T_AGAIN, T_REVISED, T_REVERT, T_REVIEW
+    finding = "Ruptures de dolutégravir"
+    assert [tuple(row) for row in versions] == [
+        ("GIN", "60.0", None, "last_modified", False, None, first, again, revised),
+        ("CIV", "40.0", None, "last_modified", False, None, first, again, revised),
+        ("MLI", "20.0", None, "first_seen", True, None, first, revert, None),
+        ("SEN", "30.0", None, "first_release", True, None, first, revert, None),
+        ("SEN", "31.0", None, "last_modified", False, None, first, again, revised),
+        ("GIN", finding, "contributed", "document_date", False, None, first, revert, review),
+        ("GIN", "64.0", None, "last_modified", False, 1, revised, revised, revert),
+        # A revision that keeps the producer's date cannot have been published on it.
+        ("CIV", "41.0", None, "first_seen", False, 2, revised, revised, revert),
+        ("SEN", "32.0", None, "first_seen", False, 5, revised, revised, revert),
+        # The revert: new versions first seen at the later retrieval.
+        ("GIN", "60.0", None, "last_modified", True, 7, revert, revert, None),
+        ("CIV", "40.0", None, "first_seen", True, 8, revert, revert, None),
+        ("SEN", "31.0", None, "first_seen", True, 9, revert, revert, None),
+        # A review keeps the document's date: the statement did not change.
+        ("GIN", finding, "confirmed", "document_date", True, 6, review, review, None),
+    ]
+
+
+def _boom_after(rows: list[ObservationIn], failing_at: int) -> Iterator[ObservationIn]:
+    """A parser that fails part-way through its answer."""
+    for index, row in enumerate(rows):
+        if index == failing_at:
+            raise ValueError("the answer is cut short")
+        yield row
+
+
+def test_a_failed_copy_ingestion_leaves_nothing_half_written(engine: sa.Engine) -> None:
+    with session_scope(engine) as session:
+        _ingest(session, b"first", T_FIRST, FIRST)
+    with engine.connect() as connection:
+        before = connection.execute(sa.text("SELECT * FROM observation ORDER BY id")).fetchall()
+    # Fails while the rows stream in (during COPY), then after the revisions were superseded (the insert
+    # refers to a snapshot that does not exist): both roll back whole.
+    with pytest.raises(ValueError, match="cut short"), session_scope(engine) as session:
+        _ingest(session, b"revised", T_REVISED, _boom_after(REVISED, 4))
+    with pytest.raises(sa.exc.IntegrityError, match="snapshot_id"), session_scope(engine) as session:
+        ingest_observations(session, source_id=1, snapshot_id=999_999, retrieved_at=T_REVISED, rows=REVISED)
+    with engine.connect() as connection:
+        after = connection.execute(sa.text("SELECT * FROM observation ORDER BY id")).fetchall()
+    assert after == before
+    # The pooled connection is usable again: no staging table is left behind.
+    with session_scope(engine) as session:
+        assert _ingest(session, b"revised", T_REVISED, REVISED) == (0, 3, 3, 1)
