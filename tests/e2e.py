@@ -264,3 +264,28 @@ def local_http_server(*, threaded: bool = False) -> Iterator[HTTPServer]:
     finally:
         server.clear()
         server.stop()
+
+
+def worker_schema_url(url: str, name: str) -> str:
+    """``url`` with its search path set to the schema ``name`` of this pytest-xdist worker.
+
+    Each worker has its own schema in the one test database, so two workers never wipe or fill each
+    other's store (see :func:`fresh_schema`).
+    """
+    schema = f"{name}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
+def fresh_schema(url: str) -> None:
+    """Empty (drop and create) the schema that ``url``'s search path names (:func:`worker_schema_url`)."""
+    import sqlalchemy as sa  # only the PostgreSQL tests need it
+
+    schema = url.rsplit("search_path%3D", 1)[1]
+    admin = sa.create_engine(url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    finally:
+        admin.dispose()

@@ -44,15 +44,16 @@ from tests.e2e import (
     FIXTURES,
     REPO,
     base_url,
+    fresh_schema,
     local_http_server,
     observations,
     run_cli,
     sources_file,
     sql_rows,
+    worker_schema_url,
 )
 
-# The fault suite shares the PostgreSQL test database with tests/test_postgres.py (one worker, in turn).
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("postgres")]
+pytestmark = pytest.mark.e2e
 
 SOURCES = ["who_gho", "worldbank_wdi"]
 HEAD_REVISION = _revisions()[0]  # the revision a complete store is at
@@ -509,19 +510,13 @@ def test_overlapping_refresh_with_wait_runs_after_the_first(
 
 @pytest.fixture
 def pg_store() -> Iterator[str]:
-    """A PostgreSQL store in a schema of its own (other test modules wipe ``public``)."""
-    schema = "cobase_faults"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in PG_URL else "?"
+    """A PostgreSQL store in a schema of its own and of this pytest-xdist worker."""
+    url = worker_schema_url(PG_URL, "cobase_faults")
+    fresh_schema(url)
     try:
-        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+        yield url
     finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
+        fresh_schema(url)  # left empty
 
 
 @needs_postgres

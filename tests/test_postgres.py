@@ -30,26 +30,22 @@ from cobase.refresh import sync_sources
 from cobase.registry import load_registry
 from cobase.snapshots import store_snapshot
 from crawlers.items import RawResponse
-from tests.e2e import run_cli, serve_routes, sources_file
+from tests.e2e import fresh_schema, run_cli, serve_routes, sources_file, worker_schema_url
 from tests.seed import PUBLISHED_V1, PUBLISHED_V2, art_coverage, ingest_rows
 
-URL = os.environ.get("COBASE_TEST_POSTGRES_URL", "")
+DATABASE_URL = os.environ.get("COBASE_TEST_POSTGRES_URL", "")
+# A schema of this module and pytest-xdist worker: the fault suite and the other worker use their own.
+URL = worker_schema_url(DATABASE_URL, "cobase_pg") if DATABASE_URL else ""
 pytestmark = [
     pytest.mark.skipif(not URL, reason="set COBASE_TEST_POSTGRES_URL to test on PostgreSQL"),
-    # One PostgreSQL database for the whole suite: its tests run in one pytest-xdist worker, in turn.
-    pytest.mark.xdist_group("postgres"),
 ]
 ART_URL = "https://ghoapi.azureedge.net/api/HIV_ARTCOVERAGE"
 
 
 @pytest.fixture
 def engine() -> sa.Engine:
-    """A freshly migrated PostgreSQL database (the public schema is wiped first)."""
-    wipe = sa.create_engine(URL)
-    with wipe.begin() as connection:
-        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-        connection.execute(sa.text("CREATE SCHEMA public"))
-    wipe.dispose()
+    """A freshly migrated PostgreSQL store (its schema is emptied first)."""
+    fresh_schema(URL)
     open_store.cache_clear()
     return open_store(URL)
 
