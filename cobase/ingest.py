@@ -168,29 +168,29 @@ def initial_basis(row: ObservationIn) -> str:
     return row.published_basis or "last_modified"
 
 
-_Current = tuple[int, tuple[str, str | None, str | None, str | None], datetime | None]
+_Current = tuple[int, tuple[str, str | None, str | None, str | None], object]
 
 
 def _current_values(connection: sa.Connection, keys: list[str]) -> dict[str, _Current]:
     """Current (id, (value_text, unit, quote, review_status), published_at) per series key.
 
-    Served by the partial unique index. A change of review status (a finding confirmed or retracted) is a
-    new version like a producer's revision.
+    ``published_at`` is as the driver returns it (naive-UTC text on SQLite), to be compared with
+    :func:`_driver_values`' form of a new date: reading it through the column type, and the IN list
+    through SQLAlchemy's per-value parameter naming, cost more than the lookup itself.
+
+    Served by the partial unique index (its ``is_current`` term written as the index writes it). A change
+    of review status (a finding confirmed or retracted) is a new version like a producer's revision.
     """
     found: dict[str, _Current] = {}
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    current = "1" if connection.dialect.name == "sqlite" else "true"
     # Stay well under SQLite's bound-parameter limit.
     for start in range(0, len(keys), 10_000):
         part = keys[start : start + 10_000]
-        result = connection.execute(
-            sa.select(
-                _COLUMNS.series_key,
-                _COLUMNS.id,
-                _COLUMNS.value_text,
-                _COLUMNS.unit,
-                _COLUMNS.quote,
-                _COLUMNS.review_status,
-                _COLUMNS.published_at,
-            ).where(_COLUMNS.is_current == sa.true(), _COLUMNS.series_key.in_(part))
+        result = connection.exec_driver_sql(
+            "SELECT series_key, id, value_text, unit, quote, review_status, published_at FROM observation "
+            f"WHERE is_current = {current} AND series_key IN ({', '.join([marker] * len(part))})",
+            tuple(part),
         )
         for key, obs_id, value_text, unit, quote, review_status, published_at in result:
             found[key] = (obs_id, (value_text, unit, quote, review_status), published_at)
@@ -201,15 +201,14 @@ def touch_last_seen(connection: sa.Connection, ids: list[int], seen_at: datetime
     """Record that a response retrieved at ``seen_at`` still held these versions (never moves backwards)."""
     if not ids:
         return
-    seen = as_utc(seen_at)
-    connection.execute(
-        sa.update(_TABLE)
-        .where(
-            _COLUMNS.id == sa.bindparam("obs_id"),
-            sa.or_(_COLUMNS.last_seen_at.is_(None), _COLUMNS.last_seen_at < sa.bindparam("seen")),
-        )
-        .values(last_seen_at=sa.bindparam("seen")),
-        [{"obs_id": obs_id, "seen": seen} for obs_id in ids],
+    # A driver-level executemany, like the inserts: SQLAlchemy's per-row parameter processing made an
+    # all-unchanged ingest slower than the first one.
+    seen = _driver_values(connection.dialect)(as_utc(seen_at))
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    connection.exec_driver_sql(
+        f"UPDATE observation SET last_seen_at = {marker} "
+        f"WHERE id = {marker} AND (last_seen_at IS NULL OR last_seen_at < {marker})",
+        [(seen, obs_id, seen) for obs_id in ids],
     )
 
 
@@ -328,7 +327,7 @@ def ingest_observations(
                     and basis in PRODUCER_DATED_BASES
                     and previous[2] is not None
                     and published_at is not None
-                    and as_utc(previous[2]) == as_utc(published_at)
+                    and previous[2] == to_db(published_at)
                 ):
                     basis = "first_seen"  # the same date cannot be true of two different values
             else:

@@ -75,3 +75,15 @@ def test_withdrawing_unseen_values_searches_the_requests_snapshots(tmp_path: Pat
     searches = [plan for plan in plans if plan.startswith("SEARCH snapshot")]
     assert searches and all("ix_observation_snapshot" in plan for plan in searches), plans
     assert not any("ix_observation_source_current" in plan or "SCAN observation" in plan for plan in plans)
+
+
+def test_looking_up_current_values_uses_the_partial_unique_index(tmp_path: Path) -> None:
+    engine = _store(tmp_path)
+
+    def look_up(session) -> None:  # type: ignore[no-untyped-def]
+        from cobase.ingest import _current_values
+
+        _current_values(session.connection(), ["a" * 32, "b" * 32])
+
+    plans = _plans(engine, look_up)
+    assert plans == ["SEARCH observation USING INDEX uq_observation_current_series (series_key=?)"], plans
