@@ -85,12 +85,6 @@ def series_key(
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def _chunks(rows: Iterable[ObservationIn], size: int) -> Iterator[list[ObservationIn]]:
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
 _TABLE = Observation.__table__  # type: ignore[attr-defined]
 _COLUMNS = _TABLE.c
 
@@ -212,10 +206,16 @@ def touch_last_seen(connection: sa.Connection, ids: list[int], seen_at: datetime
     )
 
 
-def _staged_rows(rows: Iterable[ObservationIn], source_id: int, counts: IngestCounts) -> Iterator[StagedRow]:
-    """The first row of each series, in order, as :mod:`cobase.ingest_pg` stages them; counts duplicates."""
+def _first_of_each_series(
+    rows: Iterable[ObservationIn], source_id: int, counts: IngestCounts
+) -> Iterator[tuple[str, ObservationIn]]:
+    """(series key, row) for the first row of each series, in order; later ones counted as duplicates.
+
+    Within one snapshot a series seen twice keeps its first value, so that a producer's repeated row
+    cannot make a value supersede itself (both ingestion paths).
+    """
     seen: set[str] = set()
-    for order, row in enumerate(rows):
+    for row in rows:
         key = series_key(
             source_id,
             row.indicator,
@@ -229,6 +229,12 @@ def _staged_rows(rows: Iterable[ObservationIn], source_id: int, counts: IngestCo
             counts.duplicates += 1
             continue
         seen.add(key)
+        yield key, row
+
+
+def _staged_rows(rows: Iterable[ObservationIn], source_id: int, counts: IngestCounts) -> Iterator[StagedRow]:
+    """The first row of each series, in order, as :mod:`cobase.ingest_pg` stages them; counts duplicates."""
+    for order, (key, row) in enumerate(_first_of_each_series(rows, source_id, counts)):
         yield (
             order,
             key,
@@ -287,24 +293,8 @@ def ingest_observations(
     seen_now = seen_at or retrieved_at
     seen_db = to_db(seen_now)
     insert_sql = _insert_sql(connection.dialect)
-    seen: set[str] = set()
-    for chunk in _chunks(rows, CHUNK_ROWS):
-        keyed: list[tuple[str, ObservationIn]] = []
-        for row in chunk:
-            key = series_key(
-                source_id,
-                row.indicator,
-                row.country_iso3,
-                row.dimension,
-                row.period_start,
-                row.period_end,
-                row.item,
-            )
-            if key in seen:
-                counts.duplicates += 1
-                continue
-            seen.add(key)
-            keyed.append((key, row))
+    series = _first_of_each_series(rows, source_id, counts)
+    while keyed := list(islice(series, CHUNK_ROWS)):
         current = _current_values(connection, [key for key, _ in keyed])
         inserts: list[tuple[object, ...]] = []
         superseded: list[dict[str, object]] = []
