@@ -33,7 +33,7 @@ import sqlalchemy as sa
 
 from cobase.db import open_store, session_scope
 from cobase.harmonize.records import ObservationIn
-from cobase.ingest import ingest_observations
+from cobase.ingest import INSERT_COLUMNS, ingest_observations
 from cobase.processing import PROCESSING_VERSION
 from cobase.refresh import sync_sources
 from cobase.registry import load_registry
@@ -143,33 +143,7 @@ def time_raw(path: Path, rows: int) -> float:
     return elapsed
 
 
-_RAW_COLUMNS = (
-    "id",
-    "series_key",
-    "source_id",
-    "snapshot_id",
-    "country_iso3",
-    "indicator",
-    "dimension",
-    "value_num",
-    "value_text",
-    "unit",
-    "period_start",
-    "period_end",
-    "published_at",
-    "retrieved_at",
-    "is_current",
-    "supersedes_id",
-    "item",
-    "quote",
-    "page",
-    "review_status",
-    "contributed_by",
-    "published_basis",
-    "first_seen_at",
-    "last_seen_at",
-    "processing_version",
-)
+_RAW_COLUMNS = ("id", *INSERT_COLUMNS)  # the observation table's columns, id first
 
 
 @contextmanager

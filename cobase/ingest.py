@@ -89,7 +89,7 @@ _TABLE = Observation.__table__  # type: ignore[attr-defined]
 _COLUMNS = _TABLE.c
 
 
-_INSERT_COLUMNS = (
+INSERT_COLUMNS = (
     "series_key",
     "source_id",
     "snapshot_id",
@@ -121,8 +121,8 @@ def _insert_sql(dialect: sa.Dialect) -> str:
     """A plain driver-level INSERT: SQLAlchemy's per-row parameter processing would triple the cost."""
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     return (
-        f"INSERT INTO observation ({', '.join(_INSERT_COLUMNS)}) "
-        f"VALUES ({', '.join([marker] * len(_INSERT_COLUMNS))})"
+        f"INSERT INTO observation ({', '.join(INSERT_COLUMNS)}) "
+        f"VALUES ({', '.join([marker] * len(INSERT_COLUMNS))})"
     )
 
 
