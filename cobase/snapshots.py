@@ -13,7 +13,6 @@ import hashlib
 import ipaddress
 import json
 import urllib.parse
-import urllib.request
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +24,7 @@ from sqlmodel import Session, col, select
 from cobase.clock import as_utc, parse_datetime, utcnow
 from cobase.models import Snapshot, SnapshotBlob, Source
 from cobase.redact import redact_meta, redact_url
+from cobase.webfetch import UnsafeFetchError, fetch_url
 from crawlers.items import RawResponse
 
 # zlib level 1: about three times faster than the default 6 on JSON and CSV bodies, for blobs about a
@@ -163,7 +163,9 @@ class DocumentFetchError(ValueError):
 def fetch_document(source_key: str, url: str | None, file: Path | None, timeout: float = 30.0) -> RawResponse:
     """A document a user cites, as a raw response: the uploaded file, or the URL fetched once.
 
-    Used for curated findings and user-added reports: the snapshot is what the citation points to.
+    Used for curated findings and user-added reports: the snapshot is what the citation points to. A URL
+    is fetched by :func:`cobase.webfetch.fetch_url` (the crawls' size cap, redirects and certificate
+    checks); the command line may read its operator's own network, the app only public addresses.
     """
     retrieved_at = utcnow().isoformat()
     if file is not None:
@@ -181,24 +183,12 @@ def fetch_document(source_key: str, url: str | None, file: Path | None, timeout:
         )
     if not url:
         raise DocumentFetchError("the document is needed: give its URL (--url) or the file (--file)")
-    request = urllib.request.Request(url, headers={"User-Agent": "cobase/0.1 (user-cited document)"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = response.read()
-            content_type = response.headers.get("Content-Type")
-            status = response.status
-    except (OSError, ValueError) as exc:
+        return fetch_url(url, source_key, public_only=False, timeout=timeout)
+    except UnsafeFetchError as exc:
         raise DocumentFetchError(
             f"cannot fetch {url} ({exc}); download it and pass it with --file so its snapshot is kept"
         ) from exc
-    return RawResponse(
-        source=source_key,
-        url=url,
-        status=status,
-        body=body,
-        content_type=content_type,
-        retrieved_at=retrieved_at,
-    )
 
 
 def load_body(session: Session, snapshot: Snapshot) -> bytes:

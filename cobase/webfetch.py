@@ -110,6 +110,27 @@ def fetch_public(
     resolver: Resolver = _resolve,
 ) -> RawResponse:
     """GET ``url`` under the rules of this module; the response as a raw response to keep as a snapshot."""
+    return fetch_url(
+        url, source_key, public_only=True, max_bytes=max_bytes, timeout=timeout, resolver=resolver
+    )
+
+
+def fetch_url(
+    url: str,
+    source_key: str,
+    *,
+    public_only: bool,
+    max_bytes: int | None = None,
+    timeout: float | None = None,
+    resolver: Resolver = _resolve,
+) -> RawResponse:
+    """GET ``url`` within the crawls' size cap and timeout, following at most :data:`MAX_REDIRECTS`.
+
+    The one way cobase fetches a single document outside a crawl. ``public_only`` is the server's rule
+    (the app fetches a URL a user typed only from a public address, checked at every redirect); the
+    command line runs on its operator's machine and may read a document from their own network
+    (``public_only=False``), with the same limits and certificate checks.
+    """
     default_bytes, default_timeout = crawl_limits()
     max_bytes = max_bytes or default_bytes
     timeout = timeout or default_timeout
@@ -122,7 +143,7 @@ def fetch_public(
                 "only http(s) URLs are fetched"
             )
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        address = public_address(parts.hostname, port, resolver)
+        address = public_address(parts.hostname, port, resolver) if public_only else parts.hostname
         connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
         connection = connection_class(parts.hostname, port, address, timeout)
         target = parts.path or "/"

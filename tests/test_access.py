@@ -251,3 +251,25 @@ def test_with_cobase_app_fetch_a_loopback_url_is_still_refused(server: HTTPServe
             url_fetcher=user_url_fetcher("contributed", enabled=True),
         )
     assert server.log == []
+
+
+# --- The command line's fetch: the same path, on the operator's own network -----------------------------
+
+
+def test_the_command_line_fetches_through_the_same_path_with_the_same_cap(
+    server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cobase finding add --url`` / ``document add --url`` may read a loopback address (the operator's own
+    machine) but keeps the crawls' size cap and redirect limit: one fetch path, not a second one."""
+    from cobase.snapshots import DocumentFetchError, fetch_document
+
+    server.expect_request("/small.pdf").respond_with_data(b"%PDF-1.4 ok", content_type="application/pdf")
+    server.expect_request("/big.pdf").respond_with_data(b"x" * 300_000)
+    server.expect_request("/loop").respond_with_data("", status=302, headers={"Location": "/loop"})
+    raw = fetch_document("documents", server.url_for("/small.pdf"), None)
+    assert (raw.status, raw.body, raw.content_type) == (200, b"%PDF-1.4 ok", "application/pdf")
+    monkeypatch.setattr(webfetch, "crawl_limits", lambda: (200_000, 5.0))
+    with pytest.raises(DocumentFetchError, match=r"dépasse la taille maximale.*--file"):
+        fetch_document("documents", server.url_for("/big.pdf"), None)
+    with pytest.raises(DocumentFetchError, match=f"plus de {webfetch.MAX_REDIRECTS} redirections"):
+        fetch_document("documents", server.url_for("/loop"), None)
