@@ -60,7 +60,8 @@ class _RebasedSession(wayback.WaybackSession):
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         if self._base_url != PUBLIC_WAYBACK and url.startswith(PUBLIC_WAYBACK):
             url = self._base_url + url[len(PUBLIC_WAYBACK) :]
-        return super().request(method, url, *args, **kwargs)
+        response: requests.Response = super().request(method, url, *args, **kwargs)
+        return response
 
 
 @dataclass(frozen=True)

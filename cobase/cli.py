@@ -24,8 +24,12 @@ from cobase.redact import install_log_redaction, redact_text, redact_url, regist
 from cobase.settings import PROJECT_ROOT, database_url
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from cobase.evidence.cost import MonthlyCost
     from cobase.evidence.model import Assessment
+    from cobase.findings import Finding
+    from cobase.refresh import SourceSummary
     from cobase.registry import Registry
 
 app = typer.Typer(
@@ -61,7 +65,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _engine(db: str | None, create: bool = True, code: int = 2):
+def _engine(db: str | None, create: bool = True, code: int = 2) -> Engine:
     """The store's engine; read commands pass ``create=False`` (they never create a store)."""
     from cobase.db import StoreError, open_store
 
@@ -107,7 +111,7 @@ def _check_window(window: int) -> None:
         )
 
 
-def _summary_table(summaries) -> Table:
+def _summary_table(summaries: list[SourceSummary]) -> Table:
     table = Table(title="Refresh summary")
     for column in (
         "source",
@@ -144,7 +148,7 @@ REFRESH_BUSY_EXIT = 75
 """Exit code when another refresh of the store holds its lock (EX_TEMPFAIL: try again later)."""
 
 
-def run_refresh(registry, db: str | None, sources: list[str] | None, wait: float = 0.0) -> int:
+def run_refresh(registry: Registry, db: str | None, sources: list[str] | None, wait: float = 0.0) -> int:
     """Refresh with a live progress display; print the summary and errors; return the exit code."""
     from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
@@ -164,7 +168,7 @@ def run_refresh(registry, db: str | None, sources: list[str] | None, wait: float
     ) as progress:
         tasks: dict[str, TaskID] = {}
 
-        def on_progress(event: str, summary) -> None:
+        def on_progress(event: str, summary: SourceSummary) -> None:
             if summary.key not in tasks:
                 tasks[summary.key] = progress.add_task(summary.key)
             state = "terminé" if event == "done" else "en cours"
@@ -256,7 +260,7 @@ def refresh(
     raise typer.Exit(run_refresh(registry, db, source, wait=wait))
 
 
-def _due_sources(registry, db: str | None, keys: list[str] | None) -> list[str]:
+def _due_sources(registry: Registry, db: str | None, keys: list[str] | None) -> list[str]:
     """The keys ``--due`` refreshes, each decision printed in one line (what a cron log should show)."""
     from cobase.db import session_scope
     from cobase.schedule import due_sources
@@ -487,7 +491,7 @@ AsOfOption = Annotated[
 
 def _assessment(
     country: str, pathology: str, items: list[str] | None, as_of: str | None, window: int, db: str | None
-):
+) -> Assessment:
     """Resolve what was typed, then run the evidence engine; every user mistake is one clear sentence."""
     from cobase.catalogue import CatalogueError, load_catalogue
     from cobase.db import StoreError, session_scope
@@ -594,7 +598,7 @@ finding_app = typer.Typer(
 app.add_typer(finding_app, name="finding")
 
 
-def _finding_record(finding) -> dict[str, object]:
+def _finding_record(finding: Finding) -> dict[str, object]:
     from dataclasses import asdict
 
     return {

@@ -30,7 +30,7 @@ from scrapy.downloadermiddlewares.redirect import (
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from scrapy.utils.defer import sleep
+from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
 ALLOWED_REDIRECT_HOSTS_SETTING = "COBASE_ALLOWED_REDIRECT_HOSTS"

@@ -127,7 +127,7 @@ def _chart(dimension: Dimension, rows: list[dict[str, Any]], lang: str, data: An
     }
     if len(units) > 1:
         encoding["row"] = alt.Row("unit:N", title=None)
-    chart = (
+    chart: altair.Chart = (
         alt.Chart(data)
         .mark_line(point=True)
         .encode(**encoding)

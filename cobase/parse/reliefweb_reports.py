@@ -173,7 +173,7 @@ def plain_text(fields: Mapping[str, Any]) -> str:
             element.drop_tree()
         for element in root.iter("p", "li", "br", "div", "h1", "h2", "h3", "h4", "h5", "h6", "tr"):
             element.tail = "\n\n" + (element.tail or "")
-        return root.text_content().strip()
+        return str(root.text_content()).strip()
     text = fields.get("body")
     if isinstance(text, str):
         return _MARKDOWN_LINK.sub(r"\1", text).strip()

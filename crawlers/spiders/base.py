@@ -79,7 +79,7 @@ class SourceSpider(scrapy.Spider):
         response = getattr(value, "response", None)
         if response is not None:
             message = f"HTTP {response.status} from {request.url}"
-        elif too_large(value):
+        elif value is not None and too_large(value):
             limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") if self.crawler else 0
             message = (
                 f"{request.url}: refused, the response is larger than {limit / 1048576:g} MB, the "
