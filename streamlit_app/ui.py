@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+
+from cobase.db import StoreError
 
 EMPTY_STORE_FR = (
     "**Aucune donnée pour l'instant.** Pour essayer l'application, chargez les données de démonstration "
@@ -24,6 +28,8 @@ EMPTY_STORE_EN = (
 )
 
 logger = logging.getLogger("cobase.app")
+
+T = TypeVar("T")
 
 CHART_COLUMNS = [
     "period_start",
@@ -99,3 +105,34 @@ def timeline_chart(frame: pd.DataFrame) -> alt.LayerChart:
         ],
     )
     return alt.layer(base.mark_line(), base.mark_point(filled=True, size=60))
+
+
+def page_header(title: str, intro_fr: str, intro_en: str) -> None:
+    """A page's title, what it shows in French, then the same in English (French first, never mixed)."""
+    st.title(title, anchor=False)
+    st.markdown(intro_fr)
+    st.caption(intro_en)
+
+
+def read_or_stop(database: str, read: Callable[[], T], *, empty: str | None = "stop") -> T:
+    """What ``read`` returns from the store, or the page stops with one sentence.
+
+    A store that cannot be opened shows :func:`show_store_error` and stops the page. An empty store shows
+    :func:`show_empty_store` (and the demonstration button): then the page stops (``empty="stop"``) or
+    goes on below the guidance (``empty="guide"``: what it lists does not need data); ``empty=None``
+    does not look (a page that works on an empty store).
+    """
+    import data  # the pages' reading module; imported here as show_empty_store does
+
+    redacted = data.redacted_url(database)
+    try:
+        result = read()
+        has_data = True if empty is None else data.has_current_data(database)
+    except StoreError as error:
+        show_store_error(error, redacted)
+        st.stop()
+    if not has_data:
+        show_empty_store(redacted)
+        if empty == "stop":
+            st.stop()
+    return result

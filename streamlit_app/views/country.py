@@ -5,8 +5,6 @@ import registers
 import streamlit as st
 import ui
 
-from cobase.db import StoreError
-
 OBSERVATION_COLUMN_CONFIG = {
     "Source": st.column_config.TextColumn(help="Clé de la source (sources.yml) / Source key"),
     "Indicateur": st.column_config.TextColumn(
@@ -27,28 +25,17 @@ OBSERVATION_COLUMN_CONFIG = {
     ),
 }
 
-st.title("Pays / Country", anchor=False)
-st.markdown(
+ui.page_header(
+    "Pays / Country",
     "Chaque valeur est **datée et sourcée** : période décrite, date de publication par le producteur, "
     "date de récupération et lien vers la réponse conservée. Ces données décrivent l'accès aux soins dans "
-    "un pays ; elles ne constituent pas un avis sur une situation individuelle."
-)
-st.caption(
+    "un pays ; elles ne constituent pas un avis sur une situation individuelle.",
     "Every value is dated and sourced (period, publication and retrieval dates, link). These data describe "
-    "access to care in a country; they are not a verdict on any individual case."
+    "access to care in a country; they are not a verdict on any individual case.",
 )
 
 database = data.current_database_url()
-try:
-    has_data = data.has_current_data(database)
-    choices = data.country_choices(database)
-except StoreError as error:
-    ui.show_store_error(error, data.redacted_url(database))
-    st.stop()
-
-if not has_data:
-    ui.show_empty_store(data.redacted_url(database))
-    st.stop()
+choices = ui.read_or_stop(database, lambda: data.country_choices(database))
 
 labels = dict(zip(choices["iso3"], choices["label"], strict=True))
 with_data = set(choices.loc[choices["has_data"], "iso3"])

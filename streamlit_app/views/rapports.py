@@ -16,7 +16,6 @@ import ui
 
 from cobase.access import same_person
 from cobase.clock import BadDateError
-from cobase.db import StoreError
 from cobase.findings import FindingError
 from cobase.harmonize.countries import UnknownCountryError
 from cobase.harmonize.medicines import UnknownMedicineError
@@ -128,15 +127,13 @@ def _show_finding(database: str, finding: dict[str, Any]) -> None:
         )
 
 
-st.title("Rapports", anchor=False)
-st.markdown(
+ui.page_header(
+    "Rapports",
     "Les **documents conservés** (chaque valeur de cobase vient d'une copie datée d'un document) et les "
     "**constats vérifiés** ajoutés par des médecins, à rechercher par pays, traitement et date. Un constat "
-    "cite son document, sa page et l'extrait exact ; il reste « contribué » jusqu'à confirmation."
-)
-st.caption(
+    "cite son document, sa page et l'extrait exact ; il reste « contribué » jusqu'à confirmation.",
     "Kept documents and curated findings, searchable by country, treatment and date; add a finding with "
-    "its document, page and quote. Findings are the only thing typed here that is stored."
+    "its document, page and quote. Findings are the only thing typed here that is stored.",
 )
 
 ACCESS = auth.policy()
@@ -145,11 +142,7 @@ CAN_WRITE = WRITER is not None or not ACCESS.identified_writers
 """On a team instance, writing needs a logged-in user; a personal instance takes a typed name."""
 
 database = data.current_database_url()
-try:
-    data.has_current_data(database)
-except StoreError as error:
-    ui.show_store_error(error, data.redacted_url(database))
-    st.stop()
+ui.read_or_stop(database, lambda: data.has_current_data(database), empty=None)
 
 st.subheader("Rechercher / Search", anchor=False)
 country_column, item_column, from_column, to_column = st.columns([3, 3, 2, 2])

@@ -4,8 +4,6 @@ import data
 import streamlit as st
 import ui
 
-from cobase.db import StoreError
-
 SOURCE_COLUMN_CONFIG = {
     "Titre": st.column_config.TextColumn(width="medium"),
     "Producteur": st.column_config.TextColumn(width="medium"),
@@ -28,25 +26,15 @@ SOURCE_COLUMN_CONFIG = {
     ),
 }
 
-st.title("Sources", anchor=False)
-st.markdown(
+ui.page_header(
+    "Sources",
     "Les producteurs dont cobase conserve les données, leur licence, et la fraîcheur de notre copie : "
     "dernière récupération réussie comparée à la cadence de mise à jour du producteur, dernière erreur, "
-    "période et publication les plus récentes."
-)
-st.caption(
+    "période et publication les plus récentes.",
     "Producers whose data cobase keeps, their licence, and how fresh our copy is (times in UTC): a copy is "
-    "overdue when its last successful refresh is older than the cadence the producer updates at."
+    "overdue when its last successful refresh is older than the cadence the producer updates at.",
 )
 
 database = data.current_database_url()
-try:
-    sources = data.source_table(database)
-    has_data = data.has_current_data(database)
-except StoreError as error:
-    ui.show_store_error(error, data.redacted_url(database))
-    st.stop()
-
-if not has_data:
-    ui.show_empty_store(data.redacted_url(database))
+sources = ui.read_or_stop(database, lambda: data.source_table(database), empty="guide")
 st.dataframe(sources, hide_index=True, column_config=SOURCE_COLUMN_CONFIG)
