@@ -24,6 +24,7 @@ from cobase.evidence.references import all_evidence
 from cobase.findings import add_finding
 from cobase.models import ArchiveCapture
 from cobase.registry import load_registry
+from tests.assessments import continuity_assessment
 from tests.helpers import FIXTURES, REAL_RECORDINGS, SOURCES_YML
 
 OWN = FIXTURES / "internet_archive"
@@ -303,36 +304,13 @@ def _evidence(**fields: object) -> Evidence:
     ],
 )
 def test_archived_as_of_rule(fields: dict[str, object], expected: str) -> None:
-    from cobase.evidence.model import Assessment, Dimension
-
     evidence = _evidence(**fields)
-    assessment = Assessment(
-        country_iso3="COD",
-        country_name_fr="RDC",
-        country_name_en="DRC",
-        pathology="hiv",
-        pathology_name_fr="VIH",
-        pathology_name_en="HIV",
-        items=[],
+    assessment = continuity_assessment(
+        [evidence],
+        country=("COD", "RDC", "DRC"),
+        pathology=("hiv", "VIH", "HIV"),
         as_of=date(2019, 6, 30),
-        window_years=10,
-        stale_after_years=3,
         generated_at=datetime(2026, 1, 1, tzinfo=UTC),
-        dimensions=[
-            Dimension(
-                name="continuity",
-                label_fr="Continuité",
-                label_en="Continuity",
-                evidence=[evidence],
-                latest=[evidence],
-                trend=[],
-                sources=["documents"],
-                independent_sources=["documents"],
-            )
-        ],
-        gaps=[],
-        contradictions=[],
-        stale=[],
     )
     changed = archived_as_of(assessment)
     assert {e.as_of_status for e in changed.dimensions[0].evidence + changed.dimensions[0].latest} == {

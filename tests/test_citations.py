@@ -19,12 +19,13 @@ from pypdf import PdfReader
 from pytest_httpserver import HTTPServer
 
 from cobase.evidence.engine import assess
-from cobase.evidence.model import Assessment, Dimension, Evidence
+from cobase.evidence.model import Assessment, Evidence
 from cobase.evidence.references import landing_url, with_page
 from cobase.export import render_docx, render_markdown, render_pdf
 from cobase.parse.reliefweb_reports import report_pages
 from cobase.registry import SourcesFileError, load_registry
 from cobase.snapshots import is_public_url, is_web_url
+from tests.assessments import continuity_assessment
 from tests.e2e import FIXTURES, database_url, refresh_sources, sql_rows
 from tests.helpers import REAL_RECORDINGS, SOURCES_YML
 
@@ -154,34 +155,7 @@ def _evidence(**fields: object) -> Evidence:
 
 
 def _assessment(evidence: list[Evidence]) -> Assessment:
-    return Assessment(
-        country_iso3="GIN",
-        country_name_fr="Guinée",
-        country_name_en="Guinea",
-        pathology="hiv",
-        pathology_name_fr="Infection par le VIH",
-        pathology_name_en="HIV infection",
-        items=[],
-        as_of=date(2024, 6, 30),
-        window_years=10,
-        stale_after_years=3,
-        generated_at=datetime(2024, 7, 1, tzinfo=UTC),
-        dimensions=[
-            Dimension(
-                name="continuity",
-                label_fr="Continuité",
-                label_en="Continuity",
-                evidence=evidence,
-                latest=evidence,
-                trend=[],
-                sources=sorted({e.source for e in evidence}),
-                independent_sources=sorted({e.source for e in evidence}),
-            )
-        ],
-        gaps=[],
-        contradictions=[],
-        stale=[],
-    )
+    return continuity_assessment(evidence)
 
 
 def _references(markdown: str) -> list[str]:
