@@ -215,9 +215,18 @@ def test_the_crawls_limits_apply() -> None:
     assert max_bytes == getattr(settings, "DOWNLOAD_MAXSIZE", webfetch.DEFAULT_MAX_BYTES)
 
 
-def test_without_cobase_app_fetch_a_typed_url_is_never_fetched(server: HTTPServer, store: str) -> None:
+@pytest.mark.parametrize(
+    ("enabled", "refusal"),
+    [
+        (False, "déposez le fichier"),  # without COBASE_APP_FETCH a typed URL is never fetched
+        (True, "non publique"),  # with it, a loopback URL is still refused
+    ],
+)
+def test_a_typed_loopback_url_is_never_fetched_by_the_app(
+    server: HTTPServer, store: str, enabled: bool, refusal: str
+) -> None:
     server.expect_request("/x.pdf").respond_with_data(b"%PDF-1.4")
-    with session_scope(open_store(store)) as session, pytest.raises(FindingError, match="déposez le fichier"):
+    with session_scope(open_store(store)) as session, pytest.raises(FindingError, match=refusal):
         add_finding(
             session,
             country="GIN",
@@ -228,29 +237,11 @@ def test_without_cobase_app_fetch_a_typed_url_is_never_fetched(server: HTTPServe
             title="T",
             producer="P",
             url=server.url_for("/x.pdf"),
-            url_fetcher=user_url_fetcher("contributed", enabled=False),
+            url_fetcher=user_url_fetcher("contributed", enabled=enabled),
         )
     assert server.log == []
     with session_scope(open_store(store)) as session:
         assert list_findings(session) == []
-
-
-def test_with_cobase_app_fetch_a_loopback_url_is_still_refused(server: HTTPServer, store: str) -> None:
-    server.expect_request("/x.pdf").respond_with_data(b"%PDF-1.4")
-    with session_scope(open_store(store)) as session, pytest.raises(FindingError, match="non publique"):
-        add_finding(
-            session,
-            country="GIN",
-            dimension="continuity",
-            statement="S",
-            period="2024",
-            contributed_by="alice",
-            title="T",
-            producer="P",
-            url=server.url_for("/x.pdf"),
-            url_fetcher=user_url_fetcher("contributed", enabled=True),
-        )
-    assert server.log == []
 
 
 # --- The command line's fetch: the same path, on the operator's own network -----------------------------
