@@ -181,38 +181,30 @@ def test_a_typo_in_cobase_auth_stops_the_app_in_one_sentence(
     assert not at.title
 
 
-def test_a_typed_url_is_not_fetched_unless_the_operator_allows_it(store: str) -> None:
-    with HTTPServer(host="127.0.0.1", port=0) as server:
-        server.expect_request("/rapport.pdf").respond_with_data(b"%PDF-1.4")
-        at = _rapports()
-        at.text_input(key="constat_date").input("2024-05")
-        at.text_area(key="constat_enonce").input("Ruptures de stock")
-        at.text_input(key="constat_titre").input("Rapport")
-        at.text_input(key="constat_producteur").input("MSF")
-        at.text_input(key="constat_url").input(server.url_for("/rapport.pdf"))
-        at.text_input(key="constat_auteur").input("Dr Exemple")
-        at.button(key="constat_enregistrer").click().run()
-        assert not at.exception
-        assert "ce serveur ne récupère pas les documents à partir d'une adresse" in _texts(at.error)
-        assert server.log == []
-
-
-def test_with_cobase_app_fetch_only_public_addresses_are_fetched(
-    store: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("app_fetch", "path", "refusal"),
+    [
+        (None, "/rapport.pdf", "ce serveur ne récupère pas les documents à partir d'une adresse"),
+        ("1", "/admin", "désigne une adresse non publique (127.0.0.1)"),  # allowed: public addresses only
+    ],
+)
+def test_a_typed_url_is_fetched_only_when_allowed_and_only_from_a_public_address(
+    store: str, monkeypatch: pytest.MonkeyPatch, app_fetch: str | None, path: str, refusal: str
 ) -> None:
-    monkeypatch.setenv("COBASE_APP_FETCH", "1")
+    if app_fetch is not None:
+        monkeypatch.setenv("COBASE_APP_FETCH", app_fetch)
     with HTTPServer(host="127.0.0.1", port=0) as server:
-        server.expect_request("/admin").respond_with_data(b"internal")
+        server.expect_request(path).respond_with_data(b"internal")
         at = _rapports()
         at.text_input(key="constat_date").input("2024-05")
         at.text_area(key="constat_enonce").input("Ruptures de stock")
         at.text_input(key="constat_titre").input("Rapport")
         at.text_input(key="constat_producteur").input("MSF")
-        at.text_input(key="constat_url").input(server.url_for("/admin"))
+        at.text_input(key="constat_url").input(server.url_for(path))
         at.text_input(key="constat_auteur").input("Dr Exemple")
         at.button(key="constat_enregistrer").click().run()
         assert not at.exception
-        assert "désigne une adresse non publique (127.0.0.1)" in _texts(at.error)
+        assert refusal in _texts(at.error)
         assert server.log == []
     with session_scope(open_store(store)) as session:
         assert len(list_findings(session, "GIN")) == 2
