@@ -12,6 +12,7 @@ is printed as plain text. Numbers are given in order of first mention in the dos
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -203,6 +204,16 @@ def _days(days: set[date], lang: str) -> str:
     return ", ".join(format_day(d, lang) for d in sorted(days))
 
 
+FIRST_EVIDENCE_FIELDS = tuple(
+    f.name
+    for f in dataclasses.fields(Citation)
+    if f.name in Evidence.model_fields and f.name not in ("archived_url", "archived_at")
+)
+"""The fields a citation takes from the first evidence drawn from its document, by the same names (one
+definition: a field added to both is copied). The archived copy is the earliest of all (see
+:meth:`Citation.add`)."""
+
+
 class CitationIndex:
     """Hands out citation numbers in order of first mention and lists the citations at the end."""
 
@@ -218,23 +229,8 @@ class CitationIndex:
         key = citation_key(evidence)
         citation = self._by_key.get(key)
         if citation is None:
-            citation = Citation(
-                number=len(self._by_key) + 1,
-                source=evidence.source,
-                producer=evidence.producer,
-                indicator=evidence.indicator,
-                label_fr=evidence.label_fr,
-                label_en=evidence.label_en,
-                url=evidence.url,
-                snapshot_sha256=evidence.snapshot_sha256,
-                republishes=evidence.republishes,
-                period_start=evidence.period_start,
-                period_end=evidence.period_end,
-                landing_url=evidence.landing_url,
-                indicator_page_url=evidence.indicator_page_url,
-                document_title=evidence.document_title,
-                document_producer=evidence.document_producer,
-            )
+            first = {name: getattr(evidence, name) for name in FIRST_EVIDENCE_FIELDS}
+            citation = Citation(number=len(self._by_key) + 1, **first)
             self._by_key[key] = citation
         citation.add(evidence)
         return citation.number
