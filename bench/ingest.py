@@ -198,11 +198,8 @@ def time_raw_copy(url: str, rows: int, binary: bool = False) -> float:
                 copy.set_types(oids)
             for i, row in enumerate(synthetic_rows(rows)):
                 copy.write_row(
-                    (
+                    (  # in _RAW_COLUMNS' order: id, then cobase.ingest.INSERT_COLUMNS (the table's)
                         i + 1,
-                        f"{i:032x}",
-                        1,
-                        1,
                         row.country_iso3,
                         row.indicator,
                         row.dimension,
@@ -213,8 +210,6 @@ def time_raw_copy(url: str, rows: int, binary: bool = False) -> float:
                         row.period_end,
                         published,
                         retrieved,
-                        True,
-                        None,
                         row.item,
                         row.quote,
                         row.page,
@@ -223,6 +218,11 @@ def time_raw_copy(url: str, rows: int, binary: bool = False) -> float:
                         "last_modified",
                         retrieved,
                         retrieved,
+                        f"{i:032x}",
+                        1,
+                        1,
+                        True,
+                        None,
                         PROCESSING_VERSION,
                     )
                 )

@@ -21,7 +21,12 @@ class ParseError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ParsedRecord:
-    """One value as the producer published it, before country names are harmonized."""
+    """One value as the producer published it, before country names are harmonized.
+
+    Its fields are :class:`cobase.harmonize.records.ObservationIn`'s with the country as the producer
+    states it (pinned by ``tests/test_models.py``); a slotted dataclass for the same reason (one per value
+    of every refresh).
+    """
 
     country: str
     indicator: str
