@@ -105,14 +105,14 @@ def time_raw(path: Path, rows: int) -> float:
     connection.execute(
         "CREATE TABLE observation (id INTEGER PRIMARY KEY, series_key VARCHAR(32) NOT NULL,"
         " source_id INTEGER, snapshot_id INTEGER, country_iso3 VARCHAR(3), indicator VARCHAR(128),"
-        " dimension VARCHAR(255),"
+        " breakdown VARCHAR(255),"
         " value_num FLOAT, value_text VARCHAR, unit VARCHAR, period_start DATE, period_end DATE,"
         " published_at DATETIME, retrieved_at DATETIME, is_current BOOLEAN, superseded_at DATETIME,"
         " supersedes_id INTEGER)"
     )
     started = time.perf_counter()
     connection.executemany(
-        "INSERT INTO observation (series_key, source_id, snapshot_id, country_iso3, indicator, dimension,"
+        "INSERT INTO observation (series_key, source_id, snapshot_id, country_iso3, indicator, breakdown,"
         " value_num, value_text, unit, period_start, period_end, published_at, retrieved_at, is_current,"
         " superseded_at, supersedes_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
@@ -122,7 +122,7 @@ def time_raw(path: Path, rows: int) -> float:
                 1,
                 row.country_iso3,
                 row.indicator,
-                row.dimension,
+                row.breakdown,
                 row.value_num,
                 row.value_text,
                 row.unit,
@@ -202,7 +202,7 @@ def time_raw_copy(url: str, rows: int, binary: bool = False) -> float:
                         i + 1,
                         row.country_iso3,
                         row.indicator,
-                        row.dimension,
+                        row.breakdown,
                         row.value_num,
                         row.value_text,
                         row.unit,

@@ -71,14 +71,14 @@ def series_key(
     source_id: int,
     indicator: str,
     country_iso3: str,
-    dimension: str,
+    breakdown: str,
     period_start: date,
     period_end: date,
     item: str | None = None,
 ) -> str:
     """A compact identifier of what a value is about; equal keys mean the same series point."""
     text = (
-        f"{source_id}{_KEY_SEPARATOR}{indicator}{_KEY_SEPARATOR}{country_iso3}{_KEY_SEPARATOR}{dimension}"
+        f"{source_id}{_KEY_SEPARATOR}{indicator}{_KEY_SEPARATOR}{country_iso3}{_KEY_SEPARATOR}{breakdown}"
         f"{_KEY_SEPARATOR}{period_start.toordinal()}{_KEY_SEPARATOR}{period_end.toordinal()}"
         f"{_KEY_SEPARATOR}{item or ''}"
     )
@@ -203,7 +203,7 @@ def _first_of_each_series(
             source_id,
             row.indicator,
             row.country_iso3,
-            row.dimension,
+            row.breakdown,
             row.period_start,
             row.period_end,
             row.item,
@@ -223,7 +223,7 @@ def _staged_rows(rows: Iterable[ObservationIn], source_id: int, counts: IngestCo
             key,
             row.country_iso3,
             row.indicator,
-            row.dimension,
+            row.breakdown,
             row.value_num,
             row.value_text,
             row.unit,
@@ -309,7 +309,7 @@ def ingest_observations(
                 (  # in INSERT_COLUMNS' order (the table's)
                     row.country_iso3,
                     row.indicator,
-                    row.dimension,
+                    row.breakdown,
                     row.value_num,
                     row.value_text,
                     row.unit,

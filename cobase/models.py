@@ -131,7 +131,7 @@ class ObservationBase(SQLModel):
 
     country_iso3: str = Field(sa_column=sa.Column(sa.String(3), nullable=False))
     indicator: str = Field(sa_column=sa.Column(sa.String(128), nullable=False))
-    dimension: str = Field(default="", sa_column=sa.Column(sa.String(255), nullable=False, server_default=""))
+    breakdown: str = Field(default="", sa_column=sa.Column(sa.String(255), nullable=False, server_default=""))
     value_num: float | None = None
     value_text: str
     unit: str | None = None

@@ -46,6 +46,10 @@ OBSERVATION_COLUMNS = (
 """CSV columns of ``cobase observations``, in this order (users' scripts rely on it): new columns are only
 ever added at the end (``item`` and ``quote`` read a register's row back from the command line)."""
 
+OUTPUT_NAMES = {"dimension": "breakdown", "value": "value_text"}
+"""Columns of ``cobase observations`` named as before the model's fields were: ``dimension`` holds the
+breakdown (``SEX=FMLE``, ``EAN=...``), ``value`` the producer's text; users' scripts read these names."""
+
 
 PUBLIC_URL = sa.func.coalesce(Snapshot.canonical_url, "").label("url")
 """A snapshot's URL as users see it: the producer's public address, never the mirror or local server
@@ -75,7 +79,7 @@ class ObservationRow(ObservationBase):
         """The row in the documented column order, dates as ISO 8601 text."""
         out: dict[str, Any] = {}
         for column in OBSERVATION_COLUMNS:
-            value = getattr(self, column)
+            value = getattr(self, OUTPUT_NAMES.get(column, column))
             out[column] = value.isoformat() if isinstance(value, date | datetime) else value
         return out
 
@@ -226,7 +230,7 @@ def list_observations(
         Observation.country_iso3,
         Source.key,
         Observation.indicator,
-        Observation.dimension,
+        Observation.breakdown,
         col(Observation.period_start),
         col(Observation.id),
     )

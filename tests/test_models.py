@@ -69,7 +69,7 @@ def test_parsed_record_has_the_observation_fields_before_harmonization() -> None
 
 def test_evidence_shows_every_observation_field_under_its_reader_name() -> None:
     # An assessment is about one country (country_iso3 is its own); the value is shown as ``value``.
-    renamed = {"value_text": "value", "dimension": "breakdown"}
+    renamed = {"value_text": "value"}
     expected = {renamed.get(name, name) for name in BASE - {"country_iso3"}}
     missing = expected - set(Evidence.model_fields)
     assert not missing, f"Evidence lacks observation fields {sorted(missing)}"
@@ -79,7 +79,7 @@ def test_finding_shows_every_observation_field_under_its_reader_name() -> None:
     # A finding is a statement a person recorded: its value is the statement, its retrieval when it was
     # recorded, its review status its status; it has no unit, number or breakdown of its own.
     renamed = {"value_text": "statement", "retrieved_at": "recorded_at", "review_status": "status"}
-    not_shown = {"value_num", "unit", "dimension", "published_basis", "first_seen_at", "last_seen_at"}
+    not_shown = {"value_num", "unit", "breakdown", "published_basis", "first_seen_at", "last_seen_at"}
     not_shown |= {"withdrawn_at", "indicator"}
     expected = {renamed.get(name, name) for name in BASE - not_shown}
     assert not expected - _fields(Finding), f"Finding lacks {sorted(expected - _fields(Finding))}"
@@ -96,7 +96,7 @@ def test_each_record_field_lands_in_its_own_column(tmp_path: Path) -> None:
         value_text="12.5",
         value_num=12.5,
         unit="%",
-        dimension="SEX=FMLE",
+        breakdown="SEX=FMLE",
         published_at=datetime(2021, 2, 3, tzinfo=UTC),
         item="tdf_3tc_dtg",
         quote="a quote",

@@ -10,6 +10,7 @@ today's code, every stored value and version is kept and the same questions get 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -17,15 +18,17 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from sqlmodel import select
 
-from cobase.db import current_revision, head_revision, open_store, session_scope
+from cobase.db import alembic_config, current_revision, head_revision, open_store, session_scope
 from cobase.evidence import assess
 from cobase.findings import list_findings
 from cobase.harmonize.records import ObservationIn
-from cobase.ingest import ingest_observations
+from cobase.ingest import ingest_observations, series_key
 from cobase.models import Observation
 from cobase.queries import list_observations
+from tests.e2e import fresh_schema, worker_schema_url
 from tests.fixtures.stores.make_store_0020 import CASES
 
 STORES = Path(__file__).parent / "fixtures" / "stores"
@@ -116,3 +119,50 @@ def test_series_keys_are_unchanged_so_a_refresh_finds_its_series(upgraded: sa.En
         )
         assert (counts.new, counts.unchanged, counts.revised) == (0, 1, 0)
         session.rollback()
+
+
+PG_URL = os.environ.get("COBASE_TEST_POSTGRES_URL", "")
+
+
+@pytest.mark.skipif(not PG_URL, reason="set COBASE_TEST_POSTGRES_URL to test on PostgreSQL")
+def test_postgresql_store_at_0020_keeps_its_breakdowns_and_series(tmp_path: Path) -> None:
+    """The rename on PostgreSQL: a value stored under ``dimension`` is read as ``breakdown``, same series."""
+    url = worker_schema_url(PG_URL, "cobase_upgrade")
+    fresh_schema(url)
+    command.upgrade(alembic_config(url), "0020")
+    key = series_key(1, "HIV_ARTCOVERAGE", "SEN", "SEX=FMLE", date(2022, 1, 1), date(2022, 12, 31))
+    old = sa.create_engine(url)
+    with old.begin() as connection:
+        for statement in (
+            "INSERT INTO source (id, key, producer, title, url_main, licence_name) "
+            "VALUES (1, 'who_gho', 'WHO', 'GHO', '', '')",
+            "INSERT INTO snapshot (id, source_id, url, retrieved_at, http_status, sha256, size, "
+            "body_location, "
+            "parse_status) VALUES (1, 1, 'u', '2024-01-01T00:00:00+00:00', 200, 'x', 1, 'db', 'ok')",
+            "INSERT INTO observation (series_key, source_id, snapshot_id, country_iso3, indicator, "
+            "dimension, value_text, period_start, period_end, retrieved_at, is_current) VALUES (:key, 1, 1, "
+            "'SEN', 'HIV_ARTCOVERAGE', 'SEX=FMLE', '30.0', '2022-01-01', '2022-12-31', "
+            "'2024-01-01T00:00:00+00:00', true)",
+        ):
+            connection.execute(sa.text(statement), {"key": key} if ":key" in statement else {})
+    old.dispose()
+    open_store.cache_clear()
+    engine = open_store(url)  # upgrades
+    try:
+        assert current_revision(engine) == head_revision()
+        with session_scope(engine) as session:
+            (row,) = list_observations(session)
+            assert (row.breakdown, row.as_record()["dimension"], row.value) == (
+                "SEX=FMLE",
+                "SEX=FMLE",
+                "30.0",
+            )
+            again = ObservationIn("SEN", "HIV_ARTCOVERAGE", date(2022, 1, 1), date(2022, 12, 31), "30.0",
+                                  breakdown="SEX=FMLE")  # fmt: skip
+            counts = ingest_observations(
+                session, source_id=1, snapshot_id=1, retrieved_at=row.retrieved_at, rows=[again]
+            )
+            assert (counts.new, counts.unchanged) == (0, 1)
+    finally:
+        open_store.cache_clear()
+        engine.dispose()

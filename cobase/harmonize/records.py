@@ -40,7 +40,7 @@ class ObservationIn:
     value_text: str
     value_num: float | None = None
     unit: str | None = None
-    dimension: str = ""
+    breakdown: str = ""
     published_at: datetime | None = None
     item: str | None = None
     quote: str | None = None
@@ -130,7 +130,7 @@ def harmonize(
             value_text=record.value_text,
             value_num=record.value_num,
             unit=record.unit or units.get(record.indicator),
-            dimension=record.dimension,
+            breakdown=record.breakdown,
             published_at=record.published_at,
             item=record.item,
             quote=record.quote,

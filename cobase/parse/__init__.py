@@ -34,7 +34,7 @@ class ParsedRecord:
     period_end: date
     value_text: str
     value_num: float | None = None
-    dimension: str = ""
+    breakdown: str = ""
     published_at: datetime | None = None
     unit: str | None = None
     country_is_code: bool = True
