@@ -105,14 +105,14 @@ def time_raw(path: Path, rows: int) -> float:
     connection.execute(
         "CREATE TABLE observation (id INTEGER PRIMARY KEY, series_key VARCHAR(32) NOT NULL,"
         " source_id INTEGER, snapshot_id INTEGER, country_iso3 VARCHAR(3), indicator VARCHAR(128),"
-        " dimension VARCHAR(255),"
+        " breakdown VARCHAR(255),"
         " value_num FLOAT, value_text VARCHAR, unit VARCHAR, period_start DATE, period_end DATE,"
         " published_at DATETIME, retrieved_at DATETIME, is_current BOOLEAN, superseded_at DATETIME,"
         " supersedes_id INTEGER)"
     )
     started = time.perf_counter()
     connection.executemany(
-        "INSERT INTO observation (series_key, source_id, snapshot_id, country_iso3, indicator, dimension,"
+        "INSERT INTO observation (series_key, source_id, snapshot_id, country_iso3, indicator, breakdown,"
         " value_num, value_text, unit, period_start, period_end, published_at, retrieved_at, is_current,"
         " superseded_at, supersedes_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
@@ -122,7 +122,7 @@ def time_raw(path: Path, rows: int) -> float:
                 1,
                 row.country_iso3,
                 row.indicator,
-                row.dimension,
+                row.breakdown,
                 row.value_num,
                 row.value_text,
                 row.unit,
@@ -198,14 +198,11 @@ def time_raw_copy(url: str, rows: int, binary: bool = False) -> float:
                 copy.set_types(oids)
             for i, row in enumerate(synthetic_rows(rows)):
                 copy.write_row(
-                    (
+                    (  # in _RAW_COLUMNS' order: id, then cobase.ingest.INSERT_COLUMNS (the table's)
                         i + 1,
-                        f"{i:032x}",
-                        1,
-                        1,
                         row.country_iso3,
                         row.indicator,
-                        row.dimension,
+                        row.breakdown,
                         row.value_num,
                         row.value_text,
                         row.unit,
@@ -213,8 +210,6 @@ def time_raw_copy(url: str, rows: int, binary: bool = False) -> float:
                         row.period_end,
                         published,
                         retrieved,
-                        True,
-                        None,
                         row.item,
                         row.quote,
                         row.page,
@@ -223,6 +218,11 @@ def time_raw_copy(url: str, rows: int, binary: bool = False) -> float:
                         "last_modified",
                         retrieved,
                         retrieved,
+                        f"{i:032x}",
+                        1,
+                        1,
+                        True,
+                        None,
                         PROCESSING_VERSION,
                     )
                 )

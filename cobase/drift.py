@@ -47,7 +47,7 @@ class _Row(Protocol):
     @property
     def indicator(self) -> str: ...
     @property
-    def dimension(self) -> str: ...
+    def breakdown(self) -> str: ...
     @property
     def item(self) -> str | None: ...
     @property
@@ -113,13 +113,13 @@ class ShapeObserver:
     def watch(self, rows: Iterable[_R]) -> Iterator[_R]:
         """Pass ``rows`` through unchanged, counting each."""
         for row in rows:
-            self._series.add((row.country_iso3, row.indicator, row.dimension, row.item or ""))
+            self._series.add((row.country_iso3, row.indicator, row.breakdown, row.item or ""))
             shape = self._indicators.setdefault(row.indicator, IndicatorShape())
             if row.value_num is None:
                 shape.text += 1
             else:
                 shape.numeric += 1
-            shape.breakdowns.update(part.split("=", 1)[0] for part in row.dimension.split(";") if "=" in part)
+            shape.breakdowns.update(part.split("=", 1)[0] for part in row.breakdown.split(";") if "=" in part)
             yield row
 
     def shape(self, body: bytes) -> Shape:

@@ -191,7 +191,7 @@ def add_finding(
                 period_start=period_start,
                 period_end=period_end,
                 value_text=statement.strip(),
-                dimension=f"finding={finding_id}",
+                breakdown=f"finding={finding_id}",
                 published_at=published_at,
                 published_basis="document_date" if published_at else None,
                 item=item_id,
@@ -211,7 +211,7 @@ def _versions(session: Session, finding_id: str) -> list[tuple[Observation, Snap
     rows = session.exec(
         select(Observation, Snapshot)
         .join(Snapshot, col(Snapshot.id) == col(Observation.snapshot_id))
-        .where(Observation.dimension == f"finding={finding_id}")
+        .where(Observation.breakdown == f"finding={finding_id}")
         .order_by(col(Observation.id))
     ).all()
     if not rows:
@@ -288,7 +288,7 @@ def set_status(session: Session, finding_id: str, status: str, by: str) -> Findi
                 value_text=current.value_text,
                 value_num=current.value_num,
                 unit=current.unit,
-                dimension=current.dimension,
+                breakdown=current.breakdown,
                 published_at=current.published_at,
                 published_basis=current.published_basis,
                 item=current.item,
@@ -307,8 +307,8 @@ def list_findings(
     session: Session, country_iso3: str | None = None, include_retracted: bool = False
 ) -> list[Finding]:
     """Current findings, newest period first (retracted ones only when asked)."""
-    query = select(Observation.dimension).where(
-        col(Observation.dimension).startswith("finding="), col(Observation.is_current)
+    query = select(Observation.breakdown).where(
+        col(Observation.breakdown).startswith("finding="), col(Observation.is_current)
     )
     if country_iso3:
         query = query.where(Observation.country_iso3 == country_iso3)

@@ -71,14 +71,14 @@ def series_key(
     source_id: int,
     indicator: str,
     country_iso3: str,
-    dimension: str,
+    breakdown: str,
     period_start: date,
     period_end: date,
     item: str | None = None,
 ) -> str:
     """A compact identifier of what a value is about; equal keys mean the same series point."""
     text = (
-        f"{source_id}{_KEY_SEPARATOR}{indicator}{_KEY_SEPARATOR}{country_iso3}{_KEY_SEPARATOR}{dimension}"
+        f"{source_id}{_KEY_SEPARATOR}{indicator}{_KEY_SEPARATOR}{country_iso3}{_KEY_SEPARATOR}{breakdown}"
         f"{_KEY_SEPARATOR}{period_start.toordinal()}{_KEY_SEPARATOR}{period_end.toordinal()}"
         f"{_KEY_SEPARATOR}{item or ''}"
     )
@@ -89,32 +89,15 @@ _TABLE = Observation.__table__  # type: ignore[attr-defined]
 _COLUMNS = _TABLE.c
 
 
-INSERT_COLUMNS = (
-    "series_key",
-    "source_id",
-    "snapshot_id",
-    "country_iso3",
-    "indicator",
-    "dimension",
-    "value_num",
-    "value_text",
-    "unit",
-    "period_start",
-    "period_end",
-    "published_at",
-    "retrieved_at",
-    "is_current",
-    "supersedes_id",
-    "item",
-    "quote",
-    "page",
-    "review_status",
-    "contributed_by",
-    "published_basis",
-    "first_seen_at",
-    "last_seen_at",
-    "processing_version",
+NOT_INSERTED = frozenset({"id", "superseded_at", "withdrawn_at"})
+"""Columns a new version never sets: its id is the database's; it is superseded or withdrawn later."""
+
+INSERT_COLUMNS: tuple[str, ...] = tuple(
+    column.name for column in _TABLE.columns if column.name not in NOT_INSERTED
 )
+"""The observation table's columns, in the table's order, as every insert (and ``bench/ingest.py``) writes
+them: a column added to the model is in this list; the row tuples of :func:`ingest_observations` follow
+it (a test pins each value to its column)."""
 
 
 def _insert_sql(dialect: sa.Dialect) -> str:
@@ -220,7 +203,7 @@ def _first_of_each_series(
             source_id,
             row.indicator,
             row.country_iso3,
-            row.dimension,
+            row.breakdown,
             row.period_start,
             row.period_end,
             row.item,
@@ -240,7 +223,7 @@ def _staged_rows(rows: Iterable[ObservationIn], source_id: int, counts: IngestCo
             key,
             row.country_iso3,
             row.indicator,
-            row.dimension,
+            row.breakdown,
             row.value_num,
             row.value_text,
             row.unit,
@@ -323,13 +306,10 @@ def ingest_observations(
             else:
                 counts.new += 1
             inserts.append(
-                (
-                    key,
-                    source_id,
-                    snapshot_id,
+                (  # in INSERT_COLUMNS' order (the table's)
                     row.country_iso3,
                     row.indicator,
-                    row.dimension,
+                    row.breakdown,
                     row.value_num,
                     row.value_text,
                     row.unit,
@@ -337,8 +317,6 @@ def ingest_observations(
                     to_db(row.period_end),
                     to_db(published_at),
                     retrieved_db,
-                    True,
-                    supersedes_id,
                     row.item,
                     row.quote,
                     row.page,
@@ -347,6 +325,11 @@ def ingest_observations(
                     basis,
                     seen_db,
                     seen_db,
+                    key,
+                    source_id,
+                    snapshot_id,
+                    True,
+                    supersedes_id,
                     PROCESSING_VERSION,
                 )
             )

@@ -41,7 +41,7 @@ STAGED_COLUMNS = (
     "series_key",
     "country_iso3",
     "indicator",
-    "dimension",
+    "breakdown",
     "value_num",
     "value_text",
     "unit",
@@ -94,11 +94,11 @@ WHERE o.id = m.previous_id AND NOT m.unchanged
 
 _INSERT = f"""
 INSERT INTO observation (
-    series_key, source_id, snapshot_id, country_iso3, indicator, dimension, value_num, value_text, unit,
+    series_key, source_id, snapshot_id, country_iso3, indicator, breakdown, value_num, value_text, unit,
     period_start, period_end, published_at, retrieved_at, is_current, supersedes_id, item, quote, page,
     review_status, contributed_by, published_basis, first_seen_at, last_seen_at, processing_version
 )
-SELECT s.series_key, %(source_id)s, %(snapshot_id)s, s.country_iso3, s.indicator, s.dimension, s.value_num,
+SELECT s.series_key, %(source_id)s, %(snapshot_id)s, s.country_iso3, s.indicator, s.breakdown, s.value_num,
        s.value_text, s.unit, s.period_start, s.period_end, s.published_at, %(retrieved)s, true,
        m.previous_id, s.item, s.quote, s.page, s.review_status, s.contributed_by,
        CASE

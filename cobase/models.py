@@ -1,14 +1,15 @@
-"""The store's tables (SQLModel), and the read models the CLI and the app show.
+"""The store's tables (SQLModel), and the base model an observation's read models derive from.
 
-Four tables:
+Tables:
 
 * ``source``: one row per sources.yml key, so observations can point to a stable id;
 * ``snapshot``: every response kept as fetched (never overwritten, identical content recognised by
   sha256); its body lives in ``snapshot_blob``, keyed by hash, so the same bytes are stored once;
 * ``observation``: one dated value with full provenance. ``series_key`` identifies what a value is *about*
-  (source, indicator, country, dimension, period). A producer's revision adds a new row for the same
+  (source, indicator, country, breakdown, period). A producer's revision adds a new row for the same
   series and marks the old one superseded; the old one is kept so an *as-of* query can tell what had been
-  published by any date;
+  published by any date. Its shared fields are :class:`ObservationBase`'s, from which the read models of
+  :mod:`cobase.queries` (``ObservationRow``, ``ObservationVersion``) derive;
 * ``refresh_run``: one row per source per refresh, with counts and the error if it failed, and the
   process, host and heartbeat that tell a running refresh from a killed one;
 * ``refresh_lock``: who holds the one-refresh-at-a-time lock of the store;
@@ -117,31 +118,20 @@ class Snapshot(SQLModel, table=True):
     )
 
 
-class Observation(SQLModel, table=True):
-    """One value a producer published about one country, indicator, breakdown and period."""
+class ObservationBase(SQLModel):
+    """What one stored value is and where it came from: the fields every layer of an observation shares.
 
-    __tablename__ = "observation"
-    __table_args__ = (
-        # At most one current value per series: refreshing unchanged data adds nothing.
-        sa.Index(
-            "uq_observation_current_series",
-            "series_key",
-            unique=True,
-            sqlite_where=sa.text("is_current = 1"),
-            postgresql_where=sa.text("is_current"),
-        ),
-        sa.Index("ix_observation_country_indicator", "country_iso3", "indicator", "period_start"),
-        sa.Index("ix_observation_source_current", "source_id", "is_current"),
-        sa.Index("ix_observation_snapshot", "snapshot_id"),
-    )
+    The table (:class:`Observation`) and the read models of :mod:`cobase.queries` derive from it, so a
+    field is declared once, with its column type; the insert column list of :mod:`cobase.ingest` is read
+    from the table. :class:`cobase.harmonize.records.ObservationIn` and :class:`cobase.parse.ParsedRecord`
+    stay slotted dataclasses (a pydantic model costs 2-3 times as much to build, on the 1.4 million rows
+    of a refresh); a test pins that their field names are this model's, so a new field cannot be
+    forgotten in one of them.
+    """
 
-    id: int | None = Field(default=None, primary_key=True)
-    series_key: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
-    source_id: int = Field(foreign_key="source.id")
-    snapshot_id: int = Field(foreign_key="snapshot.id")
     country_iso3: str = Field(sa_column=sa.Column(sa.String(3), nullable=False))
     indicator: str = Field(sa_column=sa.Column(sa.String(128), nullable=False))
-    dimension: str = Field(default="", sa_column=sa.Column(sa.String(255), nullable=False, server_default=""))
+    breakdown: str = Field(default="", sa_column=sa.Column(sa.String(255), nullable=False, server_default=""))
     value_num: float | None = None
     value_text: str
     unit: str | None = None
@@ -149,9 +139,6 @@ class Observation(SQLModel, table=True):
     period_end: date
     published_at: datetime | None = Field(default=None, sa_column=_utc_column())
     retrieved_at: datetime = Field(sa_column=_utc_column(nullable=False))
-    is_current: bool = Field(default=True, sa_column=sa.Column(sa.Boolean, nullable=False))
-    superseded_at: datetime | None = Field(default=None, sa_column=_utc_column())
-    supersedes_id: int | None = Field(default=None, foreign_key="observation.id")
     item: str | None = Field(
         default=None,
         sa_column=sa.Column(sa.String(64), nullable=True),
@@ -183,6 +170,33 @@ class Observation(SQLModel, table=True):
         sa_column=_utc_column(),
         description="the refresh whose complete response of the same request no longer held this series",
     )
+
+
+class Observation(ObservationBase, table=True):
+    """One value a producer published about one country, indicator, breakdown and period."""
+
+    __tablename__ = "observation"
+    __table_args__ = (
+        # At most one current value per series: refreshing unchanged data adds nothing.
+        sa.Index(
+            "uq_observation_current_series",
+            "series_key",
+            unique=True,
+            sqlite_where=sa.text("is_current = 1"),
+            postgresql_where=sa.text("is_current"),
+        ),
+        sa.Index("ix_observation_country_indicator", "country_iso3", "indicator", "period_start"),
+        sa.Index("ix_observation_source_current", "source_id", "is_current"),
+        sa.Index("ix_observation_snapshot", "snapshot_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_key: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    source_id: int = Field(foreign_key="source.id")
+    snapshot_id: int = Field(foreign_key="snapshot.id")
+    is_current: bool = Field(default=True, sa_column=sa.Column(sa.Boolean, nullable=False))
+    superseded_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    supersedes_id: int | None = Field(default=None, foreign_key="observation.id")
     processing_version: int = Field(
         default=1,
         sa_column=sa.Column(sa.Integer, nullable=False, server_default="1"),

@@ -14,10 +14,11 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from pydantic import ConfigDict
 from sqlmodel import Session, col, func, select
 
 from cobase.demonstration import MARK_KEY as DEMONSTRATION_MARK
-from cobase.models import Observation, RefreshRun, Snapshot, Source
+from cobase.models import Observation, ObservationBase, RefreshRun, Snapshot, Source
 from cobase.processing import PROCESSING_VERSION, PRODUCER_DATED_BASES, RELEASE_BASES
 from cobase.runs import interrupted_message, last_seen_alive, live_holder, run_is_alive
 
@@ -45,41 +46,56 @@ OBSERVATION_COLUMNS = (
 """CSV columns of ``cobase observations``, in this order (users' scripts rely on it): new columns are only
 ever added at the end (``item`` and ``quote`` read a register's row back from the command line)."""
 
+OUTPUT_NAMES = {"dimension": "breakdown", "value": "value_text"}
+"""Columns of ``cobase observations`` named as before the model's fields were: ``dimension`` holds the
+breakdown (``SEX=FMLE``, ``EAN=...``), ``value`` the producer's text; users' scripts read these names."""
+
 
 PUBLIC_URL = sa.func.coalesce(Snapshot.canonical_url, "").label("url")
 """A snapshot's URL as users see it: the producer's public address, never the mirror or local server
 it was fetched from (empty when none is known)."""
 
 
-@dataclass(frozen=True)
-class ObservationRow:
-    """One stored value with its provenance, as shown to users."""
+class ObservationRow(ObservationBase):
+    """One stored value with its provenance, as shown to users (``cobase observations``, the app).
 
-    country_iso3: str
+    Its value fields are :class:`cobase.models.ObservationBase`'s; it adds what a reader needs to cite
+    the value: the source's key, the snapshot's hash and the public URL.
+    """
+
+    model_config = ConfigDict(frozen=True)  # type: ignore[assignment]
+
     source: str
-    indicator: str
-    dimension: str
-    period_start: date
-    period_end: date
-    value: str
-    value_num: float | None
-    unit: str | None
-    published_at: datetime | None
-    retrieved_at: datetime
     snapshot_sha256: str
     url: str
     is_current: bool
-    item: str | None = None
-    quote: str | None = None
+
+    @property
+    def value(self) -> str:
+        """The value as the producer wrote it (the ``value`` column of ``cobase observations``)."""
+        return self.value_text
 
     def as_record(self) -> dict[str, Any]:
         """The row in the documented column order, dates as ISO 8601 text."""
-        data = asdict(self)
         out: dict[str, Any] = {}
         for column in OBSERVATION_COLUMNS:
-            value = data[column]
+            value = getattr(self, OUTPUT_NAMES.get(column, column))
             out[column] = value.isoformat() if isinstance(value, date | datetime) else value
         return out
+
+
+PROVENANCE_COLUMNS: tuple[sa.ColumnElement[Any], ...] = (
+    col(Source.key).label("source"),
+    col(Snapshot.sha256).label("snapshot_sha256"),
+    PUBLIC_URL,
+)
+"""What a read model adds to an observation's own fields to cite it (joined on source and snapshot)."""
+
+
+def _base_columns() -> list[sa.ColumnElement[Any]]:
+    """The observation table's columns of :class:`ObservationBase`'s fields, in its order."""
+    table = Observation.__table__  # type: ignore[attr-defined]
+    return [table.c[name] for name in ObservationBase.model_fields]
 
 
 @dataclass(frozen=True)
@@ -198,45 +214,28 @@ def list_observations(
     By default only current values; ``all_versions`` adds superseded ones (a producer's earlier values).
     """
     query = (
-        select(Observation, Source.key, Snapshot.sha256, PUBLIC_URL)
+        sa.select(*_base_columns(), *PROVENANCE_COLUMNS, Observation.__table__.c.is_current)  # type: ignore[attr-defined]
         .join(Source, Source.id == Observation.source_id)  # type: ignore[arg-type]
         .join(Snapshot, Snapshot.id == Observation.snapshot_id)  # type: ignore[arg-type]
     )
     if country_iso3:
-        query = query.where(Observation.country_iso3 == country_iso3)
+        query = query.where(col(Observation.country_iso3) == country_iso3)
     if source:
-        query = query.where(Source.key == source)
+        query = query.where(col(Source.key) == source)
     if indicator:
-        query = query.where(Observation.indicator == indicator)
+        query = query.where(col(Observation.indicator) == indicator)
     if not all_versions:
-        query = query.where(Observation.is_current == sa.true())
+        query = query.where(col(Observation.is_current) == sa.true())
     query = query.order_by(
         Observation.country_iso3,
         Source.key,
         Observation.indicator,
-        Observation.dimension,
+        Observation.breakdown,
         col(Observation.period_start),
         col(Observation.id),
     )
-    for observation, source_key, sha256, url in session.exec(query):
-        yield ObservationRow(
-            country_iso3=observation.country_iso3,
-            source=source_key,
-            indicator=observation.indicator,
-            dimension=observation.dimension,
-            period_start=observation.period_start,
-            period_end=observation.period_end,
-            value=observation.value_text,
-            value_num=observation.value_num,
-            unit=observation.unit,
-            published_at=observation.published_at,
-            retrieved_at=observation.retrieved_at,
-            snapshot_sha256=sha256,
-            url=url,
-            is_current=observation.is_current,
-            item=observation.item,
-            quote=observation.quote,
-        )
+    for row in session.connection().execute(query):
+        yield ObservationRow(**row._mapping)
 
 
 COUNTRY_CODES_WITH_CURRENT_DATA = sa.text(
@@ -280,33 +279,25 @@ def observation_count(session: Session, current_only: bool = False) -> int:
     return int(session.exec(query).one())
 
 
-@dataclass(frozen=True)
-class ObservationVersion:
-    """One stored version of a series point, for as-of reasoning (all versions, current or not)."""
+class ObservationVersion(ObservationBase):
+    """One stored version of a series point, for as-of reasoning (all versions, current or not).
+
+    Its value fields are :class:`cobase.models.ObservationBase`'s; it adds the version's id and series,
+    and what cites it (source key, snapshot hash, public URL).
+    """
+
+    model_config = ConfigDict(frozen=True)  # type: ignore[assignment]
 
     id: int
     series_key: str
     source: str
-    indicator: str
-    dimension: str
-    value: str
-    value_num: float | None
-    unit: str | None
-    period_start: date
-    period_end: date
-    published_at: datetime | None
-    retrieved_at: datetime
     snapshot_sha256: str
     url: str
-    item: str | None = None
-    quote: str | None = None
-    page: int | None = None
-    review_status: str | None = None
-    contributed_by: str | None = None
-    published_basis: str = "first_seen"
-    first_seen_at: datetime | None = None
-    last_seen_at: datetime | None = None
-    withdrawn_at: datetime | None = None
+
+    @property
+    def value(self) -> str:
+        """The value as the producer wrote it."""
+        return self.value_text
 
     @property
     def first_seen(self) -> datetime:
@@ -353,41 +344,18 @@ def observation_versions(
         return []
     codes = sorted({code for _key, code in indicators})
     wanted = set(indicators)
+    table = Observation.__table__  # type: ignore[attr-defined]
     query = (
-        select(  # type: ignore[call-overload, misc]
-            Observation.id,
-            Observation.series_key,
-            Source.key,
-            Observation.indicator,
-            Observation.dimension,
-            Observation.value_text,
-            Observation.value_num,
-            Observation.unit,
-            Observation.period_start,
-            Observation.period_end,
-            Observation.published_at,
-            Observation.retrieved_at,
-            Snapshot.sha256,
-            PUBLIC_URL,
-            Observation.item,
-            Observation.quote,
-            Observation.page,
-            Observation.review_status,
-            Observation.contributed_by,
-            Observation.published_basis,
-            Observation.first_seen_at,
-            Observation.last_seen_at,
-            Observation.withdrawn_at,
-        )
-        .join(Source, Source.id == Observation.source_id)
-        .join(Snapshot, Snapshot.id == Observation.snapshot_id)
-        .where(Observation.country_iso3 == country_iso3, Observation.indicator.in_(codes))  # type: ignore[attr-defined]
+        sa.select(table.c.id, table.c.series_key, *_base_columns(), *PROVENANCE_COLUMNS)
+        .join(Source, Source.id == Observation.source_id)  # type: ignore[arg-type]
+        .join(Snapshot, Snapshot.id == Observation.snapshot_id)  # type: ignore[arg-type]
+        .where(table.c.country_iso3 == country_iso3, table.c.indicator.in_(codes))
     )
     if period_end_from is not None:
-        query = query.where(Observation.period_end >= period_end_from)
+        query = query.where(table.c.period_end >= period_end_from)
     versions = []
-    for row in session.exec(query):
-        version = ObservationVersion(*row)
+    for row in session.connection().execute(query):
+        version = ObservationVersion(**row._mapping)
         if (version.source, version.indicator) in wanted:
             versions.append(version)
     return versions

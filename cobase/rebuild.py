@@ -122,7 +122,7 @@ def _rebuild_snapshot(
             source_id,
             incoming.indicator,
             incoming.country_iso3,
-            incoming.dimension,
+            incoming.breakdown,
             incoming.period_start,
             incoming.period_end,
             incoming.item,

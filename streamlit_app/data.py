@@ -195,7 +195,7 @@ RUN_STATUS_LABELS: dict[str, str] = {
 OBSERVATION_TABLE_COLUMNS: dict[str, str] = {
     "source": "Source",
     "indicator": "Indicateur",
-    "dimension": "Ventilation",
+    "breakdown": "Ventilation",
     "period": "Période",
     "value": "Valeur",
     "unit": "Unité",
@@ -337,7 +337,7 @@ def indicator_catalogue() -> pd.DataFrame:
             "label_fr": indicator.label_fr,
             "label_en": indicator.label_en,
             "registry_unit": indicator.unit,
-            "access_dimension": indicator.dimension.value,
+            "dimension": indicator.dimension.value,
             "order": position,
         }
         for position, (source, indicator) in enumerate(
@@ -346,7 +346,7 @@ def indicator_catalogue() -> pd.DataFrame:
             for indicator in source.indicators
         )
     ]
-    columns = ["source", "indicator", "label_fr", "label_en", "registry_unit", "access_dimension", "order"]
+    columns = ["source", "indicator", "label_fr", "label_en", "registry_unit", "dimension", "order"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -362,7 +362,7 @@ def country_observations(url: str, country_iso3: str) -> pd.DataFrame:
             {
                 "source": row.source,
                 "indicator": row.indicator,
-                "dimension": row.dimension,
+                "breakdown": row.breakdown,
                 "period_start": row.period_start,
                 "period_end": row.period_end,
                 "value": row.value,
@@ -388,8 +388,8 @@ def country_observations(url: str, country_iso3: str) -> pd.DataFrame:
         for value, number in zip(frame["value"], frame["value_num"], strict=True)
     ]
     frame["unit"] = frame["unit"].map(present.unit_label)
-    frame["dimension"] = frame["dimension"].map(present.breakdown_label)
-    frame["access_dimension"] = frame["access_dimension"].fillna("")
+    frame["breakdown"] = frame["breakdown"].map(present.breakdown_label)
+    frame["dimension"] = frame["dimension"].fillna("")
     frame["order"] = frame["order"].fillna(len(frame) + 10_000)
     frame["topic_fr"] = frame["label_fr"] + frame["unit"].map(lambda unit: f" ({unit})" if unit else "")
     frame["period"] = [
@@ -404,9 +404,9 @@ def country_observations(url: str, country_iso3: str) -> pd.DataFrame:
     frame["retrieved_label"] = frame["retrieved_at"].map(present.format_moment)
     frame["retrieved_at"] = pd.to_datetime(frame["retrieved_at"], utc=True)
     frame["period_start"] = pd.to_datetime(frame["period_start"])
-    frame["series"] = frame["source"] + frame["dimension"].map(lambda dim: f" · {dim}" if dim else "")
+    frame["series"] = frame["source"] + frame["breakdown"].map(lambda part: f" · {part}" if part else "")
     return frame.sort_values(
-        ["order", "topic_fr", "source", "dimension", "period_start"],
+        ["order", "topic_fr", "source", "breakdown", "period_start"],
         ascending=[True, True, True, True, False],
     ).reset_index(drop=True)
 

@@ -37,7 +37,7 @@ CHART_COLUMNS = [
     "series",
     "source",
     "indicator",
-    "dimension",
+    "breakdown",
     "period",
     "value",
     "unit",
@@ -96,7 +96,7 @@ def timeline_chart(frame: pd.DataFrame) -> alt.LayerChart:
         tooltip=[
             alt.Tooltip("source:N", title="Source"),
             alt.Tooltip("indicator:N", title="Indicateur"),
-            alt.Tooltip("dimension:N", title="Ventilation"),
+            alt.Tooltip("breakdown:N", title="Ventilation"),
             alt.Tooltip("period:N", title="Période"),
             alt.Tooltip("value:N", title="Valeur"),
             alt.Tooltip("unit:N", title="Unité"),

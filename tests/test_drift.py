@@ -19,12 +19,12 @@ GHO_FIELDS = {
 }  # fmt: skip
 
 
-def _row(country: str, value: float | None, dimension: str = "", indicator: str = "I") -> ObservationIn:
+def _row(country: str, value: float | None, breakdown: str = "", indicator: str = "I") -> ObservationIn:
     from datetime import date
 
     text = "n/a" if value is None else str(value)
     return ObservationIn(
-        country, indicator, date(2023, 1, 1), date(2023, 12, 31), text, value, None, dimension
+        country, indicator, date(2023, 1, 1), date(2023, 12, 31), text, value, None, breakdown
     )
 
 

@@ -42,8 +42,9 @@ V1 = ObservationVersion(
     series_key="who_gho|GIN|HIV_ARTCOVERAGE||2022",
     source="who_gho",
     indicator="HIV_ARTCOVERAGE",
-    dimension="",
-    value="60.0",
+    breakdown="",
+    country_iso3="GIN",
+    value_text="60.0",
     value_num=60.0,
     unit="%",
     period_start=date(2022, 1, 1),
@@ -55,15 +56,16 @@ V1 = ObservationVersion(
     published_basis="first_release",
     first_seen_at=datetime(2023, 6, 1, tzinfo=UTC),
 )
-V2 = replace(
-    V1,
-    id=2,
-    value="64.0",
-    value_num=64.0,
-    published_at=datetime(2024, 9, 15, tzinfo=UTC),
-    retrieved_at=datetime(2024, 10, 1, tzinfo=UTC),
-    first_seen_at=datetime(2024, 10, 1, tzinfo=UTC),
-    snapshot_sha256="b" * 64,
+V2 = V1.model_copy(
+    update=dict(
+        id=2,
+        value_text="64.0",
+        value_num=64.0,
+        published_at=datetime(2024, 9, 15, tzinfo=UTC),
+        retrieved_at=datetime(2024, 10, 1, tzinfo=UTC),
+        first_seen_at=datetime(2024, 10, 1, tzinfo=UTC),
+        snapshot_sha256="b" * 64,
+    )
 )
 OPINION = date(2024, 6, 30)
 TODAY = date(2025, 3, 1)
@@ -139,7 +141,7 @@ def test_a_series_only_published_after_the_date_is_not_shown() -> None:
 
 def test_with_nothing_proven_the_earliest_unknown_version_is_shown() -> None:
     # Only a last-modified date after the opinion, and our retrieval after it: nothing proves either way.
-    late = replace(V2, published_basis="last_modified")
+    late = V2.model_copy(update={"published_basis": "last_modified"})
     shown, _later = versions_as_of([late], end_of_day(OPINION))
     assert shown == [(late, False, [])]
 
@@ -166,7 +168,9 @@ def test_evidence_by_dimension_files_each_version_under_its_links_dimension() ->
 
 def test_a_retracted_finding_is_not_evidence() -> None:
     frame = _frame(TODAY)
-    retracted = replace(V2, source="contributed", indicator="FINDING_CONTINUITY", review_status="retracted")
+    retracted = V2.model_copy(
+        update={"source": "contributed", "indicator": "FINDING_CONTINUITY", "review_status": "retracted"}
+    )
     per_dimension, revisions = evidence_by_dimension([(retracted, False, [])], _by_indicator(frame), frame)
     assert all(found == [] for found in per_dimension.values()) and revisions == []
 
@@ -187,8 +191,9 @@ def test_an_old_period_is_stale() -> None:
 
 def test_build_dimensions_gives_every_dimension_in_order() -> None:
     frame = _frame(TODAY)
-    older = replace(V1, id=3, series_key="who_gho|GIN|HIV_ARTCOVERAGE||2021", period_start=date(2021, 1, 1),
-                    period_end=date(2021, 12, 31), value="55.0", value_num=55.0)  # fmt: skip
+    older = V1.model_copy(update={"id": 3, "series_key": "who_gho|GIN|HIV_ARTCOVERAGE||2021",
+                                  "period_start": date(2021, 1, 1), "period_end": date(2021, 12, 31),
+                                  "value_text": "55.0", "value_num": 55.0})  # fmt: skip
     shown, _later = versions_as_of([V1, V2, older], frame.known_by)
     per_dimension, _revisions = evidence_by_dimension(shown, _by_indicator(frame), frame)
     dimensions = build_dimensions(per_dimension)

@@ -150,7 +150,7 @@ def test_breakdowns_are_distinct_series(engine: sa.Engine) -> None:
             period_end=date(2019, 12, 31),
             value_text=str(v),
             value_num=v,
-            dimension=f"SEX={sex}",
+            breakdown=f"SEX={sex}",
         )
         for sex, v in (("SEX_MLE", 10.0), ("SEX_FMLE", 15.0), ("SEX_BTSX", 12.5))
     ]

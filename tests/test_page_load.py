@@ -40,7 +40,7 @@ def _row(country: str, year: int, value: float) -> ObservationIn:
     return ObservationIn(
         country_iso3=country,
         indicator="HIV_ARTCOVERAGE",
-        dimension="",
+        breakdown="",
         value_num=value,
         value_text=str(value),
         unit="%",

@@ -219,7 +219,7 @@ def _finding(status: str) -> ObservationIn:
         period_start=date(2024, 3, 1),
         period_end=date(2024, 3, 31),
         value_text="Ruptures de dolutégravir",
-        dimension="finding=ab12cd34",
+        breakdown="finding=ab12cd34",
         published_at=datetime(2024, 3, 15, tzinfo=UTC),
         published_basis="document_date",
         item="DTG",
@@ -235,16 +235,16 @@ FIRST = [
     _value("CIV", 40.0, PUBLISHED_V1),
     _value("GIN", 99.0, PUBLISHED_V2),  # the same series again in this snapshot: the first row is kept
     _value("MLI", 20.0, None),  # no producer's date: first_seen, published_at empty
-    _value("SEN", 30.0, PUBLISHED_V1, published_basis="first_release", dimension="SEX=FMLE"),
-    _value("SEN", 31.0, PUBLISHED_V1, published_basis="", dimension="SEX=MLE"),  # empty basis: decided
+    _value("SEN", 30.0, PUBLISHED_V1, published_basis="first_release", breakdown="SEX=FMLE"),
+    _value("SEN", 31.0, PUBLISHED_V1, published_basis="", breakdown="SEX=MLE"),  # empty basis: decided
     _finding("contributed"),
 ]
 REVISED = [
     _value("GIN", 64.0, PUBLISHED_V2),  # a revision with a new producer's date: last_modified
     _value("CIV", 41.0, PUBLISHED_V1),  # a revision keeping the producer's date: first_seen
     _value("MLI", 20.0, None),
-    _value("SEN", 30.0, PUBLISHED_V1, published_basis="first_release", dimension="SEX=FMLE"),
-    _value("SEN", 32.0, PUBLISHED_V1, published_basis="first_release", dimension="SEX=MLE"),
+    _value("SEN", 30.0, PUBLISHED_V1, published_basis="first_release", breakdown="SEX=FMLE"),
+    _value("SEN", 32.0, PUBLISHED_V1, published_basis="first_release", breakdown="SEX=MLE"),
     _value("CIV", 45.0, PUBLISHED_V2),  # duplicate of CIV within this snapshot
     _finding("contributed"),
 ]

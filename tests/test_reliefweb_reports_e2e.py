@@ -69,7 +69,7 @@ def test_second_page_was_followed(refreshed) -> None:
 
 
 def test_one_observation_per_report_and_medicine(refreshed) -> None:
-    rows = sql_rows(refreshed[0], "SELECT dimension, item FROM observation ORDER BY dimension, item")
+    rows = sql_rows(refreshed[0], "SELECT breakdown, item FROM observation ORDER BY breakdown, item")
     assert len(rows) == 6 and ("report=4101001;source=MSF", "tdf_3tc_dtg") in rows
 
 

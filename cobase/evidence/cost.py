@@ -307,7 +307,7 @@ def _products(
 ) -> list[ProductCost]:
     by_ean: dict[str, dict[str, ObservationVersion]] = defaultdict(dict)
     for version in versions:
-        by_ean[version.dimension.removeprefix("EAN=")][version.indicator] = version
+        by_ean[version.breakdown.removeprefix("EAN=")][version.indicator] = version
     products = []
     for ean, series in sorted(by_ean.items()):
         any_version = next(iter(series.values()))

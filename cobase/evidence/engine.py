@@ -223,7 +223,7 @@ def _to_evidence(
         else ("Contributed finding" if contributed else version.indicator),
         item=items[0] if items else None,
         items=list(items),
-        breakdown=version.dimension,
+        breakdown=version.breakdown,
         value=version.value,
         value_num=version.value_num,
         unit=version.unit,

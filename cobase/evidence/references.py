@@ -281,7 +281,7 @@ def cited_urls(session: Session, registry: Registry, source: str | None = None) 
             SourceRow.key,
             Observation.indicator,
             Observation.country_iso3,
-            Observation.dimension,
+            Observation.breakdown,
             Observation.page,
             Snapshot.sha256,
             Snapshot.canonical_url,

@@ -150,13 +150,13 @@ def _timeline(
     for version in versions:
         rows = products.get(version.version_date, {})
         entries = []
-        for dimension, (status, item, quote) in sorted(rows.items()):
+        for breakdown, (status, item, quote) in sorted(rows.items()):
             # Only a version listing the product as withdrawn states its withdrawal.
             when, reason = (
-                withdrawals.get(product_of(dimension), (None, None)) if status == WITHDRAWN else (None, None)
+                withdrawals.get(product_of(breakdown), (None, None)) if status == WITHDRAWN else (None, None)
             )
             entries.append(
-                ProductEntry(product_of(dimension), item, status, quote_fields(quote), when, reason)
+                ProductEntry(product_of(breakdown), item, status, quote_fields(quote), when, reason)
             )
         listed = {entry.product for entry in entries}
         entries += [
@@ -235,11 +235,11 @@ def _versions(session: Session, source_key: str, country_iso3: str) -> list[Regi
 def _products(
     session: Session, source_key: str, country_iso3: str, items: set[str]
 ) -> dict[date, dict[str, tuple[str, str | None, str | None]]]:
-    """Per version date, per product dimension: (status, item, quote) of the products of ``items``."""
+    """Per version date, per product breakdown: (status, item, quote) of the products of ``items``."""
     query = (
         select(  # type: ignore[call-overload]
             Observation.period_start,
-            Observation.dimension,
+            Observation.breakdown,
             Observation.value_text,
             Observation.item,
             Observation.quote,
@@ -252,8 +252,8 @@ def _products(
         )
     )
     found: dict[date, dict[str, tuple[str, str | None, str | None]]] = defaultdict(dict)
-    for period_start, dimension, value, item, quote in session.exec(query):
-        found[_as_date(period_start)][dimension] = (value, item, quote)
+    for period_start, breakdown, value, item, quote in session.exec(query):
+        found[_as_date(period_start)][breakdown] = (value, item, quote)
     return found
 
 
@@ -263,7 +263,7 @@ def _withdrawals(
     """Per product: the period and reason of its withdrawal (the latest stated)."""
     query = (
         select(  # type: ignore[call-overload]
-            Observation.dimension, Observation.period_start, Observation.period_end, Observation.value_text
+            Observation.breakdown, Observation.period_start, Observation.period_end, Observation.value_text
         )
         .join(Source, Source.id == Observation.source_id)
         .where(
@@ -274,8 +274,8 @@ def _withdrawals(
         .order_by(Observation.period_start)
     )
     found: dict[str, tuple[tuple[date, date] | None, str | None]] = {}
-    for dimension, start, end, reason in session.exec(query):
-        found[product_of(dimension)] = ((_as_date(start), _as_date(end)), reason)
+    for breakdown, start, end, reason in session.exec(query):
+        found[product_of(breakdown)] = ((_as_date(start), _as_date(end)), reason)
     return found
 
 
@@ -346,9 +346,9 @@ def country_register(session: Session, country_iso3: str) -> list[RegisterRow]:
             continue
         latest = versions[-1]
         withdrawals = {
-            product_of(dimension): (start, reason)
-            for dimension, start, reason in session.exec(
-                select(Observation.dimension, Observation.period_start, Observation.value_text)  # type: ignore[call-overload]
+            product_of(breakdown): (start, reason)
+            for breakdown, start, reason in session.exec(
+                select(Observation.breakdown, Observation.period_start, Observation.value_text)  # type: ignore[call-overload]
                 .join(Source, Source.id == Observation.source_id)
                 .where(
                     *_source_filter(source_key, country_iso3, WITHDRAWAL), Observation.is_current == sa.true()
@@ -356,17 +356,17 @@ def country_register(session: Session, country_iso3: str) -> list[RegisterRow]:
             )
         }
         query = (
-            select(Observation.dimension, Observation.value_text, Observation.item, Observation.quote)
+            select(Observation.breakdown, Observation.value_text, Observation.item, Observation.quote)
             .join(Source, Source.id == Observation.source_id)  # type: ignore[arg-type]
             .where(
                 *_source_filter(source_key, country_iso3, STATUS),
                 Observation.is_current == sa.true(),
                 Observation.period_start == latest.version_date,
             )
-            .order_by(Observation.dimension)
+            .order_by(Observation.breakdown)
         )
-        for dimension, status, item, quote in session.exec(query):
-            product = product_of(dimension)
+        for breakdown, status, item, quote in session.exec(query):
+            product = product_of(breakdown)
             withdrawn = withdrawals.get(product) if status == WITHDRAWN else None
             rows.append(
                 RegisterRow(

@@ -21,7 +21,12 @@ class ParseError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ParsedRecord:
-    """One value as the producer published it, before country names are harmonized."""
+    """One value as the producer published it, before country names are harmonized.
+
+    Its fields are :class:`cobase.harmonize.records.ObservationIn`'s with the country as the producer
+    states it (pinned by ``tests/test_models.py``); a slotted dataclass for the same reason (one per value
+    of every refresh).
+    """
 
     country: str
     indicator: str
@@ -29,7 +34,7 @@ class ParsedRecord:
     period_end: date
     value_text: str
     value_num: float | None = None
-    dimension: str = ""
+    breakdown: str = ""
     published_at: datetime | None = None
     unit: str | None = None
     country_is_code: bool = True

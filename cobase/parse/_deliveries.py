@@ -103,19 +103,19 @@ class DeliveryLine:
 
 def delivery_records(line: DeliveryLine) -> Iterator[ParsedRecord]:
     """The records of one delivered line (see the module docstring)."""
-    dimension = f"DELIVERY={line.line_id}"
+    breakdown = f"DELIVERY={line.line_id}"
     if line.strength_form:
-        dimension += f";STRENGTH_FORM={line.strength_form}"
+        breakdown += f";STRENGTH_FORM={line.strength_form}"
     scheduled = read_date(line.scheduled)
     if scheduled is not None:
         delay = float((line.delivered - scheduled).days)
-        yield _record(line, dimension, DELIVERY_DELAY, number_text(delay), delay)
+        yield _record(line, breakdown, DELIVERY_DELAY, number_text(delay), delay)
     else:
         # The producer's words when there are any; a dash (no words of ours) when the cell is empty.
-        yield _record(line, dimension, DELIVERY_DELAY, " ".join(line.scheduled.split()) or "—", None)
+        yield _record(line, breakdown, DELIVERY_DELAY, " ".join(line.scheduled.split()) or "—", None)
     if line.computed_unit_price is not None:
         price = round(line.computed_unit_price, 6)
-        yield _record(line, dimension, UNIT_PRICE, number_text(price), price)
+        yield _record(line, breakdown, UNIT_PRICE, number_text(price), price)
     for code, cell in (
         (UNIT_PRICE, line.unit_price),
         (PACK_PRICE, line.pack_price),
@@ -127,10 +127,10 @@ def delivery_records(line: DeliveryLine) -> Iterator[ParsedRecord]:
             continue
         number = read_number(cell)
         text = number_text(number) if number is not None else " ".join(cell.split())
-        yield _record(line, dimension, code, text, number)
+        yield _record(line, breakdown, code, text, number)
 
 
-def _record(line: DeliveryLine, dimension: str, code: str, text: str, number: float | None) -> ParsedRecord:
+def _record(line: DeliveryLine, breakdown: str, code: str, text: str, number: float | None) -> ParsedRecord:
     return ParsedRecord(
         country=line.country,
         indicator=code,
@@ -138,7 +138,7 @@ def _record(line: DeliveryLine, dimension: str, code: str, text: str, number: fl
         period_end=line.delivered,
         value_text=text,
         value_num=number,
-        dimension=dimension,
+        breakdown=breakdown,
         country_is_code=line.country_is_code,
         item=line.item,
     )

@@ -9,7 +9,7 @@ catalogue item of a DCI, and prices written as text.
 * ``NATREG_PRICE`` and ``NATREG_REIMBURSEMENT``: the price written on the registration decision (amount and
   currency parsed, text kept) and the reimbursement flag, where a version has them.
 
-A product's ``dimension`` is ``product=<id>`` (the registration number's stem in Algeria, the AMM number in
+A product's ``breakdown`` is ``product=<id>`` (the registration number's stem in Algeria, the AMM number in
 Tunisia), so its rows of different versions line up; when one version lists two rows under one id (two
 presentations, or a renewed and a lapsed decision), each gets ``;brand=...`` (then ``;number=...`` and
 ``;line=...``, where the ministry lists it, for a row listed twice).
@@ -71,12 +71,12 @@ def quote_fields(quote: str | None) -> dict[str, str]:
     return fields
 
 
-def product_of(dimension: str) -> str:
-    """The product id of a register row's ``dimension`` (``product=13 P 287;brand=X`` -> ``13 P 287``)."""
-    for part in dimension.split(";"):
+def product_of(breakdown: str) -> str:
+    """The product id of a register row's ``breakdown`` (``product=13 P 287;brand=X`` -> ``13 P 287``)."""
+    for part in breakdown.split(";"):
         if part.startswith(_PRODUCT_PREFIX):
             return part[len(_PRODUCT_PREFIX) :]
-    return dimension
+    return breakdown
 
 
 @dataclass(frozen=True)
@@ -93,21 +93,21 @@ class ProductRow:
     """Where the ministry lists it (sheet and N°): the last resort for a row listed twice."""
 
 
-def with_dimensions(rows: Sequence[ProductRow]) -> Iterable[ParsedRecord]:
-    """The rows' records, each with its product ``dimension``, disambiguated within the version."""
+def with_breakdowns(rows: Sequence[ProductRow]) -> Iterable[ParsedRecord]:
+    """The rows' records, each with its product ``breakdown``, disambiguated within the version."""
     counts = Counter(row.product for row in rows)
     brand_counts = Counter((row.product, row.brand) for row in rows)
     number_counts = Counter((row.product, row.brand, row.registration) for row in rows)
     for row in rows:
-        dimension = f"{_PRODUCT_PREFIX}{row.product}"
+        breakdown = f"{_PRODUCT_PREFIX}{row.product}"
         if counts[row.product] > 1:
-            dimension += f";brand={row.brand}"
+            breakdown += f";brand={row.brand}"
             if brand_counts[(row.product, row.brand)] > 1:
-                dimension += f";number={row.registration}"
+                breakdown += f";number={row.registration}"
                 if number_counts[(row.product, row.brand, row.registration)] > 1:
-                    dimension += f";line={row.line}"
+                    breakdown += f";line={row.line}"
         for record in row.records:
-            yield replace(record, dimension=dimension)
+            yield replace(record, breakdown=breakdown)
 
 
 _GATE_MIN_WORD = 5

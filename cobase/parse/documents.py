@@ -27,7 +27,7 @@ snapshot first; then:
    record is ``review_status="candidate"``: nothing found in free text counts as established until a
    person confirms it.
 
-The ``dimension`` of a record names the document and the sentence (short hashes of the URL and of the
+The ``breakdown`` of a record names the document and the sentence (short hashes of the URL and of the
 page, quote and term), so two documents or two sentences never overwrite each other, and parsing the
 same bytes again gives the same records.
 """
@@ -119,14 +119,14 @@ def parse(body: bytes, url: str, request_meta: Mapping[str, Any]) -> Iterator[Pa
                 "publication date; add 'published' to its entry in sources.yml"
             )
         page = mention.page if document.kind == "pdf" else None
-        dimension = f"document={document_key};mention={_short_hash(f'{page}|{mention.quote}|{mention.term}')}"
+        breakdown = f"document={document_key};mention={_short_hash(f'{page}|{mention.quote}|{mention.term}')}"
         for country in countries:
             for item in mention.items or (None,):
-                key = (country, INDICATORS[mention.kind], item, dimension)
+                key = (country, INDICATORS[mention.kind], item, breakdown)
                 if key in seen:  # the same sentence twice on a page: one record
                     continue
                 seen.add(key)
-                yield _record(mention, country, item, period, page, dimension, published_at)
+                yield _record(mention, country, item, period, page, breakdown, published_at)
 
 
 def _record(
@@ -135,7 +135,7 @@ def _record(
     item: str | None,
     period: tuple[date, date],
     page: int | None,
-    dimension: str,
+    breakdown: str,
     published_at: datetime | None,
 ) -> ParsedRecord:
     is_cost = mention.kind is MentionKind.cost
@@ -146,7 +146,7 @@ def _record(
         period_end=period[1],
         value_text=mention.term,
         value_num=mention.amount if is_cost else None,
-        dimension=dimension,
+        breakdown=breakdown,
         published_at=published_at,
         unit=mention.currency if is_cost else None,
         item=item,

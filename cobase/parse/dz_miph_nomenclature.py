@@ -59,7 +59,7 @@ from cobase.parse._register import (
     build_quote,
     item_resolver,
     parse_price,
-    with_dimensions,
+    with_breakdowns,
 )
 from cobase.parse._workbook import (
     Sheet,
@@ -141,7 +141,7 @@ class SheetCount:
 def parse(body: bytes, url: str, request_meta: Mapping[str, Any]) -> Iterator[ParsedRecord]:
     """Yield every product row of every list of one version, with its withdrawals, prices and flags."""
     _version, _counts, rows = read_version(body, url)
-    yield from with_dimensions(rows)
+    yield from with_breakdowns(rows)
 
 
 def read_version(body: bytes, url: str) -> tuple[date, list[SheetCount], list[ProductRow]]:

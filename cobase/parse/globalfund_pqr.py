@@ -252,7 +252,7 @@ def _month_records(key: _Key, month: _Month) -> Iterator[ParsedRecord]:
             period_end=last_day,
             value_text=number_text(value),
             value_num=value,
-            dimension=f"STRENGTH_FORM={strength_form}" if strength_form else "",
+            breakdown=f"STRENGTH_FORM={strength_form}" if strength_form else "",
             country_is_code=is_code,
             item=item,
         )

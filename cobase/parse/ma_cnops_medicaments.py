@@ -159,7 +159,7 @@ def _row_records(
         "country": "MAR",
         "period_start": period[0],
         "period_end": period[1],
-        "dimension": f"EAN={code}",
+        "breakdown": f"EAN={code}",
         "published_at": published_at,
         "item": item,
         "quote": quote,

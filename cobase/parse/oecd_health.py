@@ -12,7 +12,7 @@ observation means for cobase:
   ``start``/``end`` the JSON gives. A message without a time dimension cannot be stored as dated
   evidence and raises :class:`~cobase.parse.ParseError`.
 * breakdowns: the request key pins every dimension but the area for most series; a dimension left open
-  that comes back with several values (sex, age) becomes the record's dimension, ``"SEX=F"``; dimensions
+  that comes back with several values (sex, age) becomes the record's breakdown, ``"SEX=F"``; dimensions
   with one value in the answer are not repeated on every record.
 * ``UNIT_MULT`` (a power of ten) is applied, so the stored value is in the unit ``sources.yml`` states.
 * **only what was asked for is accepted.** The request names a dataflow and a key
@@ -148,7 +148,7 @@ def _record(
         period_end=period_end,
         value_text=value_text,
         value_num=value_num,
-        dimension=";".join(
+        breakdown=";".join(
             f"{dim}={observation.key.get(dim, observation.attributes.get(dim, ''))}" for dim in breakdowns
         ),
     )

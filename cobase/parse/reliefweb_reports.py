@@ -5,7 +5,7 @@ The answer is ``{"totalCount", "count", "data": [{"id", "fields": {...}}]}``. Fo
 * **country**: ``primary_country.iso3`` (lower case in the API), upper-cased;
 * **period**: the day of ``date.original`` (when the source organisation published it), else of
   ``date.created``; ``published_at`` is ``date.created`` (when ReliefWeb posted it), else ``date.original``;
-* **value**: the title; the **dimension** ``report=<id>;source=<shortnames>`` says which report and
+* **value**: the title; the **breakdown** ``report=<id>;source=<shortnames>`` says which report and
   which organisation, so reports of one day never overwrite each other; the report's own page
   (``url_alias``, ``https://reliefweb.int/report/...``) stays in the kept answer and
   :func:`report_pages` reads it for citations;
@@ -85,7 +85,7 @@ def _records(report: Any, url: str) -> Iterator[ParsedRecord]:
         raise ParseError(f"{where} has neither 'date.original' nor 'date.created'")
     # The day as written: "2024-03-15T00:00:00+01:00" is 15 March, which UTC would move to the 14th.
     day = date_part(str(dates.get("original") or dates.get("created")).strip())
-    dimension = _dimension(report_id, fields.get("source"))
+    breakdown = _breakdown(report_id, fields.get("source"))
     if not country:
         # About a region or the world: counted by harmonization, stored under no country.
         yield ParsedRecord(
@@ -94,7 +94,7 @@ def _records(report: Any, url: str) -> Iterator[ParsedRecord]:
             period_start=day,
             period_end=day,
             value_text=title,
-            dimension=dimension,
+            breakdown=breakdown,
             set_aside=NO_COUNTRY,
         )
         return
@@ -106,7 +106,7 @@ def _records(report: Any, url: str) -> Iterator[ParsedRecord]:
             period_start=day,
             period_end=day,
             value_text=title,
-            dimension=dimension,
+            breakdown=breakdown,
             published_at=created or original,
             item=item,
             quote=quote,
@@ -180,16 +180,16 @@ def plain_text(fields: Mapping[str, Any]) -> str:
     return ""
 
 
-def _dimension(report_id: Any, sources: Any) -> str:
+def _breakdown(report_id: Any, sources: Any) -> str:
     names = [
         str(source.get("shortname") or source.get("name")).strip()
         for source in sources or []
         if isinstance(source, dict) and (source.get("shortname") or source.get("name"))
     ]
-    dimension = f"report={report_id}"
+    breakdown = f"report={report_id}"
     if names:
-        dimension += f";source={', '.join(names)}"
-    return dimension[:255]
+        breakdown += f";source={', '.join(names)}"
+    return breakdown[:255]
 
 
 def _datetime(dates: Mapping[str, Any], key: str, where: str) -> datetime | None:

@@ -11,7 +11,7 @@ What the real file taught (PROVENANCE « Round 3 »):
   by it instead, as a ``document_date``.
 * **Headers** are found by content (row 1 in the files known); ``Spécifocation`` is the DPM's spelling.
 * ``AMM`` is text (``6943091H``): it is the product's identity across versions; twelve numbers appear
-  twice (two presentations): those rows get ``;brand=`` in their dimension.
+  twice (two presentations): those rows get ``;brand=`` in their breakdown.
 * Every row is ``registered``. A product absent from a later version is ``no_longer_listed`` as of that
   version: only comparing versions shows it (:mod:`cobase.evidence.register_timeline`).
 """
@@ -36,7 +36,7 @@ from cobase.parse._register import (
     ProductRow,
     build_quote,
     item_resolver,
-    with_dimensions,
+    with_breakdowns,
 )
 from cobase.parse._workbook import cell_date, cell_text, column_map, find_header, read_workbook, value_at
 
@@ -124,7 +124,7 @@ def parse(body: bytes, url: str, request_meta: Mapping[str, Any]) -> Iterator[Pa
                 f"{text['form']} {text['pack']}",
             )
         )
-    yield from with_dimensions(rows)
+    yield from with_breakdowns(rows)
 
 
 def _listed_date(request_meta: Mapping[str, Any], where: str) -> datetime | None:

@@ -19,9 +19,9 @@ Rules shared by both CSV layouts:
 
 * **Estimates only.** Uncertainty bounds (``lower``/``upper`` columns, ``... lower estimate`` subgroups) are
   dropped: the evidence shown to a physician is the point estimate, and a bound stored as its own series
-  would be read as a value. The breakdown becomes ``dimension`` = ``SUBGROUP=All ages`` (the trailing word
+  would be read as a value. The breakdown becomes ``breakdown`` = ``SUBGROUP=All ages`` (the trailing word
   "estimate" removed, so both layouts give the same series).
-* **Source** (``UNAIDS_Estimates_``, ``GAM``...) is *not* part of the dimension: it names the collection
+* **Source** (``UNAIDS_Estimates_``, ``GAM``...) is *not* part of the breakdown: it names the collection
   round, not a breakdown, and a relabelled round must not split a series.
 * **Numbers.** ``Data value`` is read as a number; the wide export groups digits with spaces on both sides
   of the decimal point and ends values with a space (``60.275 606 `` is 60.275606). ``...`` or an empty
@@ -319,7 +319,7 @@ def _long_record(cells: Mapping[str, str], where: str, published_at: datetime | 
         period_end=period_end,
         value_text=value_text,
         value_num=value_num,
-        dimension=_dimension(cells["subgroup"]),
+        breakdown=_breakdown(cells["subgroup"]),
         published_at=published_at,
         country_is_code=is_code,
         set_aside=set_aside,
@@ -373,7 +373,7 @@ def _parse_wide(
 ) -> Iterator[ParsedRecord]:
     code, subgroup = _export_identity(where, request_meta)
     years = [(index, cell) for index, cell in enumerate(header) if _YEAR_COLUMN.match(cell)]
-    dimension = f"SUBGROUP={subgroup}" if subgroup else ""
+    breakdown = f"SUBGROUP={subgroup}" if subgroup else ""
     for line_number, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -395,7 +395,7 @@ def _parse_wide(
                 period_end=period_end,
                 value_text=value_text,
                 value_num=value_num,
-                dimension=dimension,
+                breakdown=breakdown,
                 published_at=published_at,
                 country_is_code=False,
             )
@@ -457,7 +457,7 @@ def _is_bound(subgroup: str) -> bool:
     return any(word in folded for word in ("lower estimate", "upper estimate", "lower bound", "upper bound"))
 
 
-def _dimension(subgroup: str) -> str:
+def _breakdown(subgroup: str) -> str:
     cleaned = re.sub(r"\s+estimate$", "", subgroup.strip(), flags=re.IGNORECASE)
     return f"SUBGROUP={cleaned}" if cleaned else ""
 

@@ -10,7 +10,7 @@ Both layouts carry the same fields under different names, and both are read by t
   ``last_modified`` (it proves the value was public by then, not that it was not public before).
 * the value is ``NumericValue`` when there is one, else the text of ``Value`` (``">95 [81->95]"``); rows
   with neither are skipped.
-* breakdowns (``Dim1``..``Dim3`` with their types) become one dimension string,
+* breakdowns (``Dim1``..``Dim3`` with their types) become one breakdown string,
   ``"SEX=SEX_BTSX;RESIDENCEAREATYPE=RESIDENCEAREATYPE_URB"``, or ``""`` when there are none.
 * the unit is left to the registry (``sources.yml``): GHO rows do not state it.
 
@@ -137,7 +137,7 @@ def _record(row: Mapping[str, Any], url: str, names: Mapping[str, str]) -> Parse
         period_end=period_end,
         value_text=value_text,
         value_num=value_num,
-        dimension=_dimension(row),
+        breakdown=_breakdown(row),
         published_at=_published_at(row, url),
     )
 
@@ -179,7 +179,7 @@ def _value(row: Mapping[str, Any], url: str) -> tuple[float | None, str | None]:
     return None, str(text).strip()
 
 
-def _dimension(row: Mapping[str, Any]) -> str:
+def _breakdown(row: Mapping[str, Any]) -> str:
     parts = []
     for n in (1, 2, 3):
         value = row.get(f"Dim{n}")

@@ -167,7 +167,7 @@ def _parse_bulk_csv(body: bytes, url: str) -> Iterator[ParsedRecord]:
 
 def _bulk_answer(record: ParsedRecord) -> ParsedRecord | None:
     """The record renamed to its question, with the answer normalised; None when it is not collected."""
-    parts = [part.partition("=") for part in record.dimension.split(";") if part]
+    parts = [part.partition("=") for part in record.breakdown.split(";") if part]
     code = question_code(record.indicator) or next(
         (found for _kind, _eq, value in parts if (found := question_code(value))), None
     )
@@ -186,7 +186,7 @@ def _bulk_answer(record: ParsedRecord) -> ParsedRecord | None:
         period_end=record.period_end,
         value_text=answer,
         value_num=record.value_num,
-        dimension=breakdown,
+        breakdown=breakdown,
         published_at=record.published_at,
         item=QUESTIONS[code],
     )

@@ -83,7 +83,7 @@ def _record(record: Any, position: int, url: str, published_at: datetime | None)
         period_end=period_end,
         value_text=value_text,
         value_num=value_num,
-        dimension="",
+        breakdown="",
         published_at=published_at,
         unit=str(record.get("unit") or "").strip() or None,
     )

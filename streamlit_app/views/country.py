@@ -65,7 +65,7 @@ for _topic, topic_rows in observations.groupby("topic_fr", sort=False):
     first = topic_rows.iloc[0]
     st.subheader(ui.plain(first["label_fr"]), anchor=False)
     english_labels = ui.plain(" / ".join(dict.fromkeys(topic_rows["label_en"])))
-    dimension = data.access_dimension_label(first["access_dimension"]) if first["access_dimension"] else ""
+    dimension = data.access_dimension_label(first["dimension"]) if first["dimension"] else ""
     st.caption(f"{english_labels} · {dimension}" if dimension else english_labels)
     if topic_rows["value_num"].notna().any():
         st.altair_chart(ui.timeline_chart(topic_rows), width="stretch")

@@ -320,10 +320,10 @@ def test_parsing_again_gives_the_same_records(pdf_records: list[ParsedRecord]) -
     assert _records("guinee_arv_2024.pdf") == pdf_records
 
 
-def test_dimension_tells_documents_apart() -> None:
+def test_breakdown_tells_documents_apart() -> None:
     first = _records("guinee_arv_2024.pdf")
     other = _records("guinee_arv_2024.pdf", listed_url="https://example.org/other.pdf")
-    assert not {r.dimension for r in first} & {r.dimension for r in other}
+    assert not {r.breakdown for r in first} & {r.breakdown for r in other}
 
 
 def test_same_sentence_twice_gives_one_record() -> None:

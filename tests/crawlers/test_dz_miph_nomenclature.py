@@ -47,7 +47,7 @@ def _records(filename: str) -> list[ParsedRecord]:
 
 def _status(records: list[ParsedRecord], product: str) -> list[str]:
     return [
-        r.value_text for r in records if r.indicator == "NATREG_STATUS" and product_of(r.dimension) == product
+        r.value_text for r in records if r.indicator == "NATREG_STATUS" and product_of(r.breakdown) == product
     ]
 
 
@@ -116,7 +116,7 @@ def test_every_indicator_is_declared(filename: str) -> None:
 @pytest.mark.parametrize("filename", GOOD)
 def test_series_keys_are_unique_within_a_version(filename: str) -> None:
     records = _records(filename)
-    keys = [(r.indicator, r.dimension, r.period_start, r.item) for r in records]
+    keys = [(r.indicator, r.breakdown, r.period_start, r.item) for r in records]
     assert len(keys) == len(set(keys))
 
 
@@ -192,7 +192,7 @@ def test_registration_stem_ignores_spaces_and_suffixes() -> None:
 
 def test_withdrawal_keeps_date_and_reason() -> None:
     (withdrawal,) = [
-        r for r in _records(V2026) if r.indicator == "NATREG_WITHDRAWAL" and STOCRIN in r.dimension
+        r for r in _records(V2026) if r.indicator == "NATREG_WITHDRAWAL" and STOCRIN in r.breakdown
     ]
     assert (withdrawal.period_start, withdrawal.value_text[:40]) == (
         date(2023, 11, 8),
@@ -202,7 +202,7 @@ def test_withdrawal_keeps_date_and_reason() -> None:
 
 def test_withdrawal_date_written_as_text_is_read() -> None:
     periods = {
-        r.dimension: (r.period_start, r.period_end)
+        r.breakdown: (r.period_start, r.period_end)
         for r in _records(V2018)
         if r.indicator == "NATREG_WITHDRAWAL"
     }
@@ -211,7 +211,7 @@ def test_withdrawal_date_written_as_text_is_read() -> None:
 
 def test_withdrawal_date_without_a_day_is_its_month() -> None:
     periods = {
-        r.dimension: (r.period_start, r.period_end)
+        r.breakdown: (r.period_start, r.period_end)
         for r in _records(V2018)
         if r.indicator == "NATREG_WITHDRAWAL"
     }
@@ -219,12 +219,12 @@ def test_withdrawal_date_without_a_day_is_its_month() -> None:
 
 
 def test_catalogue_item_from_the_dci() -> None:
-    items = {product_of(r.dimension): r.item for r in _records(V2018) if r.indicator == "NATREG_STATUS"}
+    items = {product_of(r.breakdown): r.item for r in _records(V2018) if r.indicator == "NATREG_STATUS"}
     assert (items[STOCRIN], items[TENOF_EM], items["352/01 A 003"]) == ("efavirenz", "tdf_ftc", None)
 
 
 def test_quote_keeps_the_row_as_written() -> None:
-    (record,) = [r for r in _records(V2018) if r.indicator == "NATREG_STATUS" and STOCRIN in r.dimension]
+    (record,) = [r for r in _records(V2018) if r.indicator == "NATREG_STATUS" and STOCRIN in r.breakdown]
     fields = quote_fields(record.quote)
     assert (
         fields["NOM DE MARQUE"],
@@ -242,13 +242,13 @@ def test_quote_keeps_the_row_as_written() -> None:
 
 
 def test_registration_dates_are_in_the_quote() -> None:
-    (record,) = [r for r in _records(V2018) if r.indicator == "NATREG_STATUS" and STOCRIN in r.dimension]
+    (record,) = [r for r in _records(V2018) if r.indicator == "NATREG_STATUS" and STOCRIN in r.breakdown]
     assert quote_fields(record.quote)["DATE D'ENREGISTREMENT INITIAL"] == "2006-07-23"
 
 
 def test_price_on_the_decision_amount_currency_and_text() -> None:
     prices = {
-        r.dimension: (r.value_num, r.unit, r.value_text)
+        r.breakdown: (r.value_num, r.unit, r.value_text)
         for r in _records(V2018)
         if r.indicator == "NATREG_PRICE"
     }
@@ -259,7 +259,7 @@ def test_price_on_the_decision_amount_currency_and_text() -> None:
 
 
 def test_reimbursement_flag_in_any_case_with_trailing_spaces() -> None:
-    flags = {r.dimension: r.value_text for r in _records(V2018) if r.indicator == "NATREG_REIMBURSEMENT"}
+    flags = {r.breakdown: r.value_text for r in _records(V2018) if r.indicator == "NATREG_REIMBURSEMENT"}
     assert (flags[f"product={STOCRIN}"], flags[f"product={TENOF_EM}"], flags["product=352/01 A 003"]) == (
         "reimbursed",
         "reimbursed",
@@ -355,7 +355,7 @@ def test_real_stocrin_600_registered_not_renewed_withdrawn(real_versions: dict[s
         [
             (r.value_text, r.item)
             for r in real_versions[key][2]
-            if r.indicator == "NATREG_STATUS" and r.dimension == f"product={STOCRIN}"
+            if r.indicator == "NATREG_STATUS" and r.breakdown == f"product={STOCRIN}"
         ]
         for key in ("2018", "2019", "2026")
     ]
@@ -370,7 +370,7 @@ def test_real_stocrin_withdrawal_dated_8_november_2023(real_versions: dict[str, 
     (withdrawal,) = [
         r
         for r in real_versions["2026"][2]
-        if r.indicator == "NATREG_WITHDRAWAL" and r.dimension == f"product={STOCRIN}"
+        if r.indicator == "NATREG_WITHDRAWAL" and r.breakdown == f"product={STOCRIN}"
     ]
     assert (withdrawal.period_start, withdrawal.value_text.startswith("RETRAIT A L'ECHELLE MONDIALE")) == (
         date(2023, 11, 8),
@@ -412,7 +412,7 @@ def test_real_tenofovir_price_fob_usd(real_versions: dict[str, Any]) -> None:
     (price,) = [
         r
         for r in real_versions["2018"][2]
-        if r.indicator == "NATREG_PRICE" and r.dimension == "product=524/13 P 483"
+        if r.indicator == "NATREG_PRICE" and r.breakdown == "product=524/13 P 483"
     ]
     assert (price.value_num, price.unit, price.value_text, price.item) == (
         5.84,
@@ -424,5 +424,5 @@ def test_real_tenofovir_price_fob_usd(real_versions: dict[str, Any]) -> None:
 
 def test_real_series_keys_unique(real_versions: dict[str, Any]) -> None:
     for _version, _counts, records in real_versions.values():
-        keys = [(r.indicator, r.dimension, r.period_start, r.item) for r in records]
+        keys = [(r.indicator, r.breakdown, r.period_start, r.item) for r in records]
         assert len(keys) == len(set(keys))

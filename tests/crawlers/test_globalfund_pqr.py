@@ -233,7 +233,7 @@ def test_early_delivery_gives_a_negative_delay() -> None:
 
 def test_two_strengths_are_two_series(pqr_records: list[ParsedRecord]) -> None:
     dimensions = {
-        r.dimension for r in pqr_records if r.item == "dolutegravir" and r.indicator.startswith("PQR_")
+        r.breakdown for r in pqr_records if r.item == "dolutegravir" and r.indicator.startswith("PQR_")
     }
     assert dimensions == {
         "STRENGTH_FORM=50mg - Tablet",
@@ -363,5 +363,5 @@ def test_invariant_pqr_values_name_their_item(filename: str) -> None:
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_one_value_per_series(filename: str) -> None:
-    keys = [(r.indicator, r.country, r.item, r.dimension, r.period_start) for r in _records(filename)]
+    keys = [(r.indicator, r.country, r.item, r.breakdown, r.period_start) for r in _records(filename)]
     assert len(keys) == len(set(keys))

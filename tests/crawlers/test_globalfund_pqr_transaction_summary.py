@@ -89,7 +89,7 @@ def test_total_product_cost_is_the_line_value(records: list[ParsedRecord]) -> No
 
 def test_primary_key_identifies_the_delivery(records: list[ParsedRecord]) -> None:
     record = _one(records, "SUPPLY_DELIVERY_DELAY_DAYS", period_start=date(2020, 6, 30))
-    assert record.dimension == "DELIVERY=70004;STRENGTH_FORM=50mg+300mg+300mg | tab"
+    assert record.breakdown == "DELIVERY=70004;STRENGTH_FORM=50mg+300mg+300mg | tab"
 
 
 def test_undelivered_order_gives_only_monthly_costs(records: list[ParsedRecord]) -> None:

@@ -45,7 +45,7 @@ def _records(filename: str = FILE, url: str = URL) -> list[ParsedRecord]:
 
 
 def _by(records: list[ParsedRecord], ean: str, indicator: str) -> ParsedRecord:
-    return next(r for r in records if r.dimension == f"EAN={ean}" and r.indicator == indicator)
+    return next(r for r in records if r.breakdown == f"EAN={ean}" and r.indicator == indicator)
 
 
 # --- spider ------------------------------------------------------------------------------------------
@@ -190,7 +190,7 @@ INVARIANTS = {
     "published_at_is_aware_utc": published_at_is_aware_utc,
     "value_is_a_number": value_is_a_number,
     "has_a_quote": lambda r: bool(r.quote) and "<" not in (r.quote or ""),
-    "breakdown_is_an_ean": lambda r: r.dimension.startswith("EAN=") and r.dimension[4:].isdigit(),
+    "breakdown_is_an_ean": lambda r: r.breakdown.startswith("EAN=") and r.breakdown[4:].isdigit(),
 }
 
 
@@ -220,7 +220,7 @@ def test_real_list_rates_are_3940_at_70_and_1977_at_0(real_records: list[ParsedR
 
 
 def test_real_list_stocrin_row(real_records: list[ParsedRecord]) -> None:
-    stocrin = {r.indicator: r for r in real_records if r.dimension == "EAN=6118001160198"}
+    stocrin = {r.indicator: r for r in real_records if r.breakdown == "EAN=6118001160198"}
     assert (stocrin["MA_PPV"].value_num, stocrin["MA_PH"].value_num, stocrin["MA_PRIX_BR"].value_num) == (
         705.0,
         468.0,

@@ -77,7 +77,7 @@ def _csv_records(*rows: str) -> list[ParsedRecord]:
 
 def _one(records: list[ParsedRecord], country: str, year: int, dimension: str = "") -> ParsedRecord:
     (record,) = [
-        r for r in records if (r.country, r.period_start.year, r.dimension) == (country, year, dimension)
+        r for r in records if (r.country, r.period_start.year, r.breakdown) == (country, year, dimension)
     ]
     return record
 
@@ -201,7 +201,7 @@ def test_null_observation_is_skipped() -> None:
 
 
 def test_pinned_dimensions_are_not_a_breakdown() -> None:
-    assert {r.dimension for r in _records("SHA_HF3_PT_EXP_HLTH.json")} == {""}
+    assert {r.breakdown for r in _records("SHA_HF3_PT_EXP_HLTH.json")} == {""}
 
 
 def test_series_layout_with_dataset_level_dimensions() -> None:
@@ -210,7 +210,7 @@ def test_series_layout_with_dataset_level_dimensions() -> None:
 
 
 def test_open_dimension_with_several_values_is_the_breakdown() -> None:
-    assert {r.dimension for r in _records("PHYS_PRACT_10P3HB.series.json")} == {"SEX=_T", "SEX=F", "SEX=M"}
+    assert {r.breakdown for r in _records("PHYS_PRACT_10P3HB.series.json")} == {"SEX=_T", "SEX=F", "SEX=M"}
 
 
 def test_published_at_is_left_to_the_retrieval_date() -> None:
@@ -251,7 +251,7 @@ def test_csv_and_json_agree_on_totals() -> None:
     csv_totals = {
         (r.country, r.period_start, r.value_num)
         for r in _records("PHYS_PRACT_10P3HB.csv")
-        if r.dimension == "SEX=_T"
+        if r.breakdown == "SEX=_T"
     }
     json_totals = {
         (r.country, r.period_start, r.value_num)
@@ -497,7 +497,7 @@ def test_an_answer_that_names_no_dataflow_is_refused() -> None:
 def test_currencies_that_differ_between_rows_are_two_series_not_one() -> None:
     body = fixture_bytes(SOURCE, "bad_gdp_other_dataflow.csv")
     records = list(parse(body, f"{API_URL}/gdp.csv", {"indicator": "SHA_HF3_PT_EXP_HLTH"}))
-    assert {r.country: r.dimension for r in records} == {
+    assert {r.country: r.breakdown for r in records} == {
         "TUR": "CURRENCY=TRY",
         "COL": "CURRENCY=COP",
         "MEX": "CURRENCY=MXN",

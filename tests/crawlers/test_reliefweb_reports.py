@@ -72,7 +72,7 @@ def _records(filename: str) -> list[ParsedRecord]:
 
 def _report_records(report_id: int) -> list[ParsedRecord]:
     records = [r for name in good_fixtures(SOURCE) for r in _records(name)]
-    return [r for r in records if r.dimension.startswith(f"report={report_id};")]
+    return [r for r in records if r.breakdown.startswith(f"report={report_id};")]
 
 
 def _http_failure(status: int, body: bytes = b"") -> list[FetchFailure]:
@@ -237,9 +237,9 @@ def test_value_is_the_title() -> None:
     assert record.value_text == "Guinea: Humanitarian Situation Report No. 3 (January - February 2024)"
 
 
-def test_dimension_names_report_and_source() -> None:
+def test_breakdown_names_report_and_source() -> None:
     (record,) = _report_records(4099870)
-    assert record.dimension == "report=4099870;source=UNICEF"
+    assert record.breakdown == "report=4099870;source=UNICEF"
 
 
 def test_one_record_per_medicine_named_with_the_stockout() -> None:
@@ -303,13 +303,13 @@ def test_page_with_one_report_without_country_keeps_the_others() -> None:
     page = json.loads(fixture_bytes(SOURCE, "reports_GIN_offset0.json"))
     first = f"report={page['data'][0]['fields']['id']}"
     before = list(parse(json.dumps(page).encode(), API_URL, {}))
-    others = [r for r in before if not r.dimension.startswith(first)]
+    others = [r for r in before if not r.breakdown.startswith(first)]
     page["data"][0]["fields"].pop("primary_country")
     records = list(parse(json.dumps(page).encode(), API_URL, {}))
     set_aside = [r for r in records if r.set_aside]
-    assert len(set_aside) == 1 and set_aside[0].dimension.startswith(first)
+    assert len(set_aside) == 1 and set_aside[0].breakdown.startswith(first)
     assert [r for r in records if not r.set_aside] == others
-    assert others and all(r.country == "GIN" and "report=4099870" in r.dimension for r in others)
+    assert others and all(r.country == "GIN" and "report=4099870" in r.breakdown for r in others)
 
 
 def test_report_without_country_is_counted_by_harmonization() -> None:

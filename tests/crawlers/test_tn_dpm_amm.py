@@ -52,7 +52,7 @@ def test_every_row_is_registered_and_declared() -> None:
 
 
 def test_product_is_its_amm_number_and_item_from_the_dci() -> None:
-    found = {r.dimension: r.item for r in _records("liste_amm_2020.xls")}
+    found = {r.breakdown: r.item for r in _records("liste_amm_2020.xls")}
     assert found == {
         "product=6943091H": None,
         "product=7013111H": "efavirenz",
@@ -79,7 +79,7 @@ def test_not_a_workbook_is_refused() -> None:
 def test_real_list_october_2022() -> None:
     path = real_recording("national", "tunisia", "liste_amm_2022-10.xls")
     records = list(parse(path.read_bytes(), path.name, {}))
-    stocrin = {r.dimension for r in records if "STOCRIN" in (r.quote or "")}
+    stocrin = {r.breakdown for r in records if "STOCRIN" in (r.quote or "")}
     assert (len(records), records[0].period_start, sorted(stocrin)) == (
         6024,
         date(2022, 10, 13),
@@ -93,4 +93,4 @@ def test_real_list_twelve_products_listed_under_two_classes() -> None:
     # first row of a series and counts the second as a duplicate).
     path = real_recording("national", "tunisia", "liste_amm_2022-10.xls")
     records = list(parse(path.read_bytes(), path.name, {}))
-    assert len({(r.dimension, r.item) for r in records}) == 6012
+    assert len({(r.breakdown, r.item) for r in records}) == 6012

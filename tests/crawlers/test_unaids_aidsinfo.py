@@ -72,7 +72,7 @@ def _one(records: list[ParsedRecord], country: str, indicator: str, year: int) -
     (record,) = [
         r
         for r in records
-        if (r.country, r.indicator, r.period_start.year, r.dimension)
+        if (r.country, r.indicator, r.period_start.year, r.breakdown)
         == (country, indicator, year, "SUBGROUP=All ages")
     ]
     return record
@@ -230,8 +230,8 @@ def test_uncertainty_bounds_are_dropped() -> None:
     assert sorted(r.value_text for r in gin_2022) == ["120000", "59.4"]
 
 
-def test_dimension_is_the_subgroup_without_estimate() -> None:
-    dimensions = {r.dimension for r in _records("Estimates_2024_en.zip") if r.indicator == "UNAIDS_PLHIV"}
+def test_breakdown_is_the_subgroup_without_estimate() -> None:
+    dimensions = {r.breakdown for r in _records("Estimates_2024_en.zip") if r.indicator == "UNAIDS_PLHIV"}
     assert dimensions == {"SUBGROUP=All ages", "SUBGROUP=Females Adults (15+)", "SUBGROUP=Children (0-14)"}
 
 
@@ -322,7 +322,7 @@ def test_wide_indicator_and_subgroup_from_aidsinfo_file_name() -> None:
         "suppressed%20viral%20loads%20(%25)_Population_%20All%20ages.csv"
     )
     record = next(parse(fixture_bytes(SOURCE, WIDE), url, {}))
-    assert (record.indicator, record.dimension) == ("UNAIDS_VL_SUPPRESSED", "SUBGROUP=All ages")
+    assert (record.indicator, record.breakdown) == ("UNAIDS_VL_SUPPRESSED", "SUBGROUP=All ages")
 
 
 def test_wide_export_of_unknown_indicator_raises() -> None:
@@ -387,7 +387,7 @@ def test_every_fixture_yields_records(filename: str) -> None:
 
 def test_2025_columns_are_read_by_name() -> None:
     gin = _one(_records("Estimates_2025_en.zip"), "GIN", "UNAIDS_ART_COVERAGE", 2024)
-    assert (gin.value_num, gin.dimension, gin.set_aside) == (66.1, "SUBGROUP=All ages", None)
+    assert (gin.value_num, gin.breakdown, gin.set_aside) == (66.1, "SUBGROUP=All ages", None)
     assert gin.published_at == datetime(2025, 7, 10, 9, 0, tzinfo=UTC)
 
 
@@ -459,7 +459,7 @@ def test_invariant_indicator_declared(filename: str, declared_indicators: set[st
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))
 def test_invariant_no_bound_is_stored(filename: str) -> None:
-    assert not [r for r in _records(filename) if "lower" in r.dimension or "upper" in r.dimension]
+    assert not [r for r in _records(filename) if "lower" in r.breakdown or "upper" in r.breakdown]
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))

@@ -54,7 +54,7 @@ def _records(filename: str) -> list[ParsedRecord]:
 def _values(records: list[ParsedRecord], indicator: str) -> dict[str, str]:
     """Value text per delivery line id."""
     return {
-        r.dimension.split(";")[0].removeprefix("DELIVERY="): r.value_text
+        r.breakdown.split(";")[0].removeprefix("DELIVERY="): r.value_text
         for r in records
         if r.indicator == indicator
     }
@@ -124,7 +124,7 @@ def test_early_delivery_has_a_negative_delay() -> None:
 
 
 def test_period_is_the_actual_delivery_day() -> None:
-    [record] = [r for r in _records(LOWER) if r.dimension.startswith("DELIVERY=91001;")][:1]
+    [record] = [r for r in _records(LOWER) if r.breakdown.startswith("DELIVERY=91001;")][:1]
     assert (record.period_start, record.period_end) == (date(2012, 5, 18), date(2012, 5, 18))
 
 
@@ -132,14 +132,14 @@ def test_scheduled_date_not_captured_is_kept_as_text() -> None:
     [record] = [
         r
         for r in _records(TITLE)
-        if r.indicator == "SUPPLY_DELIVERY_DELAY_DAYS" and r.dimension.startswith("DELIVERY=92001;")
+        if r.indicator == "SUPPLY_DELIVERY_DELAY_DAYS" and r.breakdown.startswith("DELIVERY=92001;")
     ]
     assert (record.value_text, record.value_num) == ("Date Not Captured", None)
 
 
 def test_freight_included_in_commodity_cost_is_text() -> None:
     records = [r for r in _records(LOWER) if r.indicator == "SUPPLY_FREIGHT_COST_USD"]
-    assert [(r.value_text, r.value_num) for r in records if r.dimension.startswith("DELIVERY=91001;")] == [
+    assert [(r.value_text, r.value_num) for r in records if r.breakdown.startswith("DELIVERY=91001;")] == [
         ("Freight Included in Commodity Cost", None)
     ]
 
@@ -162,7 +162,7 @@ def test_unit_price_and_pack_price_are_both_kept() -> None:
 
 
 def test_molecule_resolves_to_the_tle_combination() -> None:
-    records = [r for r in _records(LOWER) if r.dimension.startswith("DELIVERY=91001;")]
+    records = [r for r in _records(LOWER) if r.breakdown.startswith("DELIVERY=91001;")]
     assert {(r.country, r.item) for r in records} == {TLE_CIV}
 
 
@@ -174,7 +174,7 @@ def test_strength_and_form_are_the_breakdown() -> None:
     [record] = [
         r for r in _records(LOWER) if r.indicator == "SUPPLY_UNIT_PRICE_USD" and r.item == "nevirapine"
     ]
-    assert record.dimension == "DELIVERY=91004;STRENGTH_FORM=200mg - Tablet"
+    assert record.breakdown == "DELIVERY=91004;STRENGTH_FORM=200mg - Tablet"
 
 
 def test_unresolved_products_are_counted(caplog: pytest.LogCaptureFixture) -> None:
@@ -298,7 +298,7 @@ def test_real_file_has_10324_lines(real_rows: list[dict[str, str]]) -> None:
 
 def test_real_file_deliveries_are_the_resolved_lines(real_records: list[ParsedRecord]) -> None:
     # 6,296 lines name a molecule of the catalogue; the other 4,028 (tests, TDF/3TC...) are set aside.
-    assert len({r.dimension for r in real_records if r.indicator == "SUPPLY_DELIVERY_DELAY_DAYS"}) == 6296
+    assert len({r.breakdown for r in real_records if r.indicator == "SUPPLY_DELIVERY_DELAY_DAYS"}) == 6296
 
 
 def test_real_file_unresolved_products_are_counted() -> None:
@@ -333,7 +333,7 @@ def test_real_file_keeps_freight_texts(real_records: list[ParsedRecord]) -> None
 
 def test_real_file_one_line_as_served(real_records: list[ParsedRecord]) -> None:
     # 82539: "Congo, DRC", TDF/3TC/EFV, 2952 packs at 12.11 (0.4 a tablet), delivered 11-Sep-13.
-    line = {r.indicator: r.value_text for r in real_records if r.dimension.startswith("DELIVERY=82539;")}
+    line = {r.indicator: r.value_text for r in real_records if r.breakdown.startswith("DELIVERY=82539;")}
     assert line == {
         "SUPPLY_DELIVERY_DELAY_DAYS": "0",
         "SUPPLY_UNIT_PRICE_USD": "0.4",

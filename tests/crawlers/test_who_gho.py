@@ -260,18 +260,18 @@ def test_published_at_is_date_converted_to_utc() -> None:
     assert gin_2022.published_at == datetime(2025, 12, 5, 12, 23, 8, 677000, tzinfo=UTC)
 
 
-def test_dimension_names_sex_breakdowns() -> None:
-    dimensions = {r.dimension for r in _records("NCD_HYP_TREATMENT_A.json") if r.country == "GIN"}
+def test_breakdown_names_sex_breakdowns() -> None:
+    dimensions = {r.breakdown for r in _records("NCD_HYP_TREATMENT_A.json") if r.country == "GIN"}
     assert dimensions == {"SEX=SEX_BTSX", "SEX=SEX_MLE", "SEX=SEX_FMLE"}
 
 
-def test_dimension_joins_several_breakdowns() -> None:
+def test_breakdown_joins_several_breakdowns() -> None:
     row = _row(Dim1Type="SEX", Dim1="SEX_BTSX", Dim2Type="RESIDENCEAREATYPE", Dim2="RESIDENCEAREATYPE_URB")
-    assert _parse_rows(row)[0].dimension == "SEX=SEX_BTSX;RESIDENCEAREATYPE=RESIDENCEAREATYPE_URB"
+    assert _parse_rows(row)[0].breakdown == "SEX=SEX_BTSX;RESIDENCEAREATYPE=RESIDENCEAREATYPE_URB"
 
 
-def test_dimension_empty_without_breakdowns() -> None:
-    assert {r.dimension for r in _records("UHC_INDEX_REPORTED.json")} == {""}
+def test_breakdown_empty_without_breakdowns() -> None:
+    assert {r.breakdown for r in _records("UHC_INDEX_REPORTED.json")} == {""}
 
 
 def test_region_and_global_rows_are_dropped() -> None:
@@ -327,9 +327,9 @@ def test_bulk_csv_is_recognised_by_parse() -> None:
     assert {r.country for r in records} == {"GIN", "CIV", "COD", "DZA", "CMR"}
 
 
-def test_bulk_csv_dimension_from_disaggregating_columns() -> None:
+def test_bulk_csv_breakdown_from_disaggregating_columns() -> None:
     body = fixture_bytes(SOURCE, "ghobulk_NCD_HYP_TREATMENT_A.csv")
-    assert next(parse_bulk_csv(body, "file:///NCD_HYP_TREATMENT_A.csv")).dimension == "SEX=SEX_BTSX"
+    assert next(parse_bulk_csv(body, "file:///NCD_HYP_TREATMENT_A.csv")).breakdown == "SEX=SEX_BTSX"
 
 
 def test_bulk_csv_without_its_columns_raises_parse_error() -> None:

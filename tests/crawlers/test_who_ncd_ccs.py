@@ -199,7 +199,7 @@ def test_no_data_received_is_not_stored() -> None:
 
 
 def test_survey_section_and_question_are_not_a_breakdown() -> None:
-    assert {r.dimension for r in _zip_records()} == {""}
+    assert {r.breakdown for r in _zip_records()} == {""}
 
 
 def test_item_is_set_when_the_question_is_about_one_item() -> None:

@@ -207,8 +207,8 @@ def test_value_text_is_canonical_number_text() -> None:
     assert _records("SH.UHC.SRVS.CV.XD.json")[0].value_text == "46"
 
 
-def test_dimension_is_empty() -> None:
-    assert {r.dimension for r in _records(f"{OOP}.json")} == {""}
+def test_breakdown_is_empty() -> None:
+    assert {r.breakdown for r in _records(f"{OOP}.json")} == {""}
 
 
 def test_indicator_is_the_record_indicator_id() -> None:
