@@ -57,7 +57,7 @@ def test_every_cnops_row_is_stored_four_times(refreshed: tuple[str, Any, Any]) -
 
 
 def test_cnops_price_is_cited_on_data_gov_ma(refreshed: tuple[str, Any, Any]) -> None:
-    rows = observations(refreshed[0], "--indicator", "MA_PPV", "--country", "Maroc", source=CNOPS)
+    rows = observations(refreshed[0], indicator="MA_PPV", country="Maroc", source=CNOPS)
     assert {row["url"].split("/download/")[0] for row in rows} == {
         "https://data.gov.ma/data/fr/dataset/2cdfd9f4-289d-4e9a-8998-50bd03f8e874/resource/"
         "094733f5-5434-4163-b837-df0e7b665127"
@@ -70,7 +70,7 @@ def test_cnops_rows_carry_the_workbook_date(refreshed: tuple[str, Any, Any]) -> 
 
 
 def test_minimum_wage_rows_are_stored(refreshed: tuple[str, Any, Any]) -> None:
-    rows = observations(refreshed[0], "--country", "MAR", source=ILOSTAT)
+    rows = observations(refreshed[0], country="MAR", source=ILOSTAT)
     assert {(row["period_start"], row["value"], row["unit"]) for row in rows} == {
         ("2015-01-01", "2570.9", "local currency per month"),
         ("2014-01-01", "2454.4", "local currency per month"),
@@ -84,9 +84,7 @@ def test_minimum_wage_has_no_publication_date(refreshed: tuple[str, Any, Any]) -
 
 
 def test_exchange_rate_is_stored(refreshed: tuple[str, Any, Any]) -> None:
-    rows = observations(
-        refreshed[0], "--indicator", "PA.NUS.FCRF", "--country", "MAR", source="worldbank_wdi"
-    )
+    rows = observations(refreshed[0], indicator="PA.NUS.FCRF", country="MAR", source="worldbank_wdi")
     assert {(row["period_start"], row["value"]) for row in rows} == {
         ("2013-01-01", "8.4055039167443"),
         ("2014-01-01", "8.40633668826152"),
@@ -111,7 +109,7 @@ def test_monthly_cost_from_the_refreshed_store(refreshed: tuple[str, Any, Any]) 
 def test_second_refresh_adds_nothing(refreshed: tuple[str, Any, Any]) -> None:
     db, _first, second = refreshed
     for source in (CNOPS, ILOSTAT):
-        assert len(observations(db, "--all-versions", source=source)) == len(observations(db, source=source))
+        assert len(observations(db, all_versions=True, source=source)) == len(observations(db, source=source))
     assert second.returncode == 0
 
 

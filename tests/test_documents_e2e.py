@@ -43,7 +43,7 @@ def good_db(tmp_path: Path, local_server: HTTPServer) -> tuple[str, object, list
     db = database_url(tmp_path)
     result = _refresh(local_server, tmp_path, db)
     assert result.returncode == 0, result.stdout + result.stderr
-    return db, result, observations(db, "--all-versions", source=SOURCE)
+    return db, result, observations(db, all_versions=True, source=SOURCE)
 
 
 def test_refresh_ingests_both_documents(good_db) -> None:
@@ -85,7 +85,7 @@ def test_published_date_comes_from_the_listing(good_db) -> None:
 def test_second_refresh_adds_nothing(tmp_path, local_server, good_db) -> None:
     db, _result, before = good_db
     result = _refresh(local_server, tmp_path, db)
-    assert result.returncode == 0 and observations(db, "--all-versions", source=SOURCE) == before
+    assert result.returncode == 0 and observations(db, all_versions=True, source=SOURCE) == before
 
 
 @pytest.fixture(scope="module")

@@ -62,9 +62,9 @@ def _refresh(server: HTTPServer, tmp: Path, source: str, path: str, body: bytes)
 def _good_then(server: HTTPServer, tmp: Path, source: str, path: str, good: bytes, bad: bytes) -> Any:
     first = _refresh(server, tmp, source, path, good)
     assert first.returncode == 0, first.stdout + first.stderr
-    before = observations(database_url(tmp), "--all-versions")
+    before = observations(database_url(tmp), all_versions=True)
     result = _refresh(server, tmp, source, path, bad)
-    after = observations(database_url(tmp), "--all-versions")
+    after = observations(database_url(tmp), all_versions=True)
     return before, result, after, status(database_url(tmp))[source]
 
 

@@ -51,9 +51,7 @@ def test_both_indicators_are_stored(refreshed: tuple[str, Any, Any]) -> None:
 
 
 def test_turkiye_out_of_pocket_share_2021(refreshed: tuple[str, Any, Any]) -> None:
-    rows = observations(
-        refreshed[0], "--country", "Turquie", "--indicator", "SHA_HF3_PT_EXP_HLTH", source=SOURCE
-    )
+    rows = observations(refreshed[0], country="Turquie", indicator="SHA_HF3_PT_EXP_HLTH", source=SOURCE)
     assert {
         (row["period_start"], row["value"], row["unit"])
         for row in rows

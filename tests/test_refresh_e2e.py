@@ -79,13 +79,13 @@ def test_aggregates_are_not_stored(refreshed) -> None:
 
 
 def test_country_filter_accepts_french_name(refreshed) -> None:
-    rows = observations(refreshed[0], "--country", "Guinée")
+    rows = observations(refreshed[0], country="Guinée")
     assert rows and {row["country_iso3"] for row in rows} == {"GIN"}
 
 
 def test_country_filter_accepts_iso2_and_typo(refreshed) -> None:
-    by_code = observations(refreshed[0], "--country", "gn")
-    by_typo = observations(refreshed[0], "--country", "Guinee")
+    by_code = observations(refreshed[0], country="gn")
+    by_typo = observations(refreshed[0], country="Guinee")
     assert by_code == by_typo
 
 
@@ -112,7 +112,7 @@ def test_status_has_newest_period_and_publication(refreshed) -> None:
 def test_second_refresh_adds_nothing(refreshed) -> None:
     db, _first, second = refreshed
     assert second.returncode == 0, second.stderr
-    all_versions = observations(db, "--all-versions")
+    all_versions = observations(db, all_versions=True)
     current = observations(db)
     assert len(all_versions) == len(current)
 

@@ -58,12 +58,12 @@ def test_refresh_with_appname_succeeds(refreshed) -> None:
 
 
 def test_reports_of_every_country_with_results_are_stored(refreshed) -> None:
-    rows = observations(refreshed[0], "--all-versions", source=SOURCE)
+    rows = observations(refreshed[0], all_versions=True, source=SOURCE)
     assert {row["country_iso3"] for row in rows} == {"GIN", "CIV"}
 
 
 def test_second_page_was_followed(refreshed) -> None:
-    rows = observations(refreshed[0], "--all-versions", source=SOURCE)
+    rows = observations(refreshed[0], all_versions=True, source=SOURCE)
     periods = {row["period_start"] for row in rows if row["country_iso3"] == "GIN"}
     assert "2023-11-30" in periods  # the report of page 2 (offset 2)
 

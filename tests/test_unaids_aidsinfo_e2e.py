@@ -61,9 +61,7 @@ def test_every_indicator_is_stored(refreshed) -> None:
 
 
 def test_stockouts_for_guinea_over_two_years(refreshed) -> None:
-    rows = observations(
-        refreshed[0], "--country", "GIN", "--indicator", "UNAIDS_ARV_STOCKOUTS", source=SOURCE
-    )
+    rows = observations(refreshed[0], country="GIN", indicator="UNAIDS_ARV_STOCKOUTS", source=SOURCE)
     assert sorted((row["period_start"], row["value"]) for row in rows) == [
         ("2021-01-01", "12.5"),
         ("2022-01-01", "8"),
@@ -71,7 +69,7 @@ def test_stockouts_for_guinea_over_two_years(refreshed) -> None:
 
 
 def test_country_names_of_the_export_are_resolved(refreshed) -> None:
-    rows = observations(refreshed[0], "--indicator", "UNAIDS_VL_SUPPRESSED", source=SOURCE)
+    rows = observations(refreshed[0], indicator="UNAIDS_VL_SUPPRESSED", source=SOURCE)
     assert {row["country_iso3"] for row in rows} >= {"DZA", "CIV", "GIN", "COD"}
 
 
@@ -81,20 +79,23 @@ def test_regions_and_global_are_not_stored(refreshed) -> None:
 
 
 def test_zip_observations_carry_the_file_date_as_publication(refreshed) -> None:
-    rows = observations(refreshed[0], "--indicator", "UNAIDS_ARV_STOCKOUTS", source=SOURCE)
+    rows = observations(refreshed[0], indicator="UNAIDS_ARV_STOCKOUTS", source=SOURCE)
     assert {row["published_at"][:10] for row in rows} == {"2024-07-18"}
 
 
 def test_law_is_stored_as_text(refreshed) -> None:
     rows = observations(
-        refreshed[0], "--country", "GIN", "--indicator", "UNAIDS_NCPI_HIV_CRIMINALISATION", source=SOURCE
+        refreshed[0], country="GIN", indicator="UNAIDS_NCPI_HIV_CRIMINALISATION", source=SOURCE
     )
     assert [row["value"] for row in rows] == ["Yes"]
 
 
 def test_second_refresh_adds_nothing(refreshed) -> None:
     db, _first, second = refreshed
-    all_versions, current = observations(db, "--all-versions", source=SOURCE), observations(db, source=SOURCE)
+    all_versions, current = (
+        observations(db, all_versions=True, source=SOURCE),
+        observations(db, source=SOURCE),
+    )
     assert second.returncode == 0 and len(all_versions) == len(current)
 
 
