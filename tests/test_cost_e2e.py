@@ -40,12 +40,20 @@ def refreshed(local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture(scope="module", params=sorted(BAD))
 def bad_refresh(
-    request: pytest.FixtureRequest, local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    local_server: HTTPServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    refreshed: tuple[str, Any, Any],
 ) -> tuple[str, BadRefresh]:
+    """A copy of the refreshed store, then ``cobase refresh`` of one source answering HTML (one bad
+    answer per source: each keeps its exit code and stderr)."""
     source, path, expected = BAD[request.param]
     tmp = tmp_path_factory.mktemp(request.param)
     response = Response(HTML, status=200, content_type="text/html")
-    return source, good_then_bad_refresh(local_server, tmp, [source], path, response, expected)
+    bad = good_then_bad_refresh(
+        local_server, tmp, [source], path, response, expected, good_store=refreshed[0]
+    )
+    return source, bad
 
 
 def test_first_refresh_succeeds(refreshed: tuple[str, Any, Any]) -> None:

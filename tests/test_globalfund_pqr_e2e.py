@@ -100,19 +100,32 @@ BAD = {
 }
 
 
+THROUGH_CLI = "service_error"
+"""The bad answer that runs ``cobase refresh`` (exit code, stderr); the others go through the refresh path
+in-process, from a copy of the refreshed store."""
+
+
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_input_fails_the_source_and_keeps_what_was_stored(
-    case: str, tmp_path: Path, local_server: HTTPServer
+    case: str, tmp_path: Path, local_server: HTTPServer, refreshed
 ) -> None:
     path, response, expected = BAD[case]
     bad = good_then_bad_refresh(
-        local_server, tmp_path, [SOURCE], path, response, expected, extra_source_fields=SOURCE_FIELDS
+        local_server,
+        tmp_path,
+        [SOURCE],
+        path,
+        response,
+        expected,
+        extra_source_fields=SOURCE_FIELDS,
+        good_store=refreshed[0],
+        in_process=case != THROUGH_CLI,
     )
     run = bad.status[SOURCE]
     assert (
-        bad.result.returncode == 1
-        and expected in bad.result.stderr
+        bad.failed
+        and expected in bad.message
         and run["last_run_status"] == "failed"
         and expected in str(run["last_error"])
         and bad.after == bad.before
-    ), bad.result.stderr
+    ), bad.message
