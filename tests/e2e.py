@@ -199,13 +199,17 @@ def status(db: str) -> dict[str, dict[str, Any]]:
 
 
 @contextmanager
-def _opened(db: str) -> Iterator[sa.Engine]:
-    """An engine on the existing store ``db``, disposed after use: no connection stays open while a later
-    ``cobase`` process of the same test writes the file (and no engine outlives its temporary file)."""
-    from cobase.db import make_engine
+def _opened(db: str, *, create: bool = False) -> Iterator[sa.Engine]:
+    """An engine on the store ``db`` (``create``: a new one, migrated as ``cobase`` creates it), disposed
+    after use: no connection stays open while a later ``cobase`` process of the same test writes the file
+    (and no engine outlives its temporary file)."""
+    from cobase.db import make_engine, migrate
 
+    missing = not Path(db.removeprefix("sqlite:///")).exists()
     engine = make_engine(db)
     try:
+        if create and missing:
+            migrate(engine)
         yield engine
     finally:
         engine.dispose()
@@ -270,7 +274,8 @@ def ingest_in_process(
     (:func:`cobase.refresh.ingest_responses`: snapshot, parse, harmonize, ingest, a recorded run).
 
     The sources file is the one :func:`refresh_sources` writes (``server``'s address as ``base_url``), so
-    requests, URLs and citations are those of a refresh of the same module; nothing is fetched.
+    requests, URLs and citations are those of a refresh of the same module; nothing is fetched. A store
+    that does not exist yet is created.
     """
     from unittest import mock
 
@@ -288,7 +293,7 @@ def ingest_in_process(
         for path, response in (overrides or {}).items()
     }
     summaries = []
-    with mock.patch.dict(os.environ, env or {}), _opened(db) as engine:
+    with mock.patch.dict(os.environ, env or {}), _opened(db, create=True) as engine:
         for key in sources:
             spider = spiders()[key](**spider_arguments(registry.get(key)))
             items = replay_crawl(spider, key, routes=routes or sources, answers=answers)
