@@ -301,6 +301,22 @@ def ingest_in_process(
     return summaries
 
 
+def good_store(
+    server: HTTPServer,
+    tmp: Path,
+    sources: list[str],
+    extra_source_fields: Mapping[str, Mapping[str, Any]] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """A new store in ``tmp`` holding one good refresh of ``sources``, made in-process: the store a module
+    copies (:func:`copy_store`) before each bad answer it sends through ``cobase refresh``."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    db = database_url(tmp)
+    summaries = ingest_in_process(server, tmp, db, sources, extra_source_fields=extra_source_fields, env=env)
+    assert all(summary.status == "success" for summary in summaries), [s.errors for s in summaries]
+    return db
+
+
 def copy_store(db: str, tmp: Path) -> str:
     """A copy of the SQLite store ``db`` in ``tmp`` (a store built once per module, reused per test)."""
     source = Path(db.removeprefix("sqlite:///"))
