@@ -13,7 +13,7 @@ module checks over every record of its good fixtures.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -219,3 +219,35 @@ def value_is_a_number(record: ParsedRecord) -> bool:
 def quote_is_short_plain_text(record: ParsedRecord, limit: int) -> bool:
     quote = record.quote or ""
     return bool(quote) and len(quote) <= limit and "<" not in quote
+
+
+def indicator_declared(source: str) -> Callable[[ParsedRecord], bool]:
+    """The invariant that a record's indicator is one ``sources.yml`` declares for ``source``."""
+    declared = indicator_codes(source)
+    return lambda record: record.indicator in declared
+
+
+def invariants_test(
+    records: Callable[[str], list[ParsedRecord]],
+    filenames: Iterable[str],
+    invariants: Mapping[str, Callable[[ParsedRecord], bool]],
+    *,
+    may_be_empty: Iterable[str] = (),
+) -> Callable[[str, str], None]:
+    """The test every spider module runs, written once: each of ``invariants`` holds for every record that
+    ``records(filename)`` reads from each good fixture, and each fixture (but ``may_be_empty``) yields some.
+
+    A module assigns it: ``test_invariant_holds_for_every_record = invariants_test(_records, ...)``; its
+    items are named ``[invariant-fixture]``.
+    """
+    empty_allowed = set(may_be_empty)
+
+    @pytest.mark.parametrize("filename", sorted(filenames))
+    @pytest.mark.parametrize("name", sorted(invariants))
+    def test_invariant_holds_for_every_record(filename: str, name: str) -> None:
+        found = records(filename)
+        assert found or filename in empty_allowed, f"{filename} yields no record"
+        broken = [record for record in found if not invariants[name](record)]
+        assert not broken, f"{name} fails for {len(broken)} record(s) of {filename}, first: {broken[0]}"
+
+    return test_invariant_holds_for_every_record
