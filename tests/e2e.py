@@ -1,9 +1,16 @@
-"""Helpers for end-to-end tests: serve fixtures on 127.0.0.1 and run the real ``cobase`` CLI.
+"""Helpers for end-to-end tests: serve fixtures on 127.0.0.1, run the real ``cobase`` CLI where the process
+boundary is the behaviour, and do the rest in-process.
 
 The CLI runs in a subprocess because Twisted's reactor cannot be restarted within one process, exactly
 as cron would run it. The server is the module-scoped ``local_server`` fixture of ``tests/conftest.py``;
 :func:`refresh_sources` points a copy of sources.yml at it and refreshes, and
 :func:`good_then_bad_refresh` runs the bad-input scenario every source module checks.
+
+Each subprocess pays a second or two of imports, so only what needs a process uses one (a first and a
+second refresh, one failing refresh per source for its exit code and stderr, kills, locks, timeouts).
+Results are read back in-process with the commands' own functions (:func:`observations`,
+:func:`status`); other answers, bad ones above all, go through the refresh path in-process
+(:func:`ingest_in_process`), from a store built once per module and copied (:func:`copy_store`).
 """
 
 from __future__ import annotations
