@@ -5,7 +5,6 @@ Errors are one clear sentence on stderr with a non-zero exit code, never a trace
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import subprocess
@@ -351,7 +350,7 @@ def status(
     from cobase.clock import utcnow
     from cobase.db import session_scope
     from cobase.health import UNREADABLE, store_health
-    from cobase.queries import refresh_due, source_status
+    from cobase.queries import refresh_due, source_status, status_records
 
     now = utcnow()
     engine = _engine(db, create=False, code=UNREADABLE)
@@ -367,17 +366,7 @@ def status(
         raise fail(f"cannot read the store: {exc.__class__.__name__}", UNREADABLE) from exc
     health = store_health(statuses, now, timedelta(days=max_age))
     if as_json:
-        records = [
-            {
-                **record,
-                "last_error": redact_text(record["last_error"]) if record.get("last_error") else None,
-                # Added after the fields above, never renaming one: monitors read them by name.
-                "refresh_every_days": due[record["source"]].refresh_every_days,
-                "due": due[record["source"]].due,
-            }
-            for record in (status.as_record() for status in statuses)
-        ]
-        typer.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(status_records(statuses, due), indent=2, ensure_ascii=False))
         raise typer.Exit(health.code)
     if not statuses:
         console.print("Aucune donnée. Lancez `cobase refresh` (ou `cobase demo` sans internet).")
@@ -451,7 +440,7 @@ def observations(
     """Stored observations with their provenance, as CSV or JSON on stdout."""
     from cobase.db import session_scope
     from cobase.harmonize.countries import UnknownCountryError, resolve_country
-    from cobase.queries import OBSERVATION_COLUMNS, list_observations
+    from cobase.queries import list_observations, write_observations_csv
 
     if output_format not in ("csv", "json"):
         raise fail(f"--format must be csv or json, not {output_format!r}")
@@ -469,10 +458,7 @@ def observations(
         if output_format == "json":
             typer.echo(json.dumps([row.as_record() for row in rows], indent=2, ensure_ascii=False))
             return
-        writer = csv.DictWriter(sys.stdout, fieldnames=OBSERVATION_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(row.as_record())
+        write_observations_csv(rows, sys.stdout)
 
 
 PATHOLOGY_HELP = "Pathology: id or French/English name, any case or accents (hiv, VIH, dialyse, diabetes_t2)."

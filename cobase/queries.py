@@ -6,12 +6,13 @@ retrieval dates): there are no bare numbers in cobase.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import sqlalchemy as sa
 from pydantic import ConfigDict
@@ -640,3 +641,35 @@ def stored_documents(
         key=lambda d: (d.published_at.date() if d.published_at else date.min, d.source), reverse=True
     )
     return documents
+
+
+# --- What `cobase observations` and `cobase status --json` print, written once --------------------------
+
+
+def write_observations_csv(rows: Iterable[ObservationRow], stream: TextIO) -> None:
+    """Write ``rows`` as the documented ``cobase observations`` CSV (one header, one line per row).
+
+    The only writer of that CSV: the CLI prints it, and the tests read results back through it in-process.
+    """
+    writer = csv.DictWriter(stream, fieldnames=OBSERVATION_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row.as_record())
+
+
+def status_records(statuses: Sequence[SourceStatus], due: Mapping[str, RefreshDue]) -> list[dict[str, Any]]:
+    """The records of ``cobase status --json``: each source's status, its error redacted, and its cadence.
+
+    Monitors read these fields by name: new ones are added after the others, none is ever renamed.
+    """
+    from cobase.redact import redact_text
+
+    return [
+        {
+            **record,
+            "last_error": redact_text(record["last_error"]) if record.get("last_error") else None,
+            "refresh_every_days": due[record["source"]].refresh_every_days,
+            "due": due[record["source"]].due,
+        }
+        for record in (status.as_record() for status in statuses)
+    ]

@@ -656,18 +656,46 @@ def _refresh(
         process.start()
     for ingestor in ingestors:
         if ingestor.summary.finished:
-            try:
-                ingestor.withdraw_missing()
-            except Exception as exc:
-                if ingestor.disk_full("recording withdrawn series", exc):
-                    continue
-                log.exception("withdrawals of %s failed", ingestor.config.key)
-                ingestor.summary.errors.append(f"cannot record withdrawn series: {exc}")
+            _withdraw_missing(ingestor)
     for summary in summaries.values():
         if not summary.finished and not summary.skipped_reason and not summary.errors:
             summary.errors.append("the crawl did not run to its end (see the log above)")
         _finish_run(engine, summary)
     return list(summaries.values())
+
+
+def _withdraw_missing(ingestor: _SourceIngestor) -> None:
+    """After a crawl ran to its end: withdrawals, a failure to record them being the run's error."""
+    try:
+        ingestor.withdraw_missing()
+    except Exception as exc:
+        if ingestor.disk_full("recording withdrawn series", exc):
+            return
+        log.exception("withdrawals of %s failed", ingestor.config.key)
+        ingestor.summary.errors.append(f"cannot record withdrawn series: {exc}")
+
+
+def ingest_responses(
+    engine: sa.Engine, registry: Registry, key: str, items: Iterable[RawResponse | FetchFailure]
+) -> SourceSummary:
+    """What a refresh does with one source's crawled items, given the items: a recorded run of them.
+
+    The same steps as after a crawl (each response kept as a snapshot, then parsed, harmonized and
+    ingested; withdrawals; the run recorded with its errors), without Scrapy's reactor, which cannot run
+    twice in one process: so a test can put recorded answers, good or bad, through the refresh path
+    in-process, many times.
+    """
+    summary = SourceSummary(key=key)
+    with session_scope(engine) as session:
+        row = sync_sources(session, registry)[key]
+    summary.run_id = _start_run(engine, row)
+    ingestor = _SourceIngestor(engine, registry.get(key), row, summary)
+    for item in items:
+        ingestor.receive(item)
+    summary.finished = True
+    _withdraw_missing(ingestor)
+    _finish_run(engine, summary)
+    return summary
 
 
 def ingest_raw(engine: sa.Engine, registry: Registry, raw: RawResponse) -> SourceSummary:

@@ -13,7 +13,7 @@ module checks over every record of its good fixtures.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -116,13 +116,23 @@ def http_error_output(spider: SourceSpider, request: Request, status: int, body:
     return list(spider.errback(failure))
 
 
-def replay_crawl(spider: SourceSpider, source: str, max_requests: int = 100) -> list[Any]:
+def replay_crawl(
+    spider: SourceSpider,
+    source: str,
+    max_requests: int = 100,
+    *,
+    routes: Sequence[str] = (),
+    answers: Mapping[str, tuple[int, bytes, str | None]] | None = None,
+) -> list[Any]:
     """Run ``spider`` over the routed fixtures of ``source`` in-process; return every item it yields.
 
-    Follows the Requests the callbacks yield; an unrouted URL answers 404 through the request's
-    errback, as Scrapy's HttpError middleware would.
+    Follows the Requests the callbacks yield; an unrouted URL answers 404, and any answer that is not a
+    success goes to the request's errback, as Scrapy's HttpError middleware sends it (after its retries).
+    ``routes`` names the fixture folders to route (default: ``source``'s); ``answers`` maps a path to the
+    ``(status, body, content type)`` it answers instead, as a forced response of the end-to-end server.
     """
-    routes = load_routes(FIXTURES / source)
+    recorded = [route for folder in routes or [source] for route in load_routes(FIXTURES / folder)]
+    forced = dict(answers or {})
     pending: deque[Request] = deque(spider.start_requests())
     items: list[Any] = []
     for _ in range(max_requests):
@@ -131,15 +141,20 @@ def replay_crawl(spider: SourceSpider, source: str, max_requests: int = 100) -> 
         request = pending.popleft()
         parts = urlsplit(request.url)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        route = match_route(routes, parts.path, query, method=request.method, body=request.body)
-        if route is None:
+        route = match_route(recorded, parts.path, query, method=request.method, body=request.body)
+        if parts.path in forced:
+            status, body, content_type = forced[parts.path]
+            response = build_response(request, body, status, content_type)
+        elif route is None:
             response = build_response(request, b"Not Found", 404, "text/plain")
+        else:
+            response = build_response(request, route.file.read_bytes(), 200, route.content_type)
+        if 200 <= response.status < 300:
+            outputs = (request.callback or spider.parse)(response)
+        else:
             failure = Failure(HttpError(response, "Ignoring non-200 response"))
             failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
             outputs = request.errback(failure) if request.errback else ()
-        else:
-            response = build_response(request, route.file.read_bytes(), 200, route.content_type)
-            outputs = (request.callback or spider.parse)(response)
         for output in outputs or ():
             (pending if isinstance(output, Request) else items).append(output)
     raise AssertionError(f"{spider.name}: more than {max_requests} requests, is pagination looping?")
@@ -204,3 +219,35 @@ def value_is_a_number(record: ParsedRecord) -> bool:
 def quote_is_short_plain_text(record: ParsedRecord, limit: int) -> bool:
     quote = record.quote or ""
     return bool(quote) and len(quote) <= limit and "<" not in quote
+
+
+def indicator_declared(source: str) -> Callable[[ParsedRecord], bool]:
+    """The invariant that a record's indicator is one ``sources.yml`` declares for ``source``."""
+    declared = indicator_codes(source)
+    return lambda record: record.indicator in declared
+
+
+def invariants_test(
+    records: Callable[[str], list[ParsedRecord]],
+    filenames: Iterable[str],
+    invariants: Mapping[str, Callable[[ParsedRecord], bool]],
+    *,
+    may_be_empty: Iterable[str] = (),
+) -> Callable[[str, str], None]:
+    """The test every spider module runs, written once: each of ``invariants`` holds for every record that
+    ``records(filename)`` reads from each good fixture, and each fixture (but ``may_be_empty``) yields some.
+
+    A module assigns it: ``test_invariant_holds_for_every_record = invariants_test(_records, ...)``; its
+    items are named ``[invariant-fixture]``.
+    """
+    empty_allowed = set(may_be_empty)
+
+    @pytest.mark.parametrize("filename", sorted(filenames))
+    @pytest.mark.parametrize("name", sorted(invariants))
+    def test_invariant_holds_for_every_record(filename: str, name: str) -> None:
+        found = records(filename)
+        assert found or filename in empty_allowed, f"{filename} yields no record"
+        broken = [record for record in found if not invariants[name](record)]
+        assert not broken, f"{name} fails for {len(broken)} record(s) of {filename}, first: {broken[0]}"
+
+    return test_invariant_holds_for_every_record

@@ -6,8 +6,9 @@ imports the tests below, which pytest then runs in that module with its fixtures
 
 * the first refresh succeeds and the second adds nothing (no version of an unchanged value);
 * ``cobase status`` reports the success;
-* each bad answer fails with its clear message (exit 1), loses nothing stored before and is recorded as
-  a failed run whose error says the same.
+* each bad answer fails with its clear message, loses nothing stored before and is recorded as a failed
+  run whose error says the same; one of them through ``cobase refresh`` (exit 1, the message on stderr),
+  the others through the same refresh path in-process, each from a copy of the good store.
 """
 
 from __future__ import annotations
@@ -33,9 +34,18 @@ __all__ = [
 
 
 def source_fixtures(
-    source: str, path: str, bad_responses: Mapping[str, tuple[Response, str]]
+    source: str,
+    path: str,
+    bad_responses: Mapping[str, tuple[Response, str]],
+    through_cli: str | None = None,
 ) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """The module fixtures ``refreshed`` and ``bad_refresh`` of ``source`` (``path`` answers badly)."""
+    """The module fixtures ``refreshed`` and ``bad_refresh`` of ``source`` (``path`` answers badly).
+
+    Every bad answer starts from a copy of the ``refreshed`` store. The one named ``through_cli`` (by
+    default ``http_500`` when there is one, else the first) runs ``cobase refresh``, for its exit code and
+    its stderr; the others go through the same refresh path in-process (:func:`ingest_in_process`).
+    """
+    cli_case = through_cli or ("http_500" if "http_500" in bad_responses else sorted(bad_responses)[0])
 
     @pytest.fixture(scope="module")
     def refreshed(local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Any, Any]:
@@ -44,12 +54,24 @@ def source_fixtures(
 
     @pytest.fixture(scope="module", params=sorted(bad_responses))
     def bad_refresh(
-        request: pytest.FixtureRequest, local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory
+        request: pytest.FixtureRequest,
+        local_server: HTTPServer,
+        tmp_path_factory: pytest.TempPathFactory,
+        refreshed: tuple[str, Any, Any],
     ) -> BadRefresh:
-        """A good refresh, then one where ``path`` answers badly; what each left behind."""
+        """The refreshed store copied, then a refresh where ``path`` answers badly; what it left behind."""
         response, expected = bad_responses[request.param]
         tmp = tmp_path_factory.mktemp(f"{source}_{request.param}")
-        return good_then_bad_refresh(local_server, tmp, [source], path, response, expected)
+        return good_then_bad_refresh(
+            local_server,
+            tmp,
+            [source],
+            path,
+            response,
+            expected,
+            good_store=refreshed[0],
+            in_process=request.param != cli_case,
+        )
 
     return refreshed, bad_refresh
 
@@ -66,7 +88,10 @@ def test_first_refresh_succeeds(refreshed: tuple[str, Any, Any]) -> None:
 def test_second_refresh_adds_nothing(refreshed: tuple[str, Any, Any], request: pytest.FixtureRequest) -> None:
     db, _first, second = refreshed
     source = _source(request)
-    all_versions, current = observations(db, "--all-versions", source=source), observations(db, source=source)
+    all_versions, current = (
+        observations(db, all_versions=True, source=source),
+        observations(db, source=source),
+    )
     assert second.returncode == 0 and len(all_versions) == len(current)
 
 
@@ -75,7 +100,7 @@ def test_status_reports_success(refreshed: tuple[str, Any, Any], request: pytest
 
 
 def test_bad_input_fails_with_a_clear_message(bad_refresh: BadRefresh) -> None:
-    assert bad_refresh.result.returncode == 1 and bad_refresh.expected in bad_refresh.stderr_one_line
+    assert bad_refresh.failed and bad_refresh.expected in bad_refresh.message
 
 
 def test_bad_input_loses_nothing_stored_before(bad_refresh: BadRefresh) -> None:

@@ -31,6 +31,8 @@ REPO = Path(__file__).resolve().parent.parent
 WHO_EML_DIR = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "who_eml"
 ATC_INDEX = WHO_EML_DIR / "WHO_ATC-DDD_2026-04-25.csv"
 
+# The pathologies the issue asks the catalogue to cover: a floor a person checked, not a copy of
+# pathologies.yml (which may hold more; every property below is checked for all it holds).
 PATHOLOGY_IDS = [
     "hiv",
     "hbv",
@@ -49,7 +51,8 @@ PATHOLOGY_IDS = [
     "cml",
 ]
 
-# What WHO guidance (and the issue) says must be checked for each pathology.
+# What WHO guidance (and the issue) says must be checked for each pathology, checked by hand against the
+# guidance: a floor, not a copy of the requirement lists (which may hold more).
 EXPECTED_REQUIREMENTS = [
     ("hiv", "tdf_3tc_dtg"),
     ("hiv", "tdf_3tc_efv"),
@@ -149,34 +152,50 @@ def test_load_is_cached() -> None:
     assert load_catalogue() is load_catalogue()
 
 
-@pytest.mark.parametrize("pathology_id", PATHOLOGY_IDS)
-def test_pathology_is_in_catalogue(catalogue: Catalogue, pathology_id: str) -> None:
-    assert catalogue.pathology(pathology_id).id == pathology_id
+def test_every_pathology_the_issue_names_is_in_the_catalogue(catalogue: Catalogue) -> None:
+    assert [pathology_id for pathology_id in PATHOLOGY_IDS if pathology_id not in catalogue.pathologies] == []
+    assert all(catalogue.pathology(pathology_id).id == pathology_id for pathology_id in catalogue.pathologies)
 
 
-@pytest.mark.parametrize("pathology_id", PATHOLOGY_IDS)
-def test_pathology_has_icd10_names_requirements_and_sources(catalogue: Catalogue, pathology_id: str) -> None:
-    pathology = catalogue.pathology(pathology_id)
-    assert pathology.icd10 and all(ICD10_PATTERN.match(code) for code in pathology.icd10)
-    assert pathology.name_fr and pathology.name_en
-    assert catalogue.required_items(pathology_id)
-    assert pathology.sources and all(source.strip() for source in pathology.sources)
+def test_every_pathology_has_icd10_names_requirements_and_sources(catalogue: Catalogue) -> None:
+    incomplete = [
+        pathology.id
+        for pathology in catalogue.pathologies.values()
+        if not (
+            pathology.icd10
+            and all(ICD10_PATTERN.match(code) for code in pathology.icd10)
+            and pathology.name_fr
+            and pathology.name_en
+            and catalogue.required_items(pathology.id)
+            and pathology.sources
+            and all(source.strip() for source in pathology.sources)
+        )
+    ]
+    assert incomplete == []
 
 
-@pytest.mark.parametrize("pathology_id", PATHOLOGY_IDS)
-def test_pathology_requires_a_medicine_and_a_specialist(catalogue: Catalogue, pathology_id: str) -> None:
-    kinds = {item.kind for item in catalogue.required_items(pathology_id)}
-    assert {ItemKind.medicine, ItemKind.specialist} <= kinds
+def test_every_pathology_requires_a_medicine_and_a_specialist(catalogue: Catalogue) -> None:
+    lacking = [
+        pathology_id
+        for pathology_id in catalogue.pathologies
+        if not {ItemKind.medicine, ItemKind.specialist}
+        <= {i.kind for i in catalogue.required_items(pathology_id)}
+    ]
+    assert lacking == []
 
 
-@pytest.mark.parametrize("pathology_id", PATHOLOGY_IDS)
-def test_pathology_cites_a_who_source(catalogue: Catalogue, pathology_id: str) -> None:
-    assert any("WHO" in source for source in catalogue.pathology(pathology_id).sources)
+def test_every_pathology_cites_a_who_source(catalogue: Catalogue) -> None:
+    uncited = [p.id for p in catalogue.pathologies.values() if not any("WHO" in s for s in p.sources)]
+    assert uncited == []
 
 
-@pytest.mark.parametrize(("pathology_id", "item_id"), EXPECTED_REQUIREMENTS)
-def test_pathology_requires_expected_item(catalogue: Catalogue, pathology_id: str, item_id: str) -> None:
-    assert item_id in {item.id for item in catalogue.required_items(pathology_id)}
+def test_every_pathology_requires_what_who_guidance_asks(catalogue: Catalogue) -> None:
+    missing = [
+        (pathology_id, item_id)
+        for pathology_id, item_id in EXPECTED_REQUIREMENTS
+        if item_id not in {item.id for item in catalogue.required_items(pathology_id)}
+    ]
+    assert missing == []
 
 
 def test_tld_is_first_line_for_hiv(catalogue: Catalogue) -> None:
@@ -302,11 +321,14 @@ def test_psychiatrists_inform_mental_health_pathologies(catalogue: Catalogue) ->
     assert link.items == ("psychiatrist",)
 
 
-@pytest.mark.parametrize("pathology_id", PATHOLOGY_IDS)
-def test_out_of_pocket_share_informs_every_pathology(catalogue: Catalogue, pathology_id: str) -> None:
-    assert ("who_gho", "GHED_OOPSCHE_SHA2011") in {
-        (key, code) for key, code, _ in catalogue.indicators_for(pathology_id)
-    }
+def test_out_of_pocket_share_informs_every_pathology(catalogue: Catalogue) -> None:
+    uninformed = [
+        pathology_id
+        for pathology_id in catalogue.pathologies
+        if ("who_gho", "GHED_OOPSCHE_SHA2011")
+        not in {(key, code) for key, code, _ in catalogue.indicators_for(pathology_id)}
+    ]
+    assert uninformed == []
 
 
 def test_indicators_for_hiv_excludes_psychiatrists(catalogue: Catalogue) -> None:

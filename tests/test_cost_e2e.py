@@ -40,12 +40,20 @@ def refreshed(local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture(scope="module", params=sorted(BAD))
 def bad_refresh(
-    request: pytest.FixtureRequest, local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    local_server: HTTPServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    refreshed: tuple[str, Any, Any],
 ) -> tuple[str, BadRefresh]:
+    """A copy of the refreshed store, then ``cobase refresh`` of one source answering HTML (one bad
+    answer per source: each keeps its exit code and stderr)."""
     source, path, expected = BAD[request.param]
     tmp = tmp_path_factory.mktemp(request.param)
     response = Response(HTML, status=200, content_type="text/html")
-    return source, good_then_bad_refresh(local_server, tmp, [source], path, response, expected)
+    bad = good_then_bad_refresh(
+        local_server, tmp, [source], path, response, expected, good_store=refreshed[0]
+    )
+    return source, bad
 
 
 def test_first_refresh_succeeds(refreshed: tuple[str, Any, Any]) -> None:
@@ -57,7 +65,7 @@ def test_every_cnops_row_is_stored_four_times(refreshed: tuple[str, Any, Any]) -
 
 
 def test_cnops_price_is_cited_on_data_gov_ma(refreshed: tuple[str, Any, Any]) -> None:
-    rows = observations(refreshed[0], "--indicator", "MA_PPV", "--country", "Maroc", source=CNOPS)
+    rows = observations(refreshed[0], indicator="MA_PPV", country="Maroc", source=CNOPS)
     assert {row["url"].split("/download/")[0] for row in rows} == {
         "https://data.gov.ma/data/fr/dataset/2cdfd9f4-289d-4e9a-8998-50bd03f8e874/resource/"
         "094733f5-5434-4163-b837-df0e7b665127"
@@ -70,7 +78,7 @@ def test_cnops_rows_carry_the_workbook_date(refreshed: tuple[str, Any, Any]) -> 
 
 
 def test_minimum_wage_rows_are_stored(refreshed: tuple[str, Any, Any]) -> None:
-    rows = observations(refreshed[0], "--country", "MAR", source=ILOSTAT)
+    rows = observations(refreshed[0], country="MAR", source=ILOSTAT)
     assert {(row["period_start"], row["value"], row["unit"]) for row in rows} == {
         ("2015-01-01", "2570.9", "local currency per month"),
         ("2014-01-01", "2454.4", "local currency per month"),
@@ -84,9 +92,7 @@ def test_minimum_wage_has_no_publication_date(refreshed: tuple[str, Any, Any]) -
 
 
 def test_exchange_rate_is_stored(refreshed: tuple[str, Any, Any]) -> None:
-    rows = observations(
-        refreshed[0], "--indicator", "PA.NUS.FCRF", "--country", "MAR", source="worldbank_wdi"
-    )
+    rows = observations(refreshed[0], indicator="PA.NUS.FCRF", country="MAR", source="worldbank_wdi")
     assert {(row["period_start"], row["value"]) for row in rows} == {
         ("2013-01-01", "8.4055039167443"),
         ("2014-01-01", "8.40633668826152"),
@@ -111,7 +117,7 @@ def test_monthly_cost_from_the_refreshed_store(refreshed: tuple[str, Any, Any]) 
 def test_second_refresh_adds_nothing(refreshed: tuple[str, Any, Any]) -> None:
     db, _first, second = refreshed
     for source in (CNOPS, ILOSTAT):
-        assert len(observations(db, "--all-versions", source=source)) == len(observations(db, source=source))
+        assert len(observations(db, all_versions=True, source=source)) == len(observations(db, source=source))
     assert second.returncode == 0
 
 

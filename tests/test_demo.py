@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from tests.e2e import run_cli, sql_rows
+from tests.e2e import observations, run_cli, sql_rows, status
 
 pytestmark = pytest.mark.e2e
 
@@ -25,17 +24,15 @@ def test_demo_succeeds(demo_db) -> None:
 
 def test_demo_loads_every_source_with_fixtures(demo_db) -> None:
     db, _result = demo_db
-    status = json.loads(run_cli("status", "--json", db=db).stdout)
     fixtures = Path(__file__).resolve().parent / "fixtures"
     served = {path.parent.name for path in fixtures.glob("*/routes.json")} | {"documents"}
-    loaded = {entry["source"] for entry in status if entry["observations"] > 0}
+    loaded = {key for key, entry in status(db).items() if entry["observations"] > 0}
     assert served <= loaded
 
 
 def test_demo_snapshots_are_fetched_locally_but_shown_on_the_producers_address(demo_db) -> None:
     db, _result = demo_db
-    result = run_cli("observations", "--format", "json", "--source", "who_gho", db=db)
-    rows = json.loads(result.stdout)
+    rows = observations(db, source="who_gho")
     assert rows and all(row["url"].startswith("https://ghoapi.azureedge.net/api/") for row in rows)
     fetched = sql_rows(db, "SELECT url FROM snapshot")
     assert fetched and all(url.startswith("http://127.0.0.1:") for (url,) in fetched)
@@ -43,8 +40,7 @@ def test_demo_snapshots_are_fetched_locally_but_shown_on_the_producers_address(d
 
 def test_app_would_no_longer_be_empty(demo_db) -> None:
     db, _result = demo_db
-    result = run_cli("observations", "--country", "Guinée", db=db)
-    assert len(result.stdout.splitlines()) > 1
+    assert len(observations(db, country="Guinée")) > 0
 
 
 @pytest.mark.parametrize(("country", "pathology"), [("GIN", "hiv"), ("GIN", "diabetes_t1")])

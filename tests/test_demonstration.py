@@ -6,7 +6,6 @@ reactor runs once per process, and the app loads the sample data the same way).
 
 from __future__ import annotations
 
-import json
 from io import BytesIO
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from cobase.db import open_store, session_scope
 from cobase.demonstration import demonstration_url, is_demonstration
 from cobase.evidence import assess
 from cobase.export import render_docx, render_markdown, render_pdf
-from tests.e2e import run_cli
+from tests.e2e import observations, run_cli, status
 from tests.seed import seed_database
 
 pytestmark = pytest.mark.e2e
@@ -52,7 +51,7 @@ def test_cobase_demo_marks_the_store(demo_store: str) -> None:
 
 
 def test_the_mark_is_not_listed_as_a_source(demo_store: str) -> None:
-    listed = {entry["source"] for entry in json.loads(run_cli("status", "--json", db=demo_store).stdout)}
+    listed = set(status(demo_store))
     assert "demonstration" not in listed
     assert "who_gho" in listed
 
@@ -67,12 +66,12 @@ def test_a_real_store_is_never_marked(tmp_path: Path) -> None:
 
 def test_demo_data_never_goes_into_a_store_holding_real_data(tmp_path: Path) -> None:
     url = seed_database(tmp_path / "real.db")
-    before = run_cli("observations", "--format", "json", db=url).stdout
+    before = observations(url, all_versions=True)
     result = run_cli("demo", db=url)
     assert result.returncode == 2
     assert "cette base contient déjà des données réelles" in result.stderr
     assert "Traceback" not in result.stderr
-    assert run_cli("observations", "--format", "json", db=url).stdout == before
+    assert observations(url, all_versions=True) == before
     with session_scope(open_store(url)) as session:
         assert not is_demonstration(session)
 

@@ -17,6 +17,7 @@ from werkzeug import Response
 from tests.e2e import (
     FIXTURES,
     BadRefresh,
+    copy_store,
     database_url,
     good_then_bad_refresh,
     observations,
@@ -38,12 +39,21 @@ def _refresh(server: HTTPServer, tmp: Path, db: str, overrides: dict[str, Respon
     return refresh_sources(server, tmp, db, [SOURCE], overrides, SOURCE_FIELDS, routes=[MIRROR])
 
 
-@pytest.fixture
-def good_db(tmp_path: Path, local_server: HTTPServer) -> tuple[str, object, list[dict[str, str]]]:
-    db = database_url(tmp_path)
-    result = _refresh(local_server, tmp_path, db)
+@pytest.fixture(scope="module")
+def refreshed(local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, object]:
+    """One good refresh, built once per module; tests get a copy of its store (``good_db``)."""
+    tmp = tmp_path_factory.mktemp("documents")
+    db = database_url(tmp)
+    result = _refresh(local_server, tmp, db)
     assert result.returncode == 0, result.stdout + result.stderr
-    return db, result, observations(db, "--all-versions", source=SOURCE)
+    return db, result
+
+
+@pytest.fixture
+def good_db(tmp_path: Path, refreshed: tuple[str, object]) -> tuple[str, object, list[dict[str, str]]]:
+    """A copy of the refreshed store, which this test may change, and what it holds."""
+    db = copy_store(refreshed[0], tmp_path)
+    return db, refreshed[1], observations(db, all_versions=True, source=SOURCE)
 
 
 def test_refresh_ingests_both_documents(good_db) -> None:
@@ -85,12 +95,15 @@ def test_published_date_comes_from_the_listing(good_db) -> None:
 def test_second_refresh_adds_nothing(tmp_path, local_server, good_db) -> None:
     db, _result, before = good_db
     result = _refresh(local_server, tmp_path, db)
-    assert result.returncode == 0 and observations(db, "--all-versions", source=SOURCE) == before
+    assert result.returncode == 0 and observations(db, all_versions=True, source=SOURCE) == before
 
 
 @pytest.fixture(scope="module")
-def scanned(local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory) -> BadRefresh:
-    """A good refresh, then one where the listed PDF is a scan without a text layer."""
+def scanned(
+    local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory, refreshed: tuple[str, object]
+) -> BadRefresh:
+    """A copy of the good store, then a refresh, through the refresh path in-process, where the listed
+    PDF is a scan without a text layer (the missing document below goes through ``cobase refresh``)."""
     return good_then_bad_refresh(
         local_server,
         tmp_path_factory.mktemp("scanned"),
@@ -100,12 +113,15 @@ def scanned(local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory) 
         "no text layer (scanned PDF?), OCR not supported",
         routes=[MIRROR],
         extra_source_fields=SOURCE_FIELDS,
+        good_store=refreshed[0],
+        in_process=True,
     )
 
 
 def test_scanned_pdf_fails_clearly(scanned: BadRefresh) -> None:
-    result = scanned.result
-    assert result.returncode == 1 and "no text layer (scanned PDF?), OCR not supported" in result.stderr
+    assert scanned.failed and "no text layer (scanned PDF?), OCR not supported" in scanned.message
+    run = scanned.status[SOURCE]
+    assert run["last_run_status"] == "failed" and "OCR not supported" in run["last_error"]
 
 
 def test_scanned_pdf_is_kept_as_a_snapshot(scanned: BadRefresh) -> None:

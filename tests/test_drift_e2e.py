@@ -17,7 +17,16 @@ import yaml
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from tests.e2e import FIXTURES, REPO, database_url, observations, refresh_sources, status
+from tests.e2e import (
+    FIXTURES,
+    REPO,
+    BadRefresh,
+    database_url,
+    ingest_in_process,
+    observations,
+    refresh_sources,
+    status,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -53,30 +62,41 @@ def _by_sex(document: dict[str, Any]) -> dict[str, Any]:
     return {**document, "value": rows}
 
 
-def _refresh(server: HTTPServer, tmp: Path, source: str, path: str, body: bytes) -> Any:
+def _refresh(
+    server: HTTPServer, tmp: Path, source: str, path: str, body: bytes, *, in_process: bool
+) -> tuple[Any, list[Any]]:
+    """A refresh of ``source`` with ``path`` answering ``body``: ``cobase refresh`` (its process), or
+    ``in_process`` through the same refresh path (its summaries)."""
     forced = {path: Response(body, status=200, content_type="application/json")}
     code = "HIV_ARTCOVERAGE" if source == "who_gho" else "SH.MED.PHYS.ZS"
-    return refresh_sources(server, tmp, database_url(tmp), [source], forced, _only(source, code))
+    options = (server, tmp, database_url(tmp), [source], forced, _only(source, code))
+    if in_process:
+        return None, ingest_in_process(*options)
+    return refresh_sources(*options), []
 
 
-def _good_then(server: HTTPServer, tmp: Path, source: str, path: str, good: bytes, bad: bytes) -> Any:
-    first = _refresh(server, tmp, source, path, good)
-    assert first.returncode == 0, first.stdout + first.stderr
-    before = observations(database_url(tmp), "--all-versions")
-    result = _refresh(server, tmp, source, path, bad)
-    after = observations(database_url(tmp), "--all-versions")
-    return before, result, after, status(database_url(tmp))[source]
+def _good_then(
+    server: HTTPServer, tmp: Path, source: str, path: str, good: bytes, bad: bytes, *, through_cli: bool
+) -> BadRefresh:
+    """A good answer in-process (the store the bad one is compared with), then the bad one, through
+    ``cobase refresh`` when ``through_cli`` (exit code and stderr), else in-process."""
+    db = database_url(tmp)
+    _none, first = _refresh(server, tmp, source, path, good, in_process=True)
+    assert all(summary.ok for summary in first), [summary.errors for summary in first]
+    before = observations(db, all_versions=True)
+    result, summaries = _refresh(server, tmp, source, path, bad, in_process=not through_cli)
+    after = observations(db, all_versions=True)
+    return BadRefresh(db, path, "", before, after, result, status(db), summaries)
 
 
 def test_renamed_numeric_value_is_refused_and_nothing_turns_into_text(
     local_server: HTTPServer, tmp_path: Path
 ) -> None:
     good = json.dumps(_gho()).encode()
-    before, result, after, run = _good_then(
-        local_server, tmp_path, "who_gho", GHO_PATH, good, _renamed(_gho(), "NumericValue", "NumericVal")
-    )
-    message = " ".join(result.stderr.split())
-    assert result.returncode == 1 and "refused" in message and "'value[].NumericValue'" in message
+    bad = _renamed(_gho(), "NumericValue", "NumericVal")
+    refused = _good_then(local_server, tmp_path, "who_gho", GHO_PATH, good, bad, through_cli=True)
+    before, after, run, message = refused.before, refused.after, refused.status["who_gho"], refused.message
+    assert refused.failed and "refused" in message and "'value[].NumericValue'" in message
     assert "HIV_ARTCOVERAGE are now text" in message
     assert after == before and {row["value"] for row in after} == {"60", "40"}
     assert run["last_run_status"] == "failed" and "NumericValue" in run["last_error"]
@@ -87,9 +107,9 @@ def test_renamed_dim1_is_refused_and_no_series_is_duplicated(
 ) -> None:
     good = json.dumps(_by_sex(_gho())).encode()
     bad = _renamed(_by_sex(_gho()), "Dim1", "Dim1Value")
-    before, result, after, run = _good_then(local_server, tmp_path, "who_gho", GHO_PATH, good, bad)
-    message = " ".join(result.stderr.split())
-    assert result.returncode == 1 and "the breakdown SEX of HIV_ARTCOVERAGE is gone" in message
+    refused = _good_then(local_server, tmp_path, "who_gho", GHO_PATH, good, bad, through_cli=False)
+    before, after, run, message = refused.before, refused.after, refused.status["who_gho"], refused.message
+    assert refused.failed and "the breakdown SEX of HIV_ARTCOVERAGE is gone" in message
     assert after == before and len(before) == 4
     assert {row["dimension"] for row in after} == {"SEX=SEX_FMLE", "SEX=SEX_MLE"}
     assert run["last_run_status"] == "failed"
@@ -98,9 +118,10 @@ def test_renamed_dim1_is_refused_and_no_series_is_duplicated(
 def test_world_bank_value_renamed_is_refused(local_server: HTTPServer, tmp_path: Path) -> None:
     good = (FIXTURES / "worldbank_wdi" / "SH.MED.PHYS.ZS.json").read_bytes()
     bad = _renamed(json.loads(good), "value", "obs_value")
-    before, result, after, run = _good_then(local_server, tmp_path, "worldbank_wdi", WB_PATH, good, bad)
-    message = " ".join(result.stderr.split())
-    assert result.returncode == 1 and "field '[][].value' is no longer in the answer (renamed?)" in message
+    refused = _good_then(local_server, tmp_path, "worldbank_wdi", WB_PATH, good, bad, through_cli=False)
+    before, after, run = refused.before, refused.after, refused.status["worldbank_wdi"]
+    message = refused.message
+    assert refused.failed and "field '[][].value' is no longer in the answer (renamed?)" in message
     assert after == before and before
     assert all(row["value"].replace(".", "").isdigit() for row in after)  # still numbers
     assert run["last_run_status"] == "failed"
@@ -110,8 +131,10 @@ def test_a_withdrawn_row_is_stored_as_withdrawn_and_flagged_in_status(
     local_server: HTTPServer, tmp_path: Path
 ) -> None:
     a, c = json.dumps(_gho("A")).encode(), json.dumps(_gho("C")).encode()
-    before, result, after, run = _good_then(local_server, tmp_path, "who_gho", GHO_PATH, a, c)
-    assert result.returncode == 0, result.stderr
+    # Through `cobase refresh`: the warning must reach its stderr.
+    flagged = _good_then(local_server, tmp_path, "who_gho", GHO_PATH, a, c, through_cli=True)
+    before, after, run, result = flagged.before, flagged.after, flagged.status["who_gho"], flagged.result
+    assert result is not None and result.returncode == 0, result
     current = observations(database_url(tmp_path))
     assert [row["country_iso3"] for row in current] == ["GIN"] and len(after) == len(before)
     assert run["last_run_status"] == "success"

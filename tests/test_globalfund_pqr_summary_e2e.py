@@ -39,7 +39,7 @@ def test_refresh_succeeds(refreshed: tuple[str, Any]) -> None:
 
 
 def test_country_names_are_resolved(refreshed: tuple[str, Any]) -> None:
-    rows = observations(refreshed[0], "--indicator", "SUPPLY_DELIVERY_DELAY_DAYS", source="globalfund_pqr")
+    rows = observations(refreshed[0], indicator="SUPPLY_DELIVERY_DELAY_DAYS", source="globalfund_pqr")
     assert sorted((row["country_iso3"], row["period_start"], row["value"]) for row in rows) == [
         ("CIV", "2016-05-18", "18"),
         ("CIV", "2016-12-02", "-13"),
@@ -48,9 +48,7 @@ def test_country_names_are_resolved(refreshed: tuple[str, Any]) -> None:
 
 
 def test_pack_and_unit_prices_keep_their_units(refreshed: tuple[str, Any]) -> None:
-    rows = observations(
-        refreshed[0], "--country", "GIN", "--indicator", "PQR_PACK_COST_USD", source="globalfund_pqr"
-    )
+    rows = observations(refreshed[0], country="GIN", indicator="PQR_PACK_COST_USD", source="globalfund_pqr")
     assert sorted((row["period_start"], row["value"], row["unit"]) for row in rows) == [
         ("2020-06-01", "15.75", "US$ per pack"),
         ("2020-09-01", "5.4", "US$ per pack"),

@@ -28,6 +28,7 @@ from tests.e2e import (
     BadRefresh,
     base_url,
     database_url,
+    good_store,
     good_then_bad_refresh,
     peak_memory_mb,
     refresh_sources,
@@ -215,7 +216,17 @@ def test_bounded_lines_keeps_ordinary_lines_whole() -> None:
 # --- end to end: a refresh refuses, says so in one sentence, loses nothing ---------------------------
 
 
-def _gho_bad(server: HTTPServer, tmp: Path, response: Response) -> BadRefresh:
+GHO_LIMITED = {"who_gho": {"max_body_mb": 1}}
+
+
+@pytest.fixture(scope="module")
+def gho_store(local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One good refresh of who_gho limited to 1 MB, made once; each refused body starts from a copy.
+    The refusals happen in Scrapy's downloader, so each bad answer goes through ``cobase refresh``."""
+    return good_store(local_server, tmp_path_factory.mktemp("gho_store"), ["who_gho"], GHO_LIMITED)
+
+
+def _gho_bad(server: HTTPServer, tmp: Path, response: Response, store: str) -> BadRefresh:
     return good_then_bad_refresh(
         server,
         tmp,
@@ -223,7 +234,8 @@ def _gho_bad(server: HTTPServer, tmp: Path, response: Response) -> BadRefresh:
         "/api/UHC_INDEX_REPORTED",
         response,
         "max_body_mb",
-        extra_source_fields={"who_gho": {"max_body_mb": 1}},
+        extra_source_fields=GHO_LIMITED,
+        good_store=store,
     )
 
 
@@ -232,10 +244,12 @@ def _snapshot_count(db: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def oversized(local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory) -> BadRefresh:
+def oversized(
+    local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory, gho_store: str
+) -> BadRefresh:
     """who_gho limited to 1 MB, then one indicator answers 3 MB announced by its Content-Length."""
     body = b'{"value": [' + b" " * (3 * MEGABYTE) + b"]}"
-    return _gho_bad(local_server, tmp_path_factory.mktemp("oversized"), Response(body, status=200))
+    return _gho_bad(local_server, tmp_path_factory.mktemp("oversized"), Response(body, status=200), gho_store)
 
 
 def test_an_oversized_body_fails_the_source_in_one_sentence(oversized: BadRefresh) -> None:
@@ -265,13 +279,13 @@ def _streamed(total: int) -> Iterator[bytes]:
 
 
 def test_a_body_growing_too_large_while_streaming_is_cut_off(
-    local_server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    local_server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gho_store: str
 ) -> None:
     peak = tmp_path / "peak"
     monkeypatch.setenv(PEAK_FILE_VARIABLE, str(peak))
     # No Content-Length: Scrapy can only notice while the bytes arrive. 50 MB offered, cut after 1 MB.
     response = Response(_streamed(50 * MEGABYTE), status=200, content_type="application/json")
-    bad = _gho_bad(local_server, tmp_path, response)
+    bad = _gho_bad(local_server, tmp_path, response, gho_store)
     assert bad.result.returncode == 1
     assert "refused, the response is larger than 1 MB, the max_body_mb limit" in bad.stderr_one_line
     assert bad.after == bad.before
@@ -280,12 +294,12 @@ def test_a_body_growing_too_large_while_streaming_is_cut_off(
     assert peak_memory_mb(peak) < 400
 
 
-def test_a_gzip_body_is_counted_inflated(local_server: HTTPServer, tmp_path: Path) -> None:
+def test_a_gzip_body_is_counted_inflated(local_server: HTTPServer, tmp_path: Path, gho_store: str) -> None:
     body = gzip.compress(b" " * (5 * MEGABYTE))  # 5 KB on the wire, 5 MB inflated
     response = Response(
         body, status=200, headers={"Content-Encoding": "gzip"}, content_type="application/json"
     )
-    bad = _gho_bad(local_server, tmp_path, response)
+    bad = _gho_bad(local_server, tmp_path, response, gho_store)
     assert bad.result.returncode == 1
     assert "refused, the response is larger than 1 MB, the max_body_mb limit" in bad.stderr_one_line
     assert bad.after == bad.before
@@ -297,6 +311,7 @@ def test_a_zip_bomb_fails_the_refresh_in_one_sentence_and_loses_nothing(
     peak = tmp_path / "peak"
     monkeypatch.setenv(PEAK_FILE_VARIABLE, str(peak))
     response = Response(bomb.read_bytes(), status=200, content_type="application/zip")
+    store = good_store(local_server, tmp_path / "good", ["unaids_aidsinfo"])  # in-process
     started = time.perf_counter()
     bad = good_then_bad_refresh(
         local_server,
@@ -305,6 +320,7 @@ def test_a_zip_bomb_fails_the_refresh_in_one_sentence_and_loses_nothing(
         "/public/documents/Estimates_2025_en.zip",
         response,
         "",
+        good_store=store,
     )
     assert time.perf_counter() - started < 120
     assert bad.result.returncode == 1

@@ -51,9 +51,7 @@ def test_both_indicators_are_stored(refreshed: tuple[str, Any, Any]) -> None:
 
 
 def test_turkiye_out_of_pocket_share_2021(refreshed: tuple[str, Any, Any]) -> None:
-    rows = observations(
-        refreshed[0], "--country", "Turquie", "--indicator", "SHA_HF3_PT_EXP_HLTH", source=SOURCE
-    )
+    rows = observations(refreshed[0], country="Turquie", indicator="SHA_HF3_PT_EXP_HLTH", source=SOURCE)
     assert {
         (row["period_start"], row["value"], row["unit"])
         for row in rows
@@ -66,16 +64,18 @@ def test_no_publication_date_is_invented(refreshed: tuple[str, Any, Any]) -> Non
 
 
 def test_gdp_served_at_the_physicians_path_is_refused_and_nothing_is_stored(
-    local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory
+    local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory, refreshed: tuple[str, Any, Any]
 ) -> None:
-    """The real failure of issue 10: a GDP SDMX-CSV answered at the physicians' query."""
+    """The real failure of issue 10: a GDP SDMX-CSV answered at the physicians' query (in-process, from a
+    copy of the refreshed store; the module's no_results_404 runs ``cobase refresh``)."""
     body = (FIXTURES / SOURCE / "bad_gdp_other_dataflow.csv").read_bytes()
     response = Response(body, content_type="application/vnd.sdmx.data+csv; charset=utf-8")
     expected = "holds dataflow OECD.SDD.NAD:DSD_NAMAIN1@DF_QNA(1.1), not the"
+    tmp = tmp_path_factory.mktemp("oecd_gdp")
     bad = good_then_bad_refresh(
-        local_server, tmp_path_factory.mktemp("oecd_gdp"), [SOURCE], PHYS_PATH, response, expected
+        local_server, tmp, [SOURCE], PHYS_PATH, response, expected, good_store=refreshed[0], in_process=True
     )
-    assert bad.result.returncode == 1 and expected in bad.stderr_one_line
-    assert "refused" in bad.stderr_one_line
+    assert bad.failed and expected in bad.message
+    assert "refused" in bad.message
     assert bad.after == bad.before and not [row for row in bad.after if row["value"] == "7256142400000"]
-    assert bad.status[SOURCE]["last_run_status"] == "failed"
+    assert bad.status[SOURCE]["last_run_status"] == "failed" and expected in bad.status[SOURCE]["last_error"]

@@ -30,6 +30,7 @@ from cobase.snapshots import store_snapshot
 from crawlers.items import RawResponse
 from tests.e2e import (
     BadRefresh,
+    good_store,
     good_then_bad_refresh,
     run_cli,
     sql_rows,
@@ -190,16 +191,20 @@ FIELDS = {RELIEFWEB: {"page_size": 2, "params": {"countries": ["GIN", "CIV", "SE
 
 @pytest.fixture(scope="module")
 def gave_up(local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory) -> BadRefresh:
-    """A good ReliefWeb refresh, then one where every search answers 503 until Scrapy gives up."""
+    """A good ReliefWeb store (made in-process), then ``cobase refresh`` where every search answers 503
+    until Scrapy's retry middleware gives up and logs it."""
+    tmp = tmp_path_factory.mktemp("gave_up")
+    env = {"COBASE_RELIEFWEB_APPNAME": APPNAME}
     return good_then_bad_refresh(
         local_server,
-        tmp_path_factory.mktemp("gave_up"),
+        tmp,
         [RELIEFWEB],
         "/v2/reports",
         Response("busy", status=503),
         "HTTP 503",
         extra_source_fields=FIELDS,
-        env={"COBASE_RELIEFWEB_APPNAME": APPNAME},
+        env=env,
+        good_store=good_store(local_server, tmp / "good", [RELIEFWEB], FIELDS, env),
     )
 
 

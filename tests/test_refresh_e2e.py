@@ -79,13 +79,13 @@ def test_aggregates_are_not_stored(refreshed) -> None:
 
 
 def test_country_filter_accepts_french_name(refreshed) -> None:
-    rows = observations(refreshed[0], "--country", "Guinée")
+    rows = observations(refreshed[0], country="Guinée")
     assert rows and {row["country_iso3"] for row in rows} == {"GIN"}
 
 
 def test_country_filter_accepts_iso2_and_typo(refreshed) -> None:
-    by_code = observations(refreshed[0], "--country", "gn")
-    by_typo = observations(refreshed[0], "--country", "Guinee")
+    by_code = observations(refreshed[0], country="gn")
+    by_typo = observations(refreshed[0], country="Guinee")
     assert by_code == by_typo
 
 
@@ -112,7 +112,7 @@ def test_status_has_newest_period_and_publication(refreshed) -> None:
 def test_second_refresh_adds_nothing(refreshed) -> None:
     db, _first, second = refreshed
     assert second.returncode == 0, second.stderr
-    all_versions = observations(db, "--all-versions")
+    all_versions = observations(db, all_versions=True)
     current = observations(db)
     assert len(all_versions) == len(current)
 
@@ -144,18 +144,29 @@ BAD_RESPONSES = {
 
 @pytest.fixture(scope="module", params=sorted(BAD_RESPONSES))
 def bad_refresh(
-    request: pytest.FixtureRequest, local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    local_server: HTTPServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    refreshed: tuple[str, object, object],
 ) -> BadRefresh:
+    """A copy of the refreshed store, then a bad answer: ``http_500`` through ``cobase refresh`` (exit
+    code, stderr), the others through the refresh path in-process."""
     path, response, expected = BAD_RESPONSES[request.param]
     tmp = tmp_path_factory.mktemp(request.param)
-    return good_then_bad_refresh(local_server, tmp, SOURCES, path, response, expected)
+    return good_then_bad_refresh(
+        local_server,
+        tmp,
+        SOURCES,
+        path,
+        response,
+        expected,
+        good_store=refreshed[0],
+        in_process=request.param != "http_500",
+    )
 
 
 def test_bad_response_fails_the_refresh_with_a_clear_message(bad_refresh: BadRefresh) -> None:
-    assert (
-        bad_refresh.result.returncode == 1
-        and bad_refresh.expected.lower() in bad_refresh.result.stderr.lower()
-    )
+    assert bad_refresh.failed and bad_refresh.expected.lower() in bad_refresh.message.lower()
 
 
 def test_bad_response_loses_nothing_stored_before(bad_refresh: BadRefresh) -> None:

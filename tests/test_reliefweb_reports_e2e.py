@@ -58,12 +58,12 @@ def test_refresh_with_appname_succeeds(refreshed) -> None:
 
 
 def test_reports_of_every_country_with_results_are_stored(refreshed) -> None:
-    rows = observations(refreshed[0], "--all-versions", source=SOURCE)
+    rows = observations(refreshed[0], all_versions=True, source=SOURCE)
     assert {row["country_iso3"] for row in rows} == {"GIN", "CIV"}
 
 
 def test_second_page_was_followed(refreshed) -> None:
-    rows = observations(refreshed[0], "--all-versions", source=SOURCE)
+    rows = observations(refreshed[0], all_versions=True, source=SOURCE)
     periods = {row["period_start"] for row in rows if row["country_iso3"] == "GIN"}
     assert "2023-11-30" in periods  # the report of page 2 (offset 2)
 
@@ -129,8 +129,11 @@ def test_without_appname_status_shows_skipped(without_appname) -> None:
 # --- bad input: clear failure, nothing lost -------------------------------------------------------------
 
 
-def _bad_refresh(server: HTTPServer, tmp: Path, response: Response, expected: str) -> BadRefresh:
-    """A good refresh with an appname, then one where the searches answer ``response``."""
+def _bad_refresh(
+    server: HTTPServer, tmp: Path, good_store: str, response: Response, expected: str, *, in_process: bool
+) -> BadRefresh:
+    """A copy of the good store, then a refresh with an appname where the searches answer ``response``
+    (through ``cobase refresh``, or ``in_process`` through the same refresh path)."""
     return good_then_bad_refresh(
         server,
         tmp,
@@ -140,6 +143,8 @@ def _bad_refresh(server: HTTPServer, tmp: Path, response: Response, expected: st
         expected,
         extra_source_fields=SOURCE_FIELDS,
         env=WITH_APPNAME,
+        good_store=good_store,
+        in_process=in_process,
     )
 
 
@@ -149,8 +154,10 @@ REFUSED = Response(
 
 
 @pytest.fixture(scope="module")
-def refused(local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory) -> BadRefresh:
-    return _bad_refresh(local_server, tmp_path_factory.mktemp("refused"), REFUSED, f"set {VARIABLE}")
+def refused(local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory, refreshed) -> BadRefresh:
+    """Through ``cobase refresh``: its output must not print the appname."""
+    tmp = tmp_path_factory.mktemp("refused")
+    return _bad_refresh(local_server, tmp, refreshed[0], REFUSED, f"set {VARIABLE}", in_process=False)
 
 
 def test_refused_appname_fails_naming_the_variable(refused: BadRefresh) -> None:
@@ -167,11 +174,13 @@ def test_refused_appname_loses_nothing(refused: BadRefresh) -> None:
 
 
 def test_answer_that_is_not_json_fails_clearly_and_loses_nothing(
-    tmp_path: Path, local_server: HTTPServer
+    tmp_path: Path, local_server: HTTPServer, refreshed
 ) -> None:
     not_json = Response("<html>502</html>", content_type="text/html")
-    bad = _bad_refresh(local_server, tmp_path, not_json, "not valid JSON")
-    assert bad.result.returncode == 1 and "not valid JSON" in bad.result.stderr and bad.after == bad.before
+    bad = _bad_refresh(local_server, tmp_path, refreshed[0], not_json, "not valid JSON", in_process=True)
+    run = bad.status[SOURCE]
+    assert bad.failed and "not valid JSON" in bad.message and bad.after == bad.before
+    assert run["last_run_status"] == "failed" and "not valid JSON" in run["last_error"]
 
 
 # --- the fixture server answers POST, by body ---------------------------------------------------------

@@ -1,6 +1,7 @@
 """End to end (issue 13, item 2): ``cobase refresh`` from one local server, then from a second one on
 another port (a mirror, a moved server) serving the same bytes: no new snapshot, no re-parse, the values
-seen again; then a revert A -> B -> A where A comes back through the mirror.
+seen again; then a revert A -> B -> A where A comes back through the mirror. The answers from the first
+server go through the refresh path in-process; the mirror's through ``cobase refresh``.
 
 The answers are ``tests/fixtures/who_gho/versions/HIV_ARTCOVERAGE_{A,B}.json``: A holds Guinea 60,
 B revises it to 80.
@@ -36,9 +37,9 @@ def test_same_bytes_from_another_port_are_seen_again_not_stored_or_parsed(
 ) -> None:
     assert local_server.port != mirror.port
     db = database_url(tmp_path)
-    _refresh(local_server, tmp_path, db, "A")
+    _refresh(local_server, tmp_path, db, "A", in_process=True)
     (first_url,) = _rows(db, "SELECT url FROM snapshot")[0]
-    _refresh(mirror, tmp_path, db, "A")
+    _refresh(mirror, tmp_path, db, "A", in_process=False)
     assert _rows(db, "SELECT url, request_key FROM snapshot") == [(first_url, "/api/HIV_ARTCOVERAGE")]
     assert f":{local_server.port}/" in first_url
     # The second run stored nothing and parsed nothing (no row read, so none counted unchanged).
@@ -62,9 +63,9 @@ def test_revert_through_a_mirror_makes_a_current_again(
     local_server: HTTPServer, mirror: HTTPServer, tmp_path: Path
 ) -> None:
     db = database_url(tmp_path)
-    _refresh(local_server, tmp_path, db, "A")
-    _refresh(local_server, tmp_path, db, "B")
-    _refresh(mirror, tmp_path, db, "A")
+    _refresh(local_server, tmp_path, db, "A", in_process=True)
+    _refresh(local_server, tmp_path, db, "B", in_process=True)
+    _refresh(mirror, tmp_path, db, "A", in_process=False)
     assert _rows(db, "SELECT count(*) FROM snapshot") == [(2,)]
     assert _history(db, "GIN") == [
         ("60", 0, "last_modified", 0),

@@ -1,5 +1,6 @@
 """End to end (issue 8): ``cobase refresh`` of WHO GHO answers that change, revert and drop a row, then
-``assess --as-of`` JSON, ``rebuild`` twice and ``status``; all through the CLI against a local server.
+``assess --as-of`` JSON, ``rebuild`` twice and ``status``, against a local server: the first three answers go
+through the refresh path in-process, the last and the commands through the CLI.
 
 The answers are ``tests/fixtures/who_gho/versions/HIV_ARTCOVERAGE_{A,B,C}.json`` (the OData layout): A holds
 Guinea 60 and Côte d'Ivoire 40 (``Date`` 2023-05-01); B revises Guinea to 80 (``Date`` 2024-09-15); C holds
@@ -17,7 +18,16 @@ import yaml
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from tests.e2e import FIXTURES, REPO, database_url, refresh_sources, run_cli, sql_rows, status
+from tests.e2e import (
+    FIXTURES,
+    REPO,
+    database_url,
+    ingest_in_process,
+    refresh_sources,
+    run_cli,
+    sql_rows,
+    status,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -31,9 +41,14 @@ def _only_art_coverage() -> dict[str, Any]:
     return {"who_gho": {"indicators": [entry]}}
 
 
-def _refresh(server: HTTPServer, tmp: Path, db: str, version: str) -> None:
+def _refresh(server: HTTPServer, tmp: Path, db: str, version: str, *, in_process: bool) -> None:
+    """A refresh where GHO answers ``version``: ``cobase refresh``, or the same path ``in_process``."""
     body = (VERSIONS / f"HIV_ARTCOVERAGE_{version}.json").read_bytes()
     forced = {"/api/HIV_ARTCOVERAGE": Response(body, status=200, content_type="application/json")}
+    if in_process:
+        summaries = ingest_in_process(server, tmp, db, ["who_gho"], forced, _only_art_coverage())
+        assert all(summary.ok for summary in summaries), [summary.errors for summary in summaries]
+        return
     result = refresh_sources(server, tmp, db, ["who_gho"], forced, _only_art_coverage())
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -50,8 +65,10 @@ def _history(db: str, country: str) -> list[tuple[Any, ...]]:
 def store(local_server: HTTPServer, tmp_path_factory: pytest.TempPathFactory) -> str:
     tmp = tmp_path_factory.mktemp("truthful")
     db = database_url(tmp)
-    for version in ("A", "B", "A", "C"):
-        _refresh(local_server, tmp, db, version)
+    # A, B and A again through the refresh path in-process; the last answer through `cobase refresh`.
+    for version in ("A", "B", "A"):
+        _refresh(local_server, tmp, db, version, in_process=True)
+    _refresh(local_server, tmp, db, "C", in_process=False)
     return db
 
 

@@ -46,7 +46,7 @@ def test_countries_are_resolved_from_names(refreshed: tuple[str, Any, Any]) -> N
 
 def test_civ_delays_by_delivery_day(refreshed: tuple[str, Any, Any]) -> None:
     rows = observations(
-        refreshed[0], "--country", "Côte d'Ivoire", "--indicator", "SUPPLY_DELIVERY_DELAY_DAYS", source=SOURCE
+        refreshed[0], country="Côte d'Ivoire", indicator="SUPPLY_DELIVERY_DELAY_DAYS", source=SOURCE
     )
     assert sorted((row["period_start"], row["value"]) for row in rows) == [
         ("2012-05-18", "18"),
@@ -56,7 +56,7 @@ def test_civ_delays_by_delivery_day(refreshed: tuple[str, Any, Any]) -> None:
 
 
 def test_prices_keep_their_units(refreshed: tuple[str, Any, Any]) -> None:
-    rows = observations(refreshed[0], "--country", "CMR", source=SOURCE)
+    rows = observations(refreshed[0], country="CMR", source=SOURCE)
     units = {row["indicator"]: (row["value"], row["unit"]) for row in rows}
     assert (units["SUPPLY_UNIT_PRICE_USD"], units["SUPPLY_PACK_PRICE_USD"]) == (
         ("0.37", "US$ per unit"),
@@ -65,9 +65,7 @@ def test_prices_keep_their_units(refreshed: tuple[str, Any, Any]) -> None:
 
 
 def test_text_cells_stay_text(refreshed: tuple[str, Any, Any]) -> None:
-    rows = observations(
-        refreshed[0], "--country", "COD", "--indicator", "SUPPLY_FREIGHT_COST_USD", source=SOURCE
-    )
+    rows = observations(refreshed[0], country="COD", indicator="SUPPLY_FREIGHT_COST_USD", source=SOURCE)
     assert [row["value"] for row in rows] == ["Invoiced Separately"]
 
 

@@ -48,7 +48,7 @@ def test_every_answer_of_the_fixture_is_stored(refreshed: tuple[str, Any, Any]) 
 
 
 def test_guinea_insulin_answer_of_2021(refreshed: tuple[str, Any, Any]) -> None:
-    rows = observations(refreshed[0], "--country", "Guinée", "--indicator", "NCD_CCS_Insulin", source=SOURCE)
+    rows = observations(refreshed[0], country="Guinée", indicator="NCD_CCS_Insulin", source=SOURCE)
     assert {(row["period_start"], row["value"]) for row in rows} == {
         ("2019-01-01", "No"),
         ("2021-01-01", "Yes"),

@@ -32,6 +32,8 @@ from tests.helpers import (
     good_fixtures,
     http_error_output,
     indicator_codes,
+    indicator_declared,
+    invariants_test,
     parsed_indicators,
     period_in_order,
     published_at_is_aware_utc,
@@ -459,34 +461,22 @@ def test_cost_word_with_only_a_year_or_share_is_no_cost() -> None:
 # --- invariants over every good fixture ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("filename", good_fixtures(MIRROR))
-def test_every_fixture_yields_records(filename: str) -> None:
-    assert _records(filename)
-
-
-@pytest.mark.parametrize("filename", good_fixtures(MIRROR))
-def test_invariant_quote_is_short_plain_text(filename: str) -> None:
-    assert all(quote_is_short_plain_text(r, 400) for r in _records(filename))
-
-
-@pytest.mark.parametrize("filename", good_fixtures(MIRROR))
-def test_invariant_period_in_order(filename: str) -> None:
-    assert all(period_in_order(r) for r in _records(filename))
-
-
-@pytest.mark.parametrize("filename", good_fixtures(MIRROR))
-def test_invariant_items_are_catalogue_medicines(filename: str) -> None:
+def _is_a_catalogue_medicine(record: ParsedRecord) -> bool:
     from cobase.catalogue import load_catalogue
 
-    medicines = {item.id for item in load_catalogue().items_of_kind("medicine")}
-    assert {r.item for r in _records(filename)} - {None} <= medicines
+    return record.item is None or record.item in {
+        item.id for item in load_catalogue().items_of_kind("medicine")
+    }
 
 
-@pytest.mark.parametrize("filename", good_fixtures(MIRROR))
-def test_invariant_indicator_declared(filename: str, declared_indicators: set[str]) -> None:
-    assert {r.indicator for r in _records(filename)} <= declared_indicators
-
-
-@pytest.mark.parametrize("filename", good_fixtures(MIRROR))
-def test_invariant_published_at_is_aware_utc(filename: str) -> None:
-    assert all(published_at_is_aware_utc(r) for r in _records(filename))
+test_invariant_holds_for_every_record = invariants_test(
+    _records,
+    good_fixtures(MIRROR),
+    {
+        "quote_is_short_plain_text": lambda r: quote_is_short_plain_text(r, 400),
+        "period_in_order": period_in_order,
+        "items_are_catalogue_medicines": _is_a_catalogue_medicine,
+        "indicator_declared": indicator_declared(SOURCE),
+        "published_at_is_aware_utc": published_at_is_aware_utc,
+    },
+)

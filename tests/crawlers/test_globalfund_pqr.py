@@ -24,6 +24,8 @@ from tests.helpers import (
     good_fixtures,
     http_error_output,
     indicator_codes,
+    indicator_declared,
+    invariants_test,
     parsed_indicators,
     period_in_order,
     real_recording,
@@ -334,31 +336,18 @@ def test_unreadable_unit_cost_raises_parse_error() -> None:
 # --- invariants over every good fixture ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_every_fixture_yields_records(filename: str) -> None:
-    assert _records(filename)
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_period_in_order(filename: str) -> None:
-    assert all(period_in_order(r) for r in _records(filename))
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_value_is_a_number_with_its_text(filename: str) -> None:
-    assert all(value_is_a_number(r) for r in _records(filename))
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_indicator_declared(filename: str, declared_indicators: set[str]) -> None:
-    assert {r.indicator for r in _records(filename)} <= declared_indicators
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_pqr_values_name_their_item(filename: str) -> None:
-    assert all(
-        (r.item is not None) == r.indicator.startswith(("PQR_", "SUPPLY_")) for r in _records(filename)
-    )
+test_invariant_holds_for_every_record = invariants_test(
+    _records,
+    good_fixtures(SOURCE),
+    {
+        "period_in_order": period_in_order,
+        "value_is_a_number_with_its_text": value_is_a_number,
+        "indicator_declared": indicator_declared(SOURCE),
+        "pqr_values_name_their_item": lambda r: (
+            (r.item is not None) == r.indicator.startswith(("PQR_", "SUPPLY_"))
+        ),
+    },
+)
 
 
 @pytest.mark.parametrize("filename", good_fixtures(SOURCE))

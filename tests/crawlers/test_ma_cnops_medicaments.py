@@ -19,6 +19,7 @@ from tests.helpers import (
     good_fixtures,
     http_error_output,
     indicator_codes,
+    invariants_test,
     parsed_indicators,
     period_in_order,
     period_is_one_calendar_year,
@@ -194,11 +195,7 @@ INVARIANTS = {
 }
 
 
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-@pytest.mark.parametrize("name", sorted(INVARIANTS))
-def test_invariant_holds_for_every_record(filename: str, name: str) -> None:
-    records = _records(filename)
-    assert records and all(INVARIANTS[name](r) for r in records)
+test_invariant_holds_for_every_record = invariants_test(_records, good_fixtures(SOURCE), INVARIANTS)
 
 
 # --- the real 2014 list (shared fixtures) ------------------------------------------------------------------

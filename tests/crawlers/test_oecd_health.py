@@ -25,6 +25,8 @@ from tests.helpers import (
     fixture_bytes,
     good_fixtures,
     http_error_output,
+    indicator_declared,
+    invariants_test,
     parsed_indicators,
     period_in_order,
     real_recording,
@@ -340,29 +342,16 @@ def test_empty_body_raises() -> None:
 # --- invariants over every good fixture ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_every_fixture_yields_records(filename: str) -> None:
-    assert _records(filename)
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_period_in_order(filename: str) -> None:
-    assert all(period_in_order(r) for r in _records(filename))
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_value_is_a_number(filename: str) -> None:
-    assert all(value_is_a_number(r) for r in _records(filename))
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_country_is_a_covered_iso3(filename: str, config: Any) -> None:
-    assert {r.country for r in _records(filename)} <= set(config.params["countries"])
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_indicator_declared(filename: str, declared_indicators: set[str]) -> None:
-    assert {r.indicator for r in _records(filename)} <= declared_indicators
+test_invariant_holds_for_every_record = invariants_test(
+    _records,
+    good_fixtures(SOURCE),
+    {
+        "period_in_order": period_in_order,
+        "value_is_a_number": value_is_a_number,
+        "country_is_a_covered_iso3": lambda r: r.country in source_config(SOURCE).params["countries"],
+        "indicator_declared": indicator_declared(SOURCE),
+    },
+)
 
 
 # --- the real OECD.Stat SDMX-JSON recording (shared, outside the repository) -----------------------

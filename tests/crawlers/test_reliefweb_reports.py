@@ -31,6 +31,8 @@ from tests.helpers import (
     good_fixtures,
     http_error_output,
     indicator_codes,
+    indicator_declared,
+    invariants_test,
     parsed_indicators,
     published_at_is_aware_utc,
     quote_is_short_plain_text,
@@ -343,29 +345,17 @@ def test_report_without_dates_raises() -> None:
 # --- invariants over every good fixture ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("filename", [name for name in good_fixtures(SOURCE) if name != "reports_empty.json"])
-def test_every_fixture_yields_records(filename: str) -> None:
-    assert _records(filename)
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_period_is_one_day(filename: str) -> None:
-    assert all(r.period_start == r.period_end for r in _records(filename))
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_published_at_is_aware_utc(filename: str) -> None:
-    assert all(published_at_is_aware_utc(r) for r in _records(filename))
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_quote_is_short_plain_text(filename: str) -> None:
-    assert all(quote_is_short_plain_text(r, EXCERPT_LIMIT) for r in _records(filename))
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_indicator_declared(filename: str, declared_indicators: set[str]) -> None:
-    assert {r.indicator for r in _records(filename)} <= declared_indicators
+test_invariant_holds_for_every_record = invariants_test(
+    _records,
+    good_fixtures(SOURCE),
+    {
+        "period_is_one_day": lambda r: r.period_start == r.period_end,
+        "published_at_is_aware_utc": published_at_is_aware_utc,
+        "quote_is_short_plain_text": lambda r: quote_is_short_plain_text(r, EXCERPT_LIMIT),
+        "indicator_declared": indicator_declared(SOURCE),
+    },
+    may_be_empty={"reports_empty.json"},
+)
 
 
 # --- real recordings (shared, outside the repository) ---------------------------------------------

@@ -29,6 +29,8 @@ from tests.helpers import (
     good_fixtures,
     http_error_output,
     indicator_codes,
+    indicator_declared,
+    invariants_test,
     parsed_indicators,
     period_is_one_calendar_year,
     published_at_is_none_or_aware_utc,
@@ -302,35 +304,17 @@ def test_empty_body_raises_parse_error() -> None:
 # --- invariants over every good fixture ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_every_fixture_yields_records(filename: str) -> None:
-    assert _records(filename)
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_period_is_one_calendar_year(filename: str) -> None:
-    assert all(period_is_one_calendar_year(r) for r in _records(filename))
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_value_is_an_answer(filename: str) -> None:
-    assert {r.value_text for r in _records(filename)} <= {"Yes", "No", "Don't know"}
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_indicator_declared(filename: str, declared_indicators: set[str]) -> None:
-    assert {r.indicator for r in _records(filename)} <= declared_indicators
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_item_is_a_catalogue_item(filename: str) -> None:
-    items = set(load_catalogue().items)
-    assert {r.item for r in _records(filename) if r.item} <= items
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_published_at_is_none_or_aware_utc(filename: str) -> None:
-    assert all(published_at_is_none_or_aware_utc(r) for r in _records(filename))
+test_invariant_holds_for_every_record = invariants_test(
+    _records,
+    good_fixtures(SOURCE),
+    {
+        "period_is_one_calendar_year": period_is_one_calendar_year,
+        "value_is_an_answer": lambda r: r.value_text in {"Yes", "No", "Don't know"},
+        "indicator_declared": indicator_declared(SOURCE),
+        "item_is_a_catalogue_item": lambda r: not r.item or r.item in load_catalogue().items,
+        "published_at_is_none_or_aware_utc": published_at_is_none_or_aware_utc,
+    },
+)
 
 
 # --- real recordings (shared, outside the repository) ---------------------------------------------

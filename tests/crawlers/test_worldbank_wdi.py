@@ -20,6 +20,8 @@ from tests.helpers import (
     good_fixtures,
     http_error_output,
     indicator_codes,
+    indicator_declared,
+    invariants_test,
     parsed_indicators,
     period_in_order,
     published_at_is_aware_utc,
@@ -252,24 +254,17 @@ def test_object_instead_of_array_raises_parse_error() -> None:
 # --- invariants over every good fixture ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_period_in_order(filename: str) -> None:
-    assert all(period_in_order(r) for r in _records(filename))
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_published_at_is_aware_utc(filename: str) -> None:
-    assert all(published_at_is_aware_utc(r) for r in _records(filename))
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_value_text_present(filename: str) -> None:
-    assert all(value_text_present(r) for r in _records(filename))
-
-
-@pytest.mark.parametrize("filename", good_fixtures(SOURCE))
-def test_invariant_indicator_declared(filename: str, declared_indicators: set[str]) -> None:
-    assert {r.indicator for r in _records(filename)} <= declared_indicators
+test_invariant_holds_for_every_record = invariants_test(
+    _records,
+    good_fixtures(SOURCE),
+    {
+        "period_in_order": period_in_order,
+        "published_at_is_aware_utc": published_at_is_aware_utc,
+        "value_text_present": value_text_present,
+        "indicator_declared": indicator_declared(SOURCE),
+    },
+    may_be_empty={"page_beyond_end.json"},  # the page after the last holds no row
+)
 
 
 # --- real recording (shared, outside the repository) ----------------------------------------------
