@@ -115,7 +115,8 @@ def test_each_record_field_lands_in_its_own_column(tmp_path: Path) -> None:
         ingest_observations(
             session, source_id=source.id, snapshot_id=snapshot.id, retrieved_at=retrieved, rows=[row]
         )
-        stored = session.get_one(Observation, 1)
+        stored = session.get(Observation, 1)
+        assert stored is not None
         for name in _fields(ObservationIn):
             assert getattr(stored, name) == getattr(row, name), name
         assert (stored.source_id, stored.snapshot_id, stored.is_current) == (source.id, snapshot.id, True)
