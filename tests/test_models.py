@@ -18,6 +18,7 @@ from cobase.evidence.model import Evidence
 from cobase.findings import Finding
 from cobase.harmonize.records import ObservationIn
 from cobase.ingest import INSERT_COLUMNS, NOT_INSERTED, ingest_observations
+from cobase.ingest_pg import STAGED_COLUMNS
 from cobase.models import Observation, ObservationBase
 from cobase.parse import ParsedRecord
 from cobase.queries import ObservationRow, ObservationVersion
@@ -52,6 +53,16 @@ def test_insert_columns_are_the_table_columns_but_those_set_later() -> None:
     table = [column.name for column in Observation.__table__.columns]  # type: ignore[attr-defined]
     assert list(INSERT_COLUMNS) == [name for name in table if name not in NOT_INSERTED]
     assert {"id", "superseded_at", "withdrawn_at"} == NOT_INSERTED
+
+
+def test_postgresql_stages_every_field_a_record_carries() -> None:
+    """The COPY staging of :mod:`cobase.ingest_pg` lists its columns by hand (its row tuples are built on
+    the hot path): a field added to ObservationIn must be staged too, or PostgreSQL would drop it."""
+    assert STAGED_COLUMNS[0] == "series_key"
+    assert set(STAGED_COLUMNS[1:]) == _fields(ObservationIn), (
+        "add the field to STAGED_COLUMNS and _staged_rows"
+    )
+    assert len(STAGED_COLUMNS) == len(set(STAGED_COLUMNS))
 
 
 def test_observation_in_has_exactly_the_base_fields_a_record_carries() -> None:
