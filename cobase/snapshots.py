@@ -186,9 +186,11 @@ def fetch_document(source_key: str, url: str | None, file: Path | None, timeout:
     try:
         return fetch_url(url, source_key, public_only=False, timeout=timeout)
     except UnsafeFetchError as exc:
-        raise DocumentFetchError(
-            f"cannot fetch {url} ({exc}); download it and pass it with --file so its snapshot is kept"
-        ) from exc
+        advised = exc.advise(
+            "téléchargez-le et passez-le avec --file pour que sa copie soit gardée",
+            "download it and pass it with --file so its snapshot is kept",
+        )
+        raise DocumentFetchError(f"{url} : {advised}") from exc
 
 
 def load_body(session: Session, snapshot: Snapshot) -> bytes:

@@ -35,7 +35,21 @@ Resolver = Callable[[str, int], list[str]]
 
 
 class UnsafeFetchError(ValueError):
-    """The URL is not fetched (scheme, address, size, time or HTTP status); the message says why."""
+    """The URL is not fetched (scheme, address, size, time or HTTP status); the message says why.
+
+    It keeps its French and English halves apart so that each caller adds its own advice in both
+    languages (the app: upload the file; the command line: pass it with ``--file``) instead of
+    nesting one message inside another.
+    """
+
+    def __init__(self, french: str, english: str) -> None:
+        super().__init__(f"{french} / {english}")
+        self.french = french
+        self.english = english
+
+    def advise(self, french: str, english: str) -> UnsafeFetchError:
+        """The same refusal followed by what the reader can do instead."""
+        return UnsafeFetchError(f"{self.french} : {french}", f"{self.english}; {english}")
 
 
 def crawl_limits() -> tuple[int, float]:
@@ -65,15 +79,15 @@ def public_address(host: str, port: int, resolver: Resolver = _resolve) -> str:
     try:
         addresses = resolver(host, port)
     except OSError as exc:
-        raise UnsafeFetchError(f"le nom {host!r} ne se résout pas / cannot resolve {host!r}") from exc
+        raise UnsafeFetchError(f"le nom {host!r} ne se résout pas", f"cannot resolve {host!r}") from exc
     if not addresses:
-        raise UnsafeFetchError(f"le nom {host!r} ne se résout pas / cannot resolve {host!r}")
+        raise UnsafeFetchError(f"le nom {host!r} ne se résout pas", f"cannot resolve {host!r}")
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         if not is_public(ip):
             raise UnsafeFetchError(
-                f"{host} désigne une adresse non publique ({ip}) : le serveur ne la consulte pas / "
-                "not a public address"
+                f"{host} désigne une adresse non publique ({ip}) : le serveur ne la consulte pas",
+                "not a public address",
             )
     return addresses[0]
 
@@ -139,8 +153,8 @@ def fetch_url(
         parts = urlsplit(current)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise UnsafeFetchError(
-                f"seules les adresses http:// ou https:// sont consultées (reçu {current[:60]!r}) / "
-                "only http(s) URLs are fetched"
+                f"seules les adresses http:// ou https:// sont consultées (reçu {current[:60]!r})",
+                "only http(s) URLs are fetched",
             )
         port = parts.port or (443 if parts.scheme == "https" else 80)
         address = public_address(parts.hostname, port, resolver) if public_only else parts.hostname
@@ -158,15 +172,17 @@ def fetch_url(
                 continue
             if response.status >= 400:
                 status = response.status
-                raise UnsafeFetchError(f"{parts.hostname} a répondu {status} / answered {status}")
+                raise UnsafeFetchError(
+                    f"{parts.hostname} a répondu {status}", f"{parts.hostname} answered {status}"
+                )
             declared = response.getheader("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise UnsafeFetchError(_too_big(max_bytes))
+                raise _too_big(max_bytes)
             body = bytearray()
             while chunk := response.read(CHUNK_BYTES):
                 body += chunk
                 if len(body) > max_bytes:
-                    raise UnsafeFetchError(_too_big(max_bytes))
+                    raise _too_big(max_bytes)
             return RawResponse(
                 source=source_key,
                 url=current,
@@ -177,18 +193,18 @@ def fetch_url(
             )
         except (OSError, http.client.HTTPException) as exc:
             raise UnsafeFetchError(
-                f"le document n'a pas pu être récupéré ({exc.__class__.__name__}) : déposez le fichier / "
-                "cannot fetch the document: upload the file"
+                f"le document n'a pas pu être récupéré ({exc.__class__.__name__})",
+                f"cannot fetch the document ({exc.__class__.__name__})",
             ) from exc
         finally:
             connection.close()
-    raise UnsafeFetchError(f"plus de {MAX_REDIRECTS} redirections / more than {MAX_REDIRECTS} redirects")
+    raise UnsafeFetchError(f"plus de {MAX_REDIRECTS} redirections", f"more than {MAX_REDIRECTS} redirects")
 
 
-def _too_big(max_bytes: int) -> str:
-    return (
-        f"le document dépasse la taille maximale de {max_bytes // (1024 * 1024)} Mo / "
-        "the document is larger than the size cap"
+def _too_big(max_bytes: int) -> UnsafeFetchError:
+    return UnsafeFetchError(
+        f"le document dépasse la taille maximale de {max_bytes // (1024 * 1024)} Mo",
+        f"the document is larger than the size cap ({max_bytes // (1024 * 1024)} MB)",
     )
 
 
@@ -196,7 +212,8 @@ def refuse_fetch(url: str) -> RawResponse:
     """The app's fetcher when the operator has not enabled fetching: the user uploads the document."""
     raise UnsafeFetchError(
         "ce serveur ne récupère pas les documents à partir d'une adresse : déposez le fichier, son adresse "
-        "restera citée / this server does not fetch typed URLs: upload the document"
+        "restera citée",
+        "this server does not fetch typed URLs: upload the document",
     )
 
 
@@ -204,4 +221,11 @@ def user_url_fetcher(source_key: str, enabled: bool) -> Callable[[str], RawRespo
     """How the app gets a document from a URL a user typed: :func:`fetch_public`, or a refusal."""
     if not enabled:
         return refuse_fetch
-    return lambda url: fetch_public(url, source_key)
+
+    def fetch(url: str) -> RawResponse:
+        try:
+            return fetch_public(url, source_key)
+        except UnsafeFetchError as exc:
+            raise exc.advise("déposez le fichier", "upload the file instead") from exc
+
+    return fetch

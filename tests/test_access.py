@@ -207,6 +207,18 @@ def test_a_slow_server_hits_the_timeout(loopback_is_public: None) -> None:
         listener.close()
 
 
+def test_the_app_advises_an_upload_after_the_refusal_in_each_language(
+    server: HTTPServer, loopback_is_public: None
+) -> None:
+    """The app's fetcher adds its own advice (upload the file) to the cause, in French and in English."""
+    server.expect_request("/gone.pdf").respond_with_data("", status=404)
+    with pytest.raises(UnsafeFetchError) as refused:
+        user_url_fetcher("contributed", enabled=True)(server.url_for("/gone.pdf"))
+    french, english = str(refused.value).split(" / ")
+    assert french == "127.0.0.1 a répondu 404 : déposez le fichier"
+    assert english == "127.0.0.1 answered 404; upload the file instead"
+
+
 def test_the_crawls_limits_apply() -> None:
     from crawlers import settings
 
@@ -260,7 +272,12 @@ def test_the_command_line_fetches_through_the_same_path_with_the_same_cap(
     raw = fetch_document("documents", server.url_for("/small.pdf"), None)
     assert (raw.status, raw.body, raw.content_type) == (200, b"%PDF-1.4 ok", "application/pdf")
     monkeypatch.setattr(webfetch, "crawl_limits", lambda: (200_000, 5.0))
-    with pytest.raises(DocumentFetchError, match=r"dépasse la taille maximale.*--file"):
+    with pytest.raises(DocumentFetchError, match=r"dépasse la taille maximale.*--file") as refused:
         fetch_document("documents", server.url_for("/big.pdf"), None)
+    # One sentence in each language, the command line's advice at the end of each, nothing nested.
+    french, english = str(refused.value).split(" / ")
+    assert french.endswith("téléchargez-le et passez-le avec --file pour que sa copie soit gardée")
+    assert english.endswith("download it and pass it with --file so its snapshot is kept")
+    assert "déposez" not in str(refused.value) and "upload" not in str(refused.value)
     with pytest.raises(DocumentFetchError, match=f"plus de {webfetch.MAX_REDIRECTS} redirections"):
         fetch_document("documents", server.url_for("/loop"), None)
