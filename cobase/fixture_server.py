@@ -134,6 +134,11 @@ def _handler(routes: list[Route]) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+POLL_SECONDS = 0.02
+"""How often a serving loop checks for shutdown (the standard 0.5 s cost ``cobase demo`` 3 s to stop 13
+servers one after the other)."""
+
+
 @contextmanager
 def serve_fixtures(folders: Mapping[str, Path]) -> Iterator[dict[str, str]]:
     """Serve each source's fixture folder on its own port; yield ``{source_key: base_url}``."""
@@ -142,7 +147,10 @@ def serve_fixtures(folders: Mapping[str, Path]) -> Iterator[dict[str, str]]:
     try:
         for key, folder in folders.items():
             server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(load_routes(folder)))
-            thread = threading.Thread(target=server.serve_forever, name=f"fixtures-{key}", daemon=True)
+            # A short poll: shutdown() waits for the serving loop's next poll, once per server.
+            thread = threading.Thread(
+                target=server.serve_forever, args=(POLL_SECONDS,), name=f"fixtures-{key}", daemon=True
+            )
             thread.start()
             servers.append(server)
             base_urls[key] = f"http://127.0.0.1:{server.server_address[1]}"

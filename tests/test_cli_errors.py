@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e import observations, status
 from tests.seed import seed_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,9 +77,11 @@ FINDING = ("finding", "add", "--country", "GIN", "--dimension", "continuity", "-
     ids=["as-of-empty", "as-of-9999", "window-huge", "window-0", "dossier-empty", "doc-url", "finding-url"],
 )
 def test_typing_mistakes_are_one_sentence(store: str, args: tuple[str, ...], expected: str) -> None:
-    before = cobase("observations", "--format", "json", "--db", store).stdout
+    # The store is read in-process, with the `observations` command's own query (all versions): only the
+    # mistyped command needs the installed entry point.
+    before = observations(store, all_versions=True)
     assert_one_sentence(cobase(*args, "--db", store), expected)
-    assert cobase("observations", "--format", "json", "--db", store).stdout == before  # nothing lost
+    assert observations(store, all_versions=True) == before  # nothing lost
 
 
 def test_another_databases_url_is_refused_without_showing_its_password() -> None:
@@ -101,10 +104,10 @@ def test_a_missing_driver_is_named_with_how_to_install_it() -> None:
     ],
 )
 def test_malformed_scrapy_settings_stop_before_any_run(store: str, settings: str, expected: str) -> None:
-    status_before = cobase("status", "--json", "--db", store).stdout
+    status_before = status(store)  # what `cobase status --json` prints, read in-process
     result = cobase("refresh", "who_gho", "--db", store, env={"COBASE_SCRAPY_SETTINGS": settings})
     assert_one_sentence(result, expected)
-    assert cobase("status", "--json", "--db", store).stdout == status_before  # no run left behind
+    assert status(store) == status_before  # no run left behind
 
 
 def test_python_dash_m_runs_the_same_handler() -> None:
