@@ -46,6 +46,8 @@ from pathlib import Path
 
 import yaml
 
+from cobase.yamltext import load_yaml
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -58,7 +60,7 @@ def one_run(
 ) -> tuple[float, float, int, float]:
     """Seconds, peak MB of the child, its exit code and its CPU seconds, for one refresh of every served
     source (CPU time is what to compare when the machine is shared: wall time then measures the others)."""
-    data = yaml.safe_load((REPO / "sources.yml").read_text(encoding="utf-8"))
+    data = load_yaml((REPO / "sources.yml").read_text(encoding="utf-8"))
     with serve_fixtures(folders) as base_urls:
         data["sources"] = {key: value for key, value in data["sources"].items() if key in base_urls}
         for key, url in base_urls.items():

@@ -22,6 +22,7 @@ import yaml
 
 from bench.scale_payloads import gho_codes, write_gho, write_unaids, write_worldbank
 from cobase.fixture_server import serve_fixtures
+from cobase.yamltext import load_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 KEYS = ("who_gho", "worldbank_wdi", "unaids_aidsinfo")
@@ -90,7 +91,7 @@ def sources_entries(data: dict[str, Any], scale: float) -> dict[str, Any]:
 
 def refresh_once(folders: dict[str, Path], entries: dict[str, Any], db: str, workdir: Path) -> dict[str, Any]:
     """One refresh of ``db`` in a child process; its figures."""
-    data = yaml.safe_load((REPO / "sources.yml").read_text(encoding="utf-8"))
+    data = load_yaml((REPO / "sources.yml").read_text(encoding="utf-8"))
     with serve_fixtures(folders) as base_urls:
         data["sources"] = {key: {**entries[key], "base_url": base_urls[key]} for key in KEYS}
         sources = workdir / "sources.yml"
@@ -169,7 +170,7 @@ def _line(label: str, figures: dict[str, Any], size_mb: float) -> str:
 
 def run_scale(scale: float, seed: int) -> None:
     """Build, serve and refresh three times; print the figures (the summary line last)."""
-    data = yaml.safe_load((REPO / "sources.yml").read_text(encoding="utf-8"))
+    data = load_yaml((REPO / "sources.yml").read_text(encoding="utf-8"))
     entries = sources_entries(data, scale)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cobase.limits import DEFAULT_MAX_BODY_MB, DEFAULT_MAX_ZIP_MEMBER_MB, megabytes_to_bytes
 from cobase.settings import sources_file
+from cobase.yamltext import load_yaml
 
 
 class AccessDimension(StrEnum):
@@ -268,7 +269,7 @@ def load_registry(path: str | Path | None = None) -> Registry:
     except OSError as exc:
         raise SourcesFileError(f"{file}: cannot read sources file ({exc.strerror or exc})") from exc
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         raise SourcesFileError(f"{file}: not valid YAML ({exc})") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("sources"), dict):

@@ -38,6 +38,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from cobase.fixture_server import load_routes, match_route
+from cobase.yamltext import load_yaml
 
 if TYPE_CHECKING:
     from cobase.refresh import SourceSummary
@@ -93,7 +94,7 @@ def sources_file(
     ``extra_source_fields`` maps a source key to fields to set on its entry; its ``params`` are updated,
     not replaced.
     """
-    data = yaml.safe_load((REPO / "sources.yml").read_text(encoding="utf-8"))
+    data = load_yaml((REPO / "sources.yml").read_text(encoding="utf-8"))
     if keep is not None:
         data["sources"] = {key: value for key, value in data["sources"].items() if key in keep}
     for key, url in base_urls.items():

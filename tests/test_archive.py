@@ -24,6 +24,7 @@ from cobase.evidence.references import all_evidence
 from cobase.findings import add_finding
 from cobase.models import ArchiveCapture
 from cobase.registry import load_registry
+from cobase.yamltext import load_yaml
 from tests.assessments import continuity_assessment
 from tests.helpers import FIXTURES, REAL_RECORDINGS, SOURCES_YML
 
@@ -209,7 +210,7 @@ def test_earliest_captures_ignores_the_page_fragment(httpserver: HTTPServer, db:
 
 
 def _sources_file(tmp_path: Path, server: HTTPServer) -> Path:
-    data = yaml.safe_load(SOURCES_YML.read_text(encoding="utf-8"))
+    data = load_yaml(SOURCES_YML.read_text(encoding="utf-8"))
     data["sources"]["internet_archive"]["base_url"] = server.url_for("").rstrip("/")
     path = tmp_path / "sources.yml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

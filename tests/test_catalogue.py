@@ -26,6 +26,7 @@ from cobase.catalogue import (
     normalize_name,
 )
 from cobase.registry import load_registry
+from cobase.yamltext import load_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 WHO_EML_DIR = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "who_eml"
@@ -366,7 +367,7 @@ def _copy_with(tmp_path: Path, file_name: str, edit: Callable[[Any], None]) -> P
     for name in ("items.yml", "pathologies.yml", "indicator_map.yml"):
         shutil.copy(CATALOGUE_DIR / name, directory / name)
     path = directory / file_name
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"))
     edit(data)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return directory

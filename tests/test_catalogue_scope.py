@@ -14,6 +14,7 @@ import yaml
 
 from cobase.catalogue import CATALOGUE_DIR, SCOPES, Catalogue, CatalogueError, load_catalogue
 from cobase.registry import load_registry
+from cobase.yamltext import load_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -207,7 +208,7 @@ def _copy_with(tmp_path: Path, edit: Callable[[Any], None]) -> Path:
     for name in ("items.yml", "pathologies.yml", "indicator_map.yml"):
         shutil.copy(CATALOGUE_DIR / name, directory / name)
     path = directory / "indicator_map.yml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"))
     edit(data)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return directory

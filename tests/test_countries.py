@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-import yaml
 
 from cobase.harmonize.countries import (
     DATA_FILE,
@@ -30,6 +29,7 @@ from cobase.harmonize.countries import (
     is_aggregate_name,
     resolve_country,
 )
+from cobase.yamltext import load_yaml
 
 SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 UNAIDS_EXPORT = "unaids/aidsinfo_export_Treatment_cascade_PLHIV_suppressed_viral_loads_pct_All_ages.csv"
@@ -266,7 +266,7 @@ def test_aliases(alias: str, iso3: str) -> None:
 
 
 def test_every_alias_in_the_data_file_resolves_strictly_to_its_country() -> None:
-    data = yaml.safe_load(resources.files("cobase.harmonize").joinpath(DATA_FILE).read_text(encoding="utf-8"))
+    data = load_yaml(resources.files("cobase.harmonize").joinpath(DATA_FILE).read_text(encoding="utf-8"))
     wrong = [
         (alias, iso3)
         for iso3, aliases in data["aliases"].items()
@@ -281,7 +281,7 @@ def test_no_name_or_alias_points_at_two_countries() -> None:
 
 
 def test_no_alias_is_another_countrys_code() -> None:
-    data = yaml.safe_load(resources.files("cobase.harmonize").joinpath(DATA_FILE).read_text(encoding="utf-8"))
+    data = load_yaml(resources.files("cobase.harmonize").joinpath(DATA_FILE).read_text(encoding="utf-8"))
     clashes = [
         (alias, iso3)
         for iso3, aliases in data["aliases"].items()

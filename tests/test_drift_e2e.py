@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
+from cobase.yamltext import load_yaml
 from tests.e2e import (
     FIXTURES,
     REPO,
@@ -36,7 +36,7 @@ WB_PATH = "/v2/country/all/indicator/SH.MED.PHYS.ZS"
 
 
 def _only(source: str, code: str) -> dict[str, Any]:
-    data = yaml.safe_load((REPO / "sources.yml").read_text(encoding="utf-8"))
+    data = load_yaml((REPO / "sources.yml").read_text(encoding="utf-8"))
     entry = next(i for i in data["sources"][source]["indicators"] if i["code"] == code)
     return {source: {"indicators": [entry]}}
 

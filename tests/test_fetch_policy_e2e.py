@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from cobase.yamltext import load_yaml
 from tests.e2e import (
     FIXTURES,
     REPO,
@@ -36,7 +36,7 @@ MH6 = "/api/MH_6"
 
 
 def _indicators(*codes: str) -> dict[str, Any]:
-    data = yaml.safe_load((REPO / "sources.yml").read_text(encoding="utf-8"))
+    data = load_yaml((REPO / "sources.yml").read_text(encoding="utf-8"))
     entries = [i for i in data["sources"]["who_gho"]["indicators"] if i["code"] in codes]
     return {"indicators": entries}
 

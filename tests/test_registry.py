@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from cobase.registry import AccessDimension, SourcesFileError, load_registry
+from cobase.yamltext import load_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -19,7 +20,7 @@ def _write(tmp_path: Path, data: object) -> Path:
 
 
 def _project_data() -> dict:
-    return yaml.safe_load((REPO / "sources.yml").read_text(encoding="utf-8"))
+    return load_yaml((REPO / "sources.yml").read_text(encoding="utf-8"))
 
 
 def test_project_registry_loads() -> None:

@@ -17,6 +17,7 @@ import yaml
 
 from cobase.processing import PUBLISHED_BASES
 from cobase.registry import Registry, load_registry
+from cobase.yamltext import load_yaml
 from crawlers.spiders import spiders
 from tests.test_registry import PUBLISHER_PREFIXES
 
@@ -33,7 +34,7 @@ its end-to-end tests serve ``tests/fixtures/documents/mirror/`` (with its own ro
 
 
 def _load_yaml(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return load_yaml(path.read_text(encoding="utf-8"))
 
 
 INDICATOR_MAP = _load_yaml(REPO / "cobase" / "catalogue" / "indicator_map.yml")

@@ -8,12 +8,13 @@ import pytest
 import yaml
 
 from cobase.registry import SourcesFileError, load_registry
+from cobase.yamltext import load_yaml
 from crawlers.spiders import spider_arguments_of, spiders
 from tests.e2e import REPO
 
 
 def _with_params(tmp_path: Path, key: str, params: dict[str, object]) -> Path:
-    data = yaml.safe_load((REPO / "sources.yml").read_text(encoding="utf-8"))
+    data = load_yaml((REPO / "sources.yml").read_text(encoding="utf-8"))
     data["sources"][key].setdefault("params", {}).update(params)
     path = tmp_path / "sources.yml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

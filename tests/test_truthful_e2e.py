@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
+from cobase.yamltext import load_yaml
 from tests.e2e import (
     FIXTURES,
     REPO,
@@ -35,7 +35,7 @@ VERSIONS = FIXTURES / "who_gho" / "versions"
 
 
 def _only_art_coverage() -> dict[str, Any]:
-    data = yaml.safe_load((REPO / "sources.yml").read_text(encoding="utf-8"))
+    data = load_yaml((REPO / "sources.yml").read_text(encoding="utf-8"))
     entry = next(i for i in data["sources"]["who_gho"]["indicators"] if i["code"] == "HIV_ARTCOVERAGE")
     entry.pop("republishes", None)  # UNAIDS, the source it republishes, is not in this trimmed registry
     return {"who_gho": {"indicators": [entry]}}

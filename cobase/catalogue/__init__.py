@@ -30,6 +30,7 @@ from pydantic import (
 
 from cobase.registry import AccessDimension
 from cobase.text import strip_accents
+from cobase.yamltext import load_yaml
 
 CATALOGUE_DIR = Path(__file__).resolve().parent
 ITEMS_FILE = "items.yml"
@@ -461,7 +462,7 @@ def _read_yaml(file: Path) -> Any:
     except OSError as exc:
         raise CatalogueError(f"{file}: cannot read catalogue file ({exc.strerror or exc})") from exc
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{file}: not valid YAML ({exc})") from exc
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cobase.catalogue import CATALOGUE_DIR, CatalogueError, load_catalogue
+from cobase.yamltext import load_yaml
 
 POSOLOGY_FILE = "posology.yml"
 DDD_FILE = "ddd.csv"
@@ -64,7 +64,7 @@ def load_posology(directory: Path | None = None) -> dict[str, Posology]:
     """``posology.yml`` by item id; one :class:`CatalogueError` naming the entry and key on a defect."""
     folder = directory or CATALOGUE_DIR
     path = folder / POSOLOGY_FILE
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path.read_text(encoding="utf-8")) or {}
     items = load_catalogue(directory).items if directory else load_catalogue().items
     posologies: dict[str, Posology] = {}
     for item_id, entry in data.items():

@@ -23,10 +23,10 @@ from importlib import resources
 from typing import Any
 
 import pycountry
-import yaml
 from rapidfuzz import fuzz, process
 
 from cobase.text import strip_accents
+from cobase.yamltext import load_yaml
 
 DATA_FILE = "country_aliases.yml"
 
@@ -229,7 +229,7 @@ class _Index:
 
 def _load_data() -> dict[str, Any]:
     text = resources.files("cobase.harmonize").joinpath(DATA_FILE).read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = load_yaml(text)
     if not isinstance(data, dict):
         raise CountryDataError(f"{DATA_FILE}: expected a mapping of sections at the top level")
     return data

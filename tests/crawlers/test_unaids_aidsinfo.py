@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from cobase.harmonize.countries import UnknownCountryError, country_by_name, is_aggregate_name
 from cobase.parse import ParsedRecord, ParseError
 from cobase.parse.unaids_aidsinfo import parse
 from cobase.refresh import tls_settings
+from cobase.yamltext import load_yaml
 from crawlers.items import FetchFailure, RawResponse
 from crawlers.spiders.unaids_aidsinfo import UnaidsAidsinfoSpider
 from tests.helpers import (
@@ -134,7 +134,7 @@ def test_tls_verification_on_logs_nothing(registry_entry: Any) -> None:
 
 
 def test_sources_yml_states_verify_tls_explicitly() -> None:
-    raw = yaml.safe_load(SOURCES_YML.read_text(encoding="utf-8"))
+    raw = load_yaml(SOURCES_YML.read_text(encoding="utf-8"))
     assert raw["sources"][SOURCE]["verify_tls"] is True
 
 
