@@ -406,3 +406,19 @@ def test_every_long_acting_item_differs_from_its_oral_twin_but_shares_its_atc() 
         if item.long_acting_form_of
     ]
     assert twins and all(item.id != oral.id and set(item.atc) == set(oral.atc) for item, oral in twins)
+
+
+def test_candidates_are_ranked_only_when_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parser that catches the error never pays for ranking the catalogue; the message still has them."""
+    from cobase.harmonize import medicines
+
+    calls: list[object] = []
+    real_rank = medicines._rank
+    monkeypatch.setattr(medicines, "_rank", lambda *args: calls.append(args) or real_rank(*args))
+    with pytest.raises(UnknownMedicineError) as caught:
+        resolve_medicine("zzqx totally unknown")
+    assert calls == []
+    assert "closest" in str(caught.value) or "no close candidate" in str(caught.value)
+    assert len(calls) == 1
+    caught.value.candidates  # noqa: B018 - read twice, ranked once
+    assert len(calls) == 1

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -92,13 +93,31 @@ class MedicineMatch:
 
 
 class UnknownMedicineError(ValueError):
-    """A name that resolves to no item, or to several; ``candidates`` are the closest items."""
+    """A name that resolves to no item, or to several; ``candidates`` are the closest items.
 
-    def __init__(self, query: str, candidates: Sequence[Item], reason: str) -> None:
+    The candidates are ranked only when someone reads them (the message, the app's suggestions): a
+    parser resolving a register's thousands of names catches the error and never needs them, and
+    ranking the whole catalogue for each name was most of a register's parse time.
+    """
+
+    def __init__(
+        self, query: str, candidates: Sequence[Item] | Callable[[], Sequence[Item]], reason: str
+    ) -> None:
+        super().__init__(reason)
         self.query = query
-        self.candidates: list[Item] = list(candidates)
+        self.reason = reason
+        self._candidates = candidates
+
+    @property
+    def candidates(self) -> list[Item]:
+        """The closest items, best first."""
+        if callable(self._candidates):
+            self._candidates = list(self._candidates())
+        return list(self._candidates)
+
+    def __str__(self) -> str:
         shown = ", ".join(f"{item.name_fr} [{item.id}]" for item in self.candidates[:MESSAGE_CANDIDATES])
-        super().__init__(f"{reason}; closest: {shown}" if shown else f"{reason}; no close candidate")
+        return f"{self.reason}; closest: {shown}" if shown else f"{self.reason}; no close candidate"
 
 
 def _clean(text: str) -> str:
@@ -170,13 +189,17 @@ def _index(kinds: frozenset[ItemKind]) -> _Index:
     )
 
 
-def _candidate_score(query: str, key: str) -> float:
-    """Lenient similarity for ranking candidates: mean of plain and weighted ratios.
+def _candidate_scores(queries: Sequence[str], keys: Sequence[str]) -> list[float]:
+    """Lenient similarity of each key to its closest query: mean of plain and weighted ratios.
 
     WRatio alone rewards any shared substring ("sertindole" would list levetiracetam first); the plain
     ratio alone misses prefixes ("insuline" vs "insuline glargine"). Their mean ranks both sensibly.
+    Computed by rapidfuzz over every (query, key) pair at once: a register's unresolved names are ranked
+    by the thousand during a refresh, and a Python loop over the catalogue's names took seconds.
     """
-    return (fuzz.ratio(query, key) + fuzz.WRatio(query, key)) / 2
+    scores = process.cdist(queries, keys, scorer=fuzz.ratio, dtype=np.float64)
+    scores += process.cdist(queries, keys, scorer=fuzz.WRatio, dtype=np.float64)
+    return [float(score) for score in (scores / 2).max(axis=0)]
 
 
 def _rank(index: _Index, queries: Sequence[str], item_ids: Iterable[str] | None = None) -> list[Item]:
@@ -187,11 +210,14 @@ def _rank(index: _Index, queries: Sequence[str], item_ids: Iterable[str] | None 
     """
     allowed = set(item_ids) if item_ids is not None else None
     best: dict[str, float] = dict.fromkeys(allowed or (), 0.0)
-    for query in queries:
-        for position, key in enumerate(index.keys):
+    positions = [
+        position for position, item_id in enumerate(index.key_items) if allowed is None or item_id in allowed
+    ]
+    if positions and queries:
+        scores = _candidate_scores(queries, [index.keys[position] for position in positions])
+        for position, score in zip(positions, scores, strict=True):
             item_id = index.key_items[position]
-            if allowed is None or item_id in allowed:
-                best[item_id] = max(best.get(item_id, 0.0), _candidate_score(query, key))
+            best[item_id] = max(best.get(item_id, 0.0), score)
     if allowed is None:
         best = {item_id: score for item_id, score in best.items() if score >= CANDIDATE_FLOOR}
     ordered = sorted(
@@ -307,16 +333,20 @@ def _combination(index: _Index, text: str) -> MedicineMatch | UnknownMedicineErr
             matched=" + ".join(part.label for part in resolved),
         )
     if found:
-        candidates = _rank(index, [_clean(text)], found)
-        return UnknownMedicineError(text, candidates, f"{text!r} may be several combinations")
+        return UnknownMedicineError(
+            text, lambda: _rank(index, [_clean(text)], found), f"{text!r} may be several combinations"
+        )
     supersets = {
         combination_id
         for components, combination_id in index.combinations.items()
         if any(components > want for want in wanted)
     }
     named = {item_id for part in resolved for item_id in part.item_ids}
-    ranked = _rank(index, [_clean(text)], supersets) + _rank(index, [_clean(text)], named)
-    candidates = list(dict.fromkeys(ranked))
+
+    def candidates() -> list[Item]:
+        ranked = _rank(index, [_clean(text)], supersets) + _rank(index, [_clean(text)], named)
+        return list(dict.fromkeys(ranked))
+
     reason = f"{text!r} names medicines that form no fixed-dose combination of the catalogue"
     return UnknownMedicineError(text, candidates, reason)
 
@@ -373,7 +403,7 @@ def _resolve(index: _Index, text: str, kinds: set[str] | None) -> MedicineMatch:
     if isinstance(hit, tuple):
         return MedicineMatch(item=index.items[hit[0]], score=100.0, matched=hit[1])
     if isinstance(hit, dict):
-        raise UnknownMedicineError(text, _rank(index, variants, hit), f"{text!r} is ambiguous")
+        raise UnknownMedicineError(text, lambda: _rank(index, variants, hit), f"{text!r} is ambiguous")
 
     combination = _combination(index, text)
     if isinstance(combination, MedicineMatch):
@@ -384,7 +414,7 @@ def _resolve(index: _Index, text: str, kinds: set[str] | None) -> MedicineMatch:
         raise combination  # "TDF/3TC": say it is no combination of the catalogue, not a mere prefix
     if len(prefixed) > 1:
         reason = f"{text!r} is ambiguous: give the full name"
-        raise UnknownMedicineError(text, _rank(index, variants, prefixed), reason)
+        raise UnknownMedicineError(text, lambda: _rank(index, variants, prefixed), reason)
 
     ranked = _fuzzy(index, variants)
     if ranked and ranked[0][1] >= SCORE_CUTOFF:
@@ -397,7 +427,9 @@ def _resolve(index: _Index, text: str, kinds: set[str] | None) -> MedicineMatch:
 
     if isinstance(combination, UnknownMedicineError):
         raise combination
-    raise UnknownMedicineError(text, _rank(index, variants), f"no {what} of the catalogue matches {text!r}")
+    raise UnknownMedicineError(
+        text, lambda: _rank(index, variants), f"no {what} of the catalogue matches {text!r}"
+    )
 
 
 def resolve_item(text: str) -> MedicineMatch:
