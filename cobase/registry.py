@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -262,12 +263,21 @@ def _describe(error: Any, path: Path) -> str:
 
 
 def load_registry(path: str | Path | None = None) -> Registry:
-    """Load and validate the sources registry; raise :class:`SourcesFileError` naming the bad key."""
+    """Load and validate the sources registry; raise :class:`SourcesFileError` naming the bad key.
+
+    The file is read on every call, so an edit is seen at once; parsing and validating the same text
+    again is skipped (the registry is frozen), since pages and dossiers ask for it many times a run.
+    """
     file = sources_file(path)
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise SourcesFileError(f"{file}: cannot read sources file ({exc.strerror or exc})") from exc
+    return _validated_registry(file, text)
+
+
+@lru_cache(maxsize=8)
+def _validated_registry(file: Path, text: str) -> Registry:
     try:
         raw = load_yaml(text)
     except yaml.YAMLError as exc:

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.e2e import local_http_server
+
+
+def _scan_installed_components_once() -> None:
+    """Streamlit scans every installed distribution for component manifests each time AppTest starts an
+    app (about half a second, 43 times in test_app_journeys alone); the installed packages do not change
+    during a test session, so one scan serves every app the tests start. Streamlit versions without
+    these components have nothing to scan."""
+    try:
+        from streamlit.components.v2 import manifest_scanner
+    except ImportError:
+        return
+    scan = manifest_scanner.scan_component_manifests
+    manifest_scanner.scan_component_manifests = functools.cache(scan)
+
+
+_scan_installed_components_once()
 
 
 @pytest.fixture(scope="module")

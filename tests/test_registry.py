@@ -140,3 +140,19 @@ def test_base_url_override_keeps_the_rest(tmp_path: Path) -> None:
 def test_unknown_source_lookup_lists_known_keys() -> None:
     with pytest.raises(SourcesFileError, match=r"known: .*who_gho"):
         load_registry(REPO / "sources.yml").get("nope")
+
+
+def test_the_same_text_is_validated_once_and_an_edit_is_seen_at_once(tmp_path: Path) -> None:
+    """Pages ask for the registry many times a run: the same text is not validated again, but the file is
+    read every time, so an edit made a moment later (same size, same second) is never missed."""
+    path = tmp_path / "sources.yml"
+    text = (REPO / "sources.yml").read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    first = load_registry(path)
+    assert load_registry(path) is first
+    key = next(iter(first.sources))
+    producer = first.sources[key].producer
+    edited = text.replace(f"producer: {producer}", f"producer: {producer[:-1]}X", 1)
+    assert edited != text and len(edited) == len(text)
+    path.write_text(edited, encoding="utf-8")
+    assert load_registry(path).sources[key].producer == f"{producer[:-1]}X"
