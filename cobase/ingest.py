@@ -17,6 +17,10 @@ published on that date: its basis becomes ``first_seen`` (the producer's date is
 a producer's date is ``first_seen``; its ``published_at`` stays empty (the producer stated none) and our
 retrieval (``first_seen_at``, the snapshot's ``retrieved_at``) is what proves it public.
 
+A value's citation (quote, page, review status, contributor: a curated finding's, a document or register
+mention's) is stored beside its version in ``observation_citation``, written only for the rows that have
+one; a change of quote or review status is a new version, like a change of value.
+
 Statements are bulk ``executemany`` over chunks, never one ORM object per row: ingestion of a million
 values must stay within a small factor of a raw ``sqlite3.executemany`` (see ``bench/ingest.py``). On
 PostgreSQL the same rule runs on the server: the rows are streamed with ``COPY`` into a staging table and
