@@ -2,7 +2,8 @@
 
 A finding ("ruptures de stock de dolutégravir à Conakry, mars 2024") cites a document (a URL, or a file
 the user uploads), a page and a quote. It is stored as an observation of the ``contributed`` source, on a
-snapshot of that document, with who entered it and when, and ``review_status`` ``contributed``. Confirming
+snapshot of that document, with who entered it and when, and ``review_status`` ``contributed`` (its quote,
+page, status and contributor in the version's ``observation_citation`` row). Confirming
 or retracting it adds a new version that supersedes the previous one, so the history is kept; a retracted
 finding stops counting as evidence but stays in the store.
 """
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from cobase.access import same_person
@@ -25,7 +27,7 @@ from cobase.harmonize.countries import resolve_country
 from cobase.harmonize.medicines import resolve_item
 from cobase.harmonize.records import ObservationIn
 from cobase.ingest import ingest_observations
-from cobase.models import Observation, Snapshot
+from cobase.models import CitationBase, Observation, ObservationCitation, Snapshot
 from cobase.models import Source as SourceRow
 from cobase.registry import AccessDimension
 from cobase.snapshots import DocumentFetchError, fetch_document, is_web_url, store_snapshot
@@ -205,22 +207,43 @@ def add_finding(
     return get_finding(session, finding_id)
 
 
-def _versions(session: Session, finding_id: str) -> list[tuple[Observation, Snapshot]]:
+_Version = tuple[Observation, CitationBase, Snapshot]
+"""One stored version of a finding: the observation, its citation (quote, page, status, who) and document."""
+
+_NO_CITATION = CitationBase()
+
+
+def _read_versions(session: Session, which: sa.ColumnElement[bool]) -> dict[str, list[_Version]]:
+    """Every version of the findings ``which`` selects (on their breakdown), per breakdown, oldest first.
+
+    One statement, whatever the number of findings: the citation is outer-joined (a version stored
+    without one reads as empty) and the document joined, as the evidence engine reads observations.
+    """
+    query = (
+        select(Observation, ObservationCitation, Snapshot)
+        .join(Snapshot, col(Snapshot.id) == col(Observation.snapshot_id))
+        .outerjoin(ObservationCitation, col(ObservationCitation.observation_id) == col(Observation.id))
+        .where(which)
+        .order_by(col(Observation.id))
+    )
+    found: dict[str, list[_Version]] = {}
+    for observation, citation, snapshot in session.exec(query):
+        found.setdefault(observation.breakdown, []).append((observation, citation or _NO_CITATION, snapshot))
+    return found
+
+
+def _versions(session: Session, finding_id: str) -> list[_Version]:
     if not re.fullmatch(r"[0-9a-f]{8}", finding_id):
         raise FindingError(f"not a finding id: {finding_id!r} (8 hexadecimal characters)")
-    rows = session.exec(
-        select(Observation, Snapshot)
-        .join(Snapshot, col(Snapshot.id) == col(Observation.snapshot_id))
-        .where(Observation.breakdown == f"finding={finding_id}")
-        .order_by(col(Observation.id))
-    ).all()
-    if not rows:
+    breakdown = f"finding={finding_id}"
+    versions = _read_versions(session, col(Observation.breakdown) == breakdown)
+    if not versions:
         raise FindingError(f"no finding {finding_id!r}")
-    return list(rows)
+    return versions[breakdown]
 
 
-def _as_finding(finding_id: str, versions: list[tuple[Observation, Snapshot]]) -> Finding:
-    current, snapshot = next(((o, s) for o, s in versions if o.is_current), versions[-1])
+def _as_finding(finding_id: str, versions: list[_Version]) -> Finding:
+    current, citation, snapshot = next((v for v in versions if v[0].is_current), versions[-1])
     assert current.id is not None
     try:
         meta = json.loads(snapshot.request_meta) if snapshot.request_meta else {}
@@ -233,13 +256,13 @@ def _as_finding(finding_id: str, versions: list[tuple[Observation, Snapshot]]) -
         dimension=current.indicator.removeprefix(INDICATOR_PREFIX).lower(),
         item=current.item,
         statement=current.value_text,
-        quote=current.quote,
-        page=current.page,
+        quote=citation.quote,
+        page=citation.page,
         period_start=current.period_start,
         period_end=current.period_end,
         published_at=current.published_at,
-        contributed_by=current.contributed_by,
-        status=current.review_status or "contributed",
+        contributed_by=citation.contributed_by,
+        status=citation.review_status or "contributed",
         recorded_at=current.retrieved_at,
         url=snapshot.canonical_url or snapshot.url,
         snapshot_sha256=snapshot.sha256,
@@ -261,17 +284,17 @@ def set_status(session: Session, finding_id: str, status: str, by: str) -> Findi
     if not by.strip():
         raise FindingError("say who confirms or retracts the finding (--by)")
     versions = _versions(session, finding_id)
-    current = next(o for o, _ in versions if o.is_current)
-    entered_by = versions[0][0].contributed_by
+    current, citation, _snapshot = next(v for v in versions if v[0].is_current)
+    entered_by = versions[0][1].contributed_by
     if status == "confirmed" and same_person(entered_by, by):
         # A confirmation is a second pair of eyes; whoever entered the finding cannot give it.
         raise FindingError(
             f"le constat {finding_id} a été saisi par {entered_by} : une autre personne doit le confirmer / "
             "a finding cannot be confirmed by the person who entered it"
         )
-    if current.review_status == status:
+    if citation.review_status == status:
         raise FindingError(f"finding {finding_id} is already {status}")
-    if current.review_status == "retracted":
+    if citation.review_status == "retracted":
         raise FindingError(f"finding {finding_id} was retracted; add a new finding instead")
     # The ingestion path supersedes the current version and keeps it, as for a producer's revision.
     ingest_observations(
@@ -292,8 +315,8 @@ def set_status(session: Session, finding_id: str, status: str, by: str) -> Findi
                 published_at=current.published_at,
                 published_basis=current.published_basis,
                 item=current.item,
-                quote=current.quote,
-                page=current.page,
+                quote=citation.quote,
+                page=citation.page,
                 review_status=status,
                 contributed_by=by.strip(),
             )
@@ -306,13 +329,16 @@ def set_status(session: Session, finding_id: str, status: str, by: str) -> Findi
 def list_findings(
     session: Session, country_iso3: str | None = None, include_retracted: bool = False
 ) -> list[Finding]:
-    """Current findings, newest period first (retracted ones only when asked)."""
+    """Current findings, newest period first (retracted ones only when asked); one query for them all."""
     query = select(Observation.breakdown).where(
         col(Observation.breakdown).startswith("finding="), col(Observation.is_current)
     )
     if country_iso3:
         query = query.where(Observation.country_iso3 == country_iso3)
-    findings = [get_finding(session, key.removeprefix("finding=")) for key in session.exec(query).all()]
+    findings = [
+        _as_finding(breakdown.removeprefix("finding="), versions)
+        for breakdown, versions in _read_versions(session, col(Observation.breakdown).in_(query)).items()
+    ]
     if not include_retracted:
         findings = [f for f in findings if f.status != "retracted"]
     return sorted(findings, key=lambda f: (f.period_start, f.finding_id), reverse=True)

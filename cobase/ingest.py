@@ -17,6 +17,10 @@ published on that date: its basis becomes ``first_seen`` (the producer's date is
 a producer's date is ``first_seen``; its ``published_at`` stays empty (the producer stated none) and our
 retrieval (``first_seen_at``, the snapshot's ``retrieved_at``) is what proves it public.
 
+A value's citation (quote, page, review status, contributor: a curated finding's, a document or register
+mention's) is stored beside its version in ``observation_citation``, written only for the rows that have
+one; a change of quote or review status is a new version, like a change of value.
+
 Statements are bulk ``executemany`` over chunks, never one ORM object per row: ingestion of a million
 values must stay within a small factor of a raw ``sqlite3.executemany`` (see ``bench/ingest.py``). On
 PostgreSQL the same rule runs on the server: the rows are streamed with ``COPY`` into a staging table and
@@ -37,7 +41,7 @@ from sqlmodel import Session
 
 from cobase.clock import as_utc
 from cobase.harmonize.records import ObservationIn
-from cobase.models import Observation
+from cobase.models import CitationBase, Observation
 from cobase.processing import PROCESSING_VERSION, PRODUCER_DATED_BASES
 
 if TYPE_CHECKING:
@@ -99,6 +103,14 @@ INSERT_COLUMNS: tuple[str, ...] = tuple(
 them: a column added to the model is in this list; the row tuples of :func:`ingest_observations` follow
 it (a test pins each value to its column)."""
 
+CITATION_FIELDS: tuple[str, ...] = tuple(CitationBase.model_fields)
+"""A record's fields stored in ``observation_citation`` (quote, page, review status, contributor), in the
+table's order: written only for the few rows that have one of them (findings, document mentions)."""
+
+CITATION_COLUMNS = ("observation_id", "snapshot_id", *CITATION_FIELDS)
+"""The citation table's columns as :func:`ingest_observations` writes them (a test pins them to the
+table's)."""
+
 
 def _insert_sql(dialect: sa.Dialect) -> str:
     """A plain driver-level INSERT: SQLAlchemy's per-row parameter processing would triple the cost."""
@@ -106,6 +118,21 @@ def _insert_sql(dialect: sa.Dialect) -> str:
     return (
         f"INSERT INTO observation ({', '.join(INSERT_COLUMNS)}) "
         f"VALUES ({', '.join([marker] * len(INSERT_COLUMNS))})"
+    )
+
+
+def _citation_sql(dialect: sa.Dialect) -> str:
+    """The citation of a version just inserted, found by its series (the current-series unique index).
+
+    Keyed by series rather than by id: a driver-level ``executemany`` returns no ids, and the new version
+    is the one current row of its series.
+    """
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    current = "1" if dialect.name == "sqlite" else "true"
+    return (
+        f"INSERT INTO observation_citation ({', '.join(CITATION_COLUMNS)}) "
+        f"SELECT id, snapshot_id, {', '.join([marker] * len(CITATION_FIELDS))} FROM observation "
+        f"WHERE is_current = {current} AND series_key = {marker}"
     )
 
 
@@ -155,8 +182,9 @@ def _current_values(connection: sa.Connection, keys: list[str]) -> dict[str, _Cu
     :func:`_driver_values`' form of a new date: reading it through the column type, and the IN list
     through SQLAlchemy's per-value parameter naming, cost more than the lookup itself.
 
-    Served by the partial unique index (its ``is_current`` term written as the index writes it). A change
-    of review status (a finding confirmed or retracted) is a new version like a producer's revision.
+    Served by the partial unique index (its ``is_current`` term written as the index writes it), with the
+    citation's primary key for the outer join. A change of quote or review status (a finding confirmed or
+    retracted) is a new version like a producer's revision.
     """
     found: dict[str, _Current] = {}
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
@@ -165,8 +193,9 @@ def _current_values(connection: sa.Connection, keys: list[str]) -> dict[str, _Cu
     for start in range(0, len(keys), 10_000):
         part = keys[start : start + 10_000]
         result = connection.exec_driver_sql(
-            "SELECT series_key, id, value_text, unit, quote, review_status, published_at FROM observation "
-            f"WHERE is_current = {current} AND series_key IN ({', '.join([marker] * len(part))})",
+            "SELECT o.series_key, o.id, o.value_text, o.unit, c.quote, c.review_status, o.published_at "
+            "FROM observation o LEFT JOIN observation_citation c ON c.observation_id = o.id "
+            f"WHERE o.is_current = {current} AND o.series_key IN ({', '.join([marker] * len(part))})",
             tuple(part),
         )
         for key, obs_id, value_text, unit, quote, review_status, published_at in result:
@@ -276,10 +305,12 @@ def ingest_observations(
     seen_now = seen_at or retrieved_at
     seen_db = to_db(seen_now)
     insert_sql = _insert_sql(connection.dialect)
+    citation_sql = _citation_sql(connection.dialect)
     series = _first_of_each_series(rows, source_id, counts)
     while keyed := list(islice(series, CHUNK_ROWS)):
         current = _current_values(connection, [key for key, _ in keyed])
         inserts: list[tuple[object, ...]] = []
+        citations: list[tuple[object, ...]] = []
         superseded: list[dict[str, object]] = []
         still_held: list[int] = []
         for key, row in keyed:
@@ -318,10 +349,6 @@ def ingest_observations(
                     to_db(published_at),
                     retrieved_db,
                     row.item,
-                    row.quote,
-                    row.page,
-                    row.review_status,
-                    row.contributed_by,
                     basis,
                     seen_db,
                     seen_db,
@@ -333,6 +360,13 @@ def ingest_observations(
                     PROCESSING_VERSION,
                 )
             )
+            if (
+                row.quote is not None
+                or row.page is not None
+                or row.review_status is not None
+                or row.contributed_by is not None
+            ):  # in CITATION_FIELDS' order, then the series the new version is current for
+                citations.append((row.quote, row.page, row.review_status, row.contributed_by, key))
         if superseded:
             # The old value stops being current before its successor is inserted (partial unique index).
             connection.execute(
@@ -343,5 +377,7 @@ def ingest_observations(
             )
         if inserts:
             connection.exec_driver_sql(insert_sql, inserts)
+        if citations:
+            connection.exec_driver_sql(citation_sql, citations)
         touch_last_seen(connection, still_held, seen_now)
     return counts

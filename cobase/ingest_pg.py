@@ -13,7 +13,10 @@ then made by the server over the whole snapshot at once:
 3. one ``UPDATE ... FROM`` supersedes the changed ones, before their successors exist (the partial unique
    index allows one current value per series);
 4. one ``INSERT ... SELECT`` adds the new and revised values, in the snapshot's order (ids as before);
-5. one ``UPDATE ... FROM`` moves ``last_seen_at`` of the unchanged ones forward.
+5. when a staged row has a citation (quote, page, review status, contributor: findings and document
+   mentions), one ``INSERT ... SELECT`` adds the citations of the new versions to ``observation_citation``,
+   joined on their series (the one current row of each); a snapshot without any skips it;
+6. one ``UPDATE ... FROM`` moves ``last_seen_at`` of the unchanged ones forward.
 
 Everything runs in the caller's transaction: a failure anywhere leaves nothing half-written once the caller
 rolls back, and the temporary tables go with the transaction (``ON COMMIT DROP``) or, on success, are
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING, Any, cast
 import sqlalchemy as sa
 
 from cobase.clock import as_utc
+from cobase.models import CitationBase
 from cobase.processing import PROCESSING_VERSION, PRODUCER_DATED_BASES
 
 if TYPE_CHECKING:
@@ -55,7 +59,11 @@ STAGED_COLUMNS = (
     "contributed_by",
     "published_basis",
 )
-"""Columns that vary per row; the snapshot-wide ones (source, snapshot, retrieval) are bound once."""
+"""Columns that vary per row; the snapshot-wide ones (source, snapshot, retrieval) are bound once. The
+citation's (:data:`CITED`) are staged with the others and stored in ``observation_citation``."""
+
+CITED = tuple(name for name in STAGED_COLUMNS if name in CitationBase.model_fields)
+"""Staged columns stored in ``observation_citation`` rather than ``observation``."""
 
 StagedRow = tuple[object, ...]
 """``ord`` (the row's place in the snapshot) followed by :data:`STAGED_COLUMNS`, ``published_basis``
@@ -64,9 +72,11 @@ already decided for a row without a predecessor (:func:`cobase.ingest.initial_ba
 _PRODUCER_DATED = ", ".join(f"'{basis}'" for basis in sorted(PRODUCER_DATED_BASES))
 
 _CREATE_STAGING = (
-    # Same types as the observation table (and no constraint): what is copied is what will be stored.
-    f"CREATE TEMPORARY TABLE {STAGING} ON COMMIT DROP AS "
-    f"SELECT 0::bigint AS ord, {', '.join(STAGED_COLUMNS)} FROM observation WITH NO DATA"
+    # Same types as the stored columns (and no constraint): what is copied is what will be stored. The
+    # cross join is never run (WITH NO DATA): it only names the two tables the types come from.
+    f"CREATE TEMPORARY TABLE {STAGING} ON COMMIT DROP AS SELECT 0::bigint AS ord, "
+    + ", ".join(f"{'c' if name in CITED else 'o'}.{name}" for name in STAGED_COLUMNS)
+    + " FROM observation o, observation_citation c WITH NO DATA"
 )
 
 _MATCH = f"""
@@ -76,10 +86,11 @@ SELECT s.ord,
        o.published_at AS previous_published_at,
        (o.value_text = s.value_text
         AND o.unit IS NOT DISTINCT FROM s.unit
-        AND o.quote IS NOT DISTINCT FROM s.quote
-        AND o.review_status IS NOT DISTINCT FROM s.review_status) AS unchanged
+        AND c.quote IS NOT DISTINCT FROM s.quote
+        AND c.review_status IS NOT DISTINCT FROM s.review_status) AS unchanged
 FROM {STAGING} s
 JOIN observation o ON o.series_key = s.series_key AND o.is_current
+LEFT JOIN observation_citation c ON c.observation_id = o.id
 """
 
 _COUNT_MATCHED = (
@@ -95,12 +106,12 @@ WHERE o.id = m.previous_id AND NOT m.unchanged
 _INSERT = f"""
 INSERT INTO observation (
     series_key, source_id, snapshot_id, country_iso3, indicator, breakdown, value_num, value_text, unit,
-    period_start, period_end, published_at, retrieved_at, is_current, supersedes_id, item, quote, page,
-    review_status, contributed_by, published_basis, first_seen_at, last_seen_at, processing_version
+    period_start, period_end, published_at, retrieved_at, is_current, supersedes_id, item, published_basis,
+    first_seen_at, last_seen_at, processing_version
 )
 SELECT s.series_key, %(source_id)s, %(snapshot_id)s, s.country_iso3, s.indicator, s.breakdown, s.value_num,
        s.value_text, s.unit, s.period_start, s.period_end, s.published_at, %(retrieved)s, true,
-       m.previous_id, s.item, s.quote, s.page, s.review_status, s.contributed_by,
+       m.previous_id, s.item,
        CASE
            -- The same producer's date cannot be true of two different values (producers' data only).
            WHEN m.previous_id IS NOT NULL
@@ -115,6 +126,19 @@ FROM {STAGING} s
 LEFT JOIN {MATCHED} m ON m.ord = s.ord
 WHERE m.unchanged IS NOT TRUE
 ORDER BY s.ord
+"""
+
+_CITED_ROW = " OR ".join(f"s.{name} IS NOT NULL" for name in CITED)
+
+_ANY_CITED = f"SELECT EXISTS (SELECT 1 FROM {STAGING} s WHERE {_CITED_ROW})"
+
+_INSERT_CITATIONS = f"""
+INSERT INTO observation_citation (observation_id, snapshot_id, {", ".join(CITED)})
+SELECT o.id, o.snapshot_id, {", ".join(f"s.{name}" for name in CITED)}
+FROM {STAGING} s
+JOIN observation o ON o.series_key = s.series_key AND o.is_current
+LEFT JOIN {MATCHED} m ON m.ord = s.ord
+WHERE m.unchanged IS NOT TRUE AND ({_CITED_ROW})
 """
 
 _TOUCH = f"""
@@ -155,6 +179,8 @@ def copy_and_merge(
         connection.exec_driver_sql(_SUPERSEDE, params)
     if staged > unchanged:
         connection.exec_driver_sql(_INSERT, params)
+        if connection.exec_driver_sql(_ANY_CITED).scalar():
+            connection.exec_driver_sql(_INSERT_CITATIONS)
     if unchanged:
         connection.exec_driver_sql(_TOUCH, params)
     connection.exec_driver_sql(f"DROP TABLE {MATCHED}, {STAGING}")

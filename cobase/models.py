@@ -10,6 +10,9 @@ Tables:
   series and marks the old one superseded; the old one is kept so an *as-of* query can tell what had been
   published by any date. Its shared fields are :class:`ObservationBase`'s, from which the read models of
   :mod:`cobase.queries` (``ObservationRow``, ``ObservationVersion``) derive;
+* ``observation_citation``: the quote, page, review status and contributor of the few versions that have
+  them (curated findings, document and register mentions), keyed to the version and the snapshot it rests
+  on (:class:`CitationBase`); read back through an outer join, in the same query as the observation;
 * ``refresh_run``: one row per source per refresh, with counts and the error if it failed, and the
   process, host and heartbeat that tell a running refresh from a killed one;
 * ``refresh_lock``: who holds the one-refresh-at-a-time lock of the store;
@@ -125,8 +128,9 @@ class ObservationBase(SQLModel):
     field is declared once, with its column type; the insert column list of :mod:`cobase.ingest` is read
     from the table. :class:`cobase.harmonize.records.ObservationIn` and :class:`cobase.parse.ParsedRecord`
     stay slotted dataclasses (a pydantic model costs 2-3 times as much to build, on the 1.4 million rows
-    of a refresh); a test pins that their field names are this model's, so a new field cannot be
-    forgotten in one of them.
+    of a refresh); a test pins that their field names are this model's and :class:`CitationBase`'s (the
+    citation of the few values that have one, in a table of its own), so a new field cannot be forgotten
+    in one of them.
     """
 
     country_iso3: str = Field(sa_column=sa.Column(sa.String(3), nullable=False))
@@ -144,14 +148,6 @@ class ObservationBase(SQLModel):
         sa_column=sa.Column(sa.String(64), nullable=True),
         description="catalogue item (medicine, test, specialist) the value is about, when item-specific",
     )
-    quote: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
-    page: int | None = None
-    review_status: str | None = Field(
-        default=None,
-        sa_column=sa.Column(sa.String(16), nullable=True),
-        description="None for producers' data; candidate, contributed, confirmed or retracted otherwise",
-    )
-    contributed_by: str | None = None
     published_basis: str = Field(
         default="first_seen",
         sa_column=sa.Column(sa.String(16), nullable=False, server_default="first_seen"),
@@ -170,6 +166,26 @@ class ObservationBase(SQLModel):
         sa_column=_utc_column(),
         description="the refresh whose complete response of the same request no longer held this series",
     )
+
+
+class CitationBase(SQLModel):
+    """Where in a document a value was read and who vouches for it: a curated finding's or a mention's.
+
+    Producers' data have none of these (all but a few thousand of millions of rows), so they are kept
+    beside the observation, in :class:`ObservationCitation`, rather than as four empty columns on every
+    row; the read models of :mod:`cobase.queries` derive from both bases and read them through one outer
+    join, so a reader never knows they live apart. A new field of this kind is one line here and a
+    migration.
+    """
+
+    quote: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    page: int | None = None
+    review_status: str | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.String(16), nullable=True),
+        description="None for producers' data; candidate, contributed, confirmed or retracted otherwise",
+    )
+    contributed_by: str | None = None
 
 
 class Observation(ObservationBase, table=True):
@@ -202,6 +218,27 @@ class Observation(ObservationBase, table=True):
         sa_column=sa.Column(sa.Integer, nullable=False, server_default="1"),
         description="cobase.processing.PROCESSING_VERSION of the parsers and mappings that produced it",
     )
+
+
+class ObservationCitation(CitationBase, table=True):
+    """The citation of one observation version: the page and quote it rests on, its review status.
+
+    One row per version that has any of :class:`CitationBase`'s fields set, none otherwise. A version is
+    immutable (a confirmation or a corrected quote is a new version), so its citation is too.
+    ``snapshot_id`` repeats the observation's: the document the quote and page are read from, what every
+    mention of one document is found by. Like the store's other foreign keys, ``observation_id`` has no
+    ``ON DELETE CASCADE``: whoever removes a version removes its citation first (``cobase rebuild``), and
+    a migration that rebuilt the observation table on SQLite fails rather than silently emptying this one.
+    """
+
+    __tablename__ = "observation_citation"
+
+    observation_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("observation.id"), primary_key=True, autoincrement=False
+        )
+    )
+    snapshot_id: int = Field(foreign_key="snapshot.id", index=True)
 
 
 class ProcessingChange(SQLModel, table=True):

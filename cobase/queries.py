@@ -19,7 +19,15 @@ from pydantic import ConfigDict
 from sqlmodel import Session, col, func, select
 
 from cobase.demonstration import MARK_KEY as DEMONSTRATION_MARK
-from cobase.models import Observation, ObservationBase, RefreshRun, Snapshot, Source
+from cobase.models import (
+    CitationBase,
+    Observation,
+    ObservationBase,
+    ObservationCitation,
+    RefreshRun,
+    Snapshot,
+    Source,
+)
 from cobase.processing import PROCESSING_VERSION, PRODUCER_DATED_BASES, RELEASE_BASES
 from cobase.runs import interrupted_message, last_seen_alive, live_holder, run_is_alive
 
@@ -57,11 +65,12 @@ PUBLIC_URL = sa.func.coalesce(Snapshot.canonical_url, "").label("url")
 it was fetched from (empty when none is known)."""
 
 
-class ObservationRow(ObservationBase):
+class ObservationRow(ObservationBase, CitationBase):
     """One stored value with its provenance, as shown to users (``cobase observations``, the app).
 
-    Its value fields are :class:`cobase.models.ObservationBase`'s; it adds what a reader needs to cite
-    the value: the source's key, the snapshot's hash and the public URL.
+    Its value fields are :class:`cobase.models.ObservationBase`'s and its citation's
+    :class:`cobase.models.CitationBase`'s (empty for producers' data); it adds what a reader needs to
+    cite the value: the source's key, the snapshot's hash and the public URL.
     """
 
     model_config = ConfigDict(frozen=True)  # type: ignore[assignment]
@@ -94,9 +103,21 @@ PROVENANCE_COLUMNS: tuple[sa.ColumnElement[Any], ...] = (
 
 
 def _base_columns() -> list[sa.ColumnElement[Any]]:
-    """The observation table's columns of :class:`ObservationBase`'s fields, in its order."""
+    """The columns of an observation's own fields and of its citation's, for one select.
+
+    :class:`ObservationBase`'s come from the observation table, :class:`CitationBase`'s from the citation
+    table (None for a version without one): the select must join it with :data:`CITATION_JOIN`.
+    """
     table = Observation.__table__  # type: ignore[attr-defined]
-    return [table.c[name] for name in ObservationBase.model_fields]
+    citation = ObservationCitation.__table__  # type: ignore[attr-defined]
+    return [table.c[name] for name in ObservationBase.model_fields] + [
+        citation.c[name] for name in CitationBase.model_fields
+    ]
+
+
+CITATION_JOIN = col(ObservationCitation.observation_id) == col(Observation.id)
+"""How a version's citation is found: ``select(...).outerjoin(ObservationCitation, CITATION_JOIN)`` (an
+outer join: most versions, producers' data, have none)."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +239,7 @@ def list_observations(
         sa.select(*_base_columns(), *PROVENANCE_COLUMNS, Observation.__table__.c.is_current)  # type: ignore[attr-defined]
         .join(Source, Source.id == Observation.source_id)  # type: ignore[arg-type]
         .join(Snapshot, Snapshot.id == Observation.snapshot_id)  # type: ignore[arg-type]
+        .outerjoin(ObservationCitation, CITATION_JOIN)
     )
     if country_iso3:
         query = query.where(col(Observation.country_iso3) == country_iso3)
@@ -280,11 +302,12 @@ def observation_count(session: Session, current_only: bool = False) -> int:
     return int(session.exec(query).one())
 
 
-class ObservationVersion(ObservationBase):
+class ObservationVersion(ObservationBase, CitationBase):
     """One stored version of a series point, for as-of reasoning (all versions, current or not).
 
-    Its value fields are :class:`cobase.models.ObservationBase`'s; it adds the version's id and series,
-    and what cites it (source key, snapshot hash, public URL).
+    Its value fields are :class:`cobase.models.ObservationBase`'s and :class:`cobase.models.CitationBase`'s
+    (read through an outer join, in the same query); it adds the version's id and series, and what cites
+    it (source key, snapshot hash, public URL).
     """
 
     model_config = ConfigDict(frozen=True)  # type: ignore[assignment]
@@ -350,6 +373,7 @@ def observation_versions(
         sa.select(table.c.id, table.c.series_key, *_base_columns(), *PROVENANCE_COLUMNS)
         .join(Source, Source.id == Observation.source_id)  # type: ignore[arg-type]
         .join(Snapshot, Snapshot.id == Observation.snapshot_id)  # type: ignore[arg-type]
+        .outerjoin(ObservationCitation, CITATION_JOIN)
         .where(table.c.country_iso3 == country_iso3, table.c.indicator.in_(codes))
     )
     if period_end_from is not None:

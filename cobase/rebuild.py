@@ -34,16 +34,25 @@ from cobase.clock import utcnow
 from cobase.db import session_scope
 from cobase.harmonize.records import HarmonizeReport, ObservationIn, harmonize
 from cobase.ingest import ingest_observations, series_key
-from cobase.models import Observation, ProcessingChange, Snapshot
+from cobase.models import CitationBase, Observation, ObservationCitation, ProcessingChange, Snapshot
 from cobase.parse import ParseError, get_parser
 from cobase.parse._zip import zip_member_limit
 from cobase.processing import PROCESSING_VERSION
+from cobase.queries import CITATION_JOIN
 from cobase.refresh import reparse_pending, sync_sources
 from cobase.registry import Registry
 from cobase.snapshots import load_body
 
 _VALUE_FIELDS = ("value_text", "value_num", "unit", "quote", "page")
 """What a correction may change; ``published_at`` and the series' history never move."""
+
+_CITED_FIELDS = tuple(name for name in _VALUE_FIELDS if name in CitationBase.model_fields)
+"""Those of a stored version's citation (``observation_citation``), not of its observation row."""
+
+_NO_CITATION = CitationBase()
+
+_Stored = tuple[Observation, ObservationCitation | None]
+"""A stored version and its citation (None for a value without quote, page or review)."""
 
 
 @dataclass
@@ -66,16 +75,49 @@ class RebuildSummary:
         return not self.errors
 
 
-def _values(row: Observation | ObservationIn) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in _VALUE_FIELDS}
+def _values(row: Observation | ObservationIn, citation: CitationBase | None = None) -> dict[str, Any]:
+    """What a correction compares: a record's fields, or a stored version's with its citation's."""
+    if isinstance(row, ObservationIn):
+        return {name: getattr(row, name) for name in _VALUE_FIELDS}
+    cited = citation or _NO_CITATION
+    return {name: getattr(cited if name in _CITED_FIELDS else row, name) for name in _VALUE_FIELDS}
 
 
-def _record(row: Observation) -> str:
+def _record(row: Observation, citation: CitationBase | None) -> str:
+    """The whole stored version, its citation's fields included (empty when it has none)."""
+    cited = citation or _NO_CITATION
+    fields = {**row.model_dump(), **{name: getattr(cited, name) for name in CitationBase.model_fields}}
     data = {
-        name: value.isoformat() if hasattr(value, "isoformat") else value
-        for name, value in row.model_dump().items()
+        name: value.isoformat() if hasattr(value, "isoformat") else value for name, value in fields.items()
     }
     return json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _correct(
+    session: Session, row: Observation, citation: ObservationCitation | None, record: ObservationIn
+) -> None:
+    """Write ``record``'s values over the stored version's, in place; its citation follows its quote and page.
+
+    A version that gains a quote or page gets a citation row; one left with no citation field loses it
+    (the table holds a row only for versions that have one).
+    """
+    for name in _VALUE_FIELDS:
+        if name not in _CITED_FIELDS:
+            setattr(row, name, getattr(record, name))
+    row.processing_version = PROCESSING_VERSION
+    session.add(row)
+    cited = {name: getattr(record, name) for name in _CITED_FIELDS}
+    if citation is None:
+        if any(value is not None for value in cited.values()):
+            assert row.id is not None
+            session.add(ObservationCitation(observation_id=row.id, snapshot_id=row.snapshot_id, **cited))
+        return
+    for name, value in cited.items():
+        setattr(citation, name, value)
+    if all(getattr(citation, name) is None for name in CitationBase.model_fields):
+        session.delete(citation)
+    else:
+        session.add(citation)
 
 
 def _note(
@@ -96,7 +138,9 @@ def _note(
 
 
 def _unlink(session: Session, row: Observation) -> None:
-    """Remove ``row`` from its series' history: what superseded it now supersedes its predecessor."""
+    """Remove ``row`` (and its citation) from its series' history: what superseded it now supersedes its
+    predecessor."""
+    session.execute(sa.delete(ObservationCitation).where(col(ObservationCitation.observation_id) == row.id))
     session.execute(
         sa.update(Observation)
         .where(col(Observation.supersedes_id) == row.id)
@@ -128,22 +172,25 @@ def _rebuild_snapshot(
             incoming.item,
         )
         parsed.setdefault(key, incoming)
-    stored = session.exec(select(Observation).where(Observation.snapshot_id == snapshot.id)).all()
+    stored: list[_Stored] = list(
+        session.exec(
+            select(Observation, ObservationCitation)
+            .outerjoin(ObservationCitation, CITATION_JOIN)
+            .where(Observation.snapshot_id == snapshot.id)
+        ).all()
+    )
     produced: set[str] = set()
-    for row in stored:
+    for row, citation in stored:
         produced.add(row.series_key)
         record = parsed.get(row.series_key)
         if record is None:
-            _note(session, row, "removed", _record(row), None, now)
+            _note(session, row, "removed", _record(row, citation), None, now)
             _unlink(session, row)
             summary.removed += 1
             continue
-        if _values(row) != _values(record):
-            before = json.dumps(_values(row), sort_keys=True, ensure_ascii=False)
-            for name, value in _values(record).items():
-                setattr(row, name, value)
-            row.processing_version = PROCESSING_VERSION
-            session.add(row)
+        if _values(row, citation) != _values(record):
+            before = json.dumps(_values(row, citation), sort_keys=True, ensure_ascii=False)
+            _correct(session, row, citation, record)
             _note(session, row, "changed", before, json.dumps(_values(record), sort_keys=True), now)
             assert row.id is not None
             changed_ids.add(row.id)
@@ -202,21 +249,23 @@ def _merge_spurious_revisions(
     if not changed_ids:
         return
     ids = sorted(changed_ids)
-    candidates = list(
+    candidates: list[_Stored] = list(
         session.exec(
-            select(Observation).where(
-                sa.or_(col(Observation.id).in_(ids), col(Observation.supersedes_id).in_(ids))
-            )
+            select(Observation, ObservationCitation)
+            .outerjoin(ObservationCitation, CITATION_JOIN)
+            .where(sa.or_(col(Observation.id).in_(ids), col(Observation.supersedes_id).in_(ids)))
         ).all()
     )
-    for row in sorted(candidates, key=lambda r: r.id or 0, reverse=True):
-        if row.supersedes_id is None or row.review_status is not None:
+    for row, citation in sorted(candidates, key=lambda stored: stored[0].id or 0, reverse=True):
+        if row.supersedes_id is None or (citation is not None and citation.review_status is not None):
             continue
         previous = session.get(Observation, row.supersedes_id)
-        if previous is None or _values(previous) != _values(row):
+        if previous is None or _values(
+            previous, session.get(ObservationCitation, row.supersedes_id)
+        ) != _values(row, citation):
             continue
         was_current = row.is_current
-        _note(session, row, "merged", _record(row), None, now)
+        _note(session, row, "merged", _record(row, citation), None, now)
         last_seen = max((t for t in (previous.last_seen_at, row.last_seen_at) if t is not None), default=None)
         withdrawn_at = row.withdrawn_at
         _unlink(session, row)

@@ -74,8 +74,9 @@ def test_pdf_stockout_is_stored_with_item_page_and_quote(good_db) -> None:
     db = good_db[0]
     rows = sql_rows(
         db,
-        "SELECT page, quote, period_start, review_status FROM observation "
-        "WHERE indicator = 'DOC_STOCKOUT_MENTION' AND item = 'dolutegravir'",
+        "SELECT c.page, c.quote, o.period_start, c.review_status FROM observation o "
+        "JOIN observation_citation c ON c.observation_id = o.id AND c.snapshot_id = o.snapshot_id "
+        "WHERE o.indicator = 'DOC_STOCKOUT_MENTION' AND o.item = 'dolutegravir'",
     )
     assert rows == [
         (2, "Rupture de stock de dolutégravir à Conakry en mars 2024.", "2024-03-01", "candidate")

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from pytest_httpserver import HTTPServer
 from sqlmodel import select
 from typer.testing import CliRunner
@@ -153,6 +154,70 @@ def test_a_retracted_finding_cannot_be_confirmed(db: str, document: Path) -> Non
         set_status(session, finding.finding_id, "retracted", "Dr C")
         with pytest.raises(FindingError, match="retracted"):
             set_status(session, finding.finding_id, "confirmed", "Dr D")
+
+
+def _five_findings(db: str, document: Path) -> None:
+    """Three findings in Guinea and two in Senegal, over different months; one confirmed, one retracted."""
+    ids = [
+        _add(
+            db, document, country=country, period=period, quote=f"« {country} {period} »", page=page
+        ).finding_id
+        for country, period, page in (
+            ("Guinée", "2024-03", 2),
+            ("Guinée", "2023-11", 3),
+            ("Sénégal", "2024-01", 4),
+            ("Guinée", "2024-05", 5),
+            ("Sénégal", "2022-07", 6),
+        )
+    ]
+    with session_scope(open_store(db)) as session:
+        set_status(session, ids[0], "confirmed", "Dr B")
+        set_status(session, ids[2], "retracted", "Dr C")
+
+
+@pytest.mark.parametrize(
+    ("country", "include_retracted"), [(None, True), (None, False), ("GIN", False), ("SEN", True)]
+)
+def test_list_findings_reads_every_finding_in_one_query(
+    db: str, document: Path, country: str | None, include_retracted: bool
+) -> None:
+    _five_findings(db, document)
+    engine = open_store(db)
+    selects: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    with session_scope(engine) as session:
+        session.connection()  # the session's own setup is not the listing's
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            listed = list_findings(session, country, include_retracted=include_retracted)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        one_by_one = [get_finding(session, finding.finding_id) for finding in listed]
+    assert len(selects) == 1, selects
+    # The same findings as reading each one alone, newest period first, filtered as asked.
+    assert listed == one_by_one
+    expected = {
+        (None, True): ["2024-05", "2024-03", "2024-01", "2023-11", "2022-07"],
+        (None, False): ["2024-05", "2024-03", "2023-11", "2022-07"],
+        ("GIN", False): ["2024-05", "2024-03", "2023-11"],
+        ("SEN", True): ["2024-01", "2022-07"],
+    }[(country, include_retracted)]
+    assert [f"{f.period_start:%Y-%m}" for f in listed] == expected
+    by_period = {f"{f.period_start:%Y-%m}": f for f in listed}
+    if "2024-03" in by_period:
+        confirmed = by_period["2024-03"]
+        assert (confirmed.status, confirmed.versions, confirmed.quote, confirmed.page) == (
+            "confirmed",
+            2,
+            "« Guinée 2024-03 »",
+            2,
+        )
+    if "2024-01" in by_period:
+        assert (by_period["2024-01"].status, by_period["2024-01"].versions) == ("retracted", 2)
 
 
 def test_unknown_finding_id_is_a_clear_error(db: str) -> None:

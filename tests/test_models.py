@@ -2,7 +2,8 @@
 
 ``ObservationIn`` and ``ParsedRecord`` stay dataclasses (the ingestion hot path), ``Evidence`` and ``Finding``
 present values under readers' names: each test below fails, naming the field, when a column is added to
-:class:`cobase.models.ObservationBase` and forgotten in one of them.
+:class:`cobase.models.ObservationBase` (or to the citation's :class:`cobase.models.CitationBase`) and
+forgotten in one of them.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from cobase.db import open_store, session_scope
 from cobase.evidence.model import Evidence
 from cobase.findings import Finding
 from cobase.harmonize.records import ObservationIn
-from cobase.ingest import INSERT_COLUMNS, NOT_INSERTED, ingest_observations
-from cobase.ingest_pg import STAGED_COLUMNS
-from cobase.models import Observation, ObservationBase
+from cobase.ingest import CITATION_COLUMNS, CITATION_FIELDS, INSERT_COLUMNS, NOT_INSERTED, ingest_observations
+from cobase.ingest_pg import CITED, STAGED_COLUMNS
+from cobase.models import CitationBase, Observation, ObservationBase, ObservationCitation
 from cobase.parse import ParsedRecord
 from cobase.queries import ObservationRow, ObservationVersion
 from cobase.refresh import sync_sources
@@ -27,7 +28,10 @@ from cobase.registry import load_registry
 from cobase.snapshots import store_snapshot
 from crawlers.items import RawResponse
 
-BASE = set(ObservationBase.model_fields)
+OWN = set(ObservationBase.model_fields)
+CITATION = set(CitationBase.model_fields)
+BASE = OWN | CITATION
+"""An observation's fields: its own (the observation table's) and its citation's (observation_citation's)."""
 SET_BY_INGESTION = {"retrieved_at", "first_seen_at", "last_seen_at", "withdrawn_at"}
 """Fields of a stored version that ingestion sets from the snapshot and the refresh, not the record."""
 
@@ -38,7 +42,7 @@ def _fields(cls: type) -> set[str]:
 
 def test_table_and_read_models_derive_from_the_base() -> None:
     columns = {column.name for column in Observation.__table__.columns}  # type: ignore[attr-defined]
-    assert columns >= BASE
+    assert columns >= OWN
     assert set(ObservationVersion.model_fields) == BASE | {
         "id",
         "series_key",
@@ -47,6 +51,26 @@ def test_table_and_read_models_derive_from_the_base() -> None:
         "url",
     }
     assert set(ObservationRow.model_fields) == BASE | {"source", "snapshot_sha256", "url", "is_current"}
+
+
+def test_citation_fields_live_in_their_own_table_not_on_every_observation() -> None:
+    observation = {column.name for column in Observation.__table__.columns}  # type: ignore[attr-defined]
+    citation = {column.name for column in ObservationCitation.__table__.columns}  # type: ignore[attr-defined]
+    assert {"quote", "page", "review_status", "contributed_by"} == CITATION
+    assert not observation & CITATION
+    assert citation == CITATION | {"observation_id", "snapshot_id"}
+    table = ObservationCitation.__table__  # type: ignore[attr-defined]
+    assert [c.name for c in table.primary_key.columns] == ["observation_id"]
+    assert {fk.target_fullname for fk in table.foreign_keys} == {"observation.id", "snapshot.id"}
+    assert table.c.snapshot_id.index
+
+
+def test_citation_insert_columns_are_the_citation_table_columns() -> None:
+    """The citation tuples of ingest_observations are positional: (quote, page, review_status, by)."""
+    table = ObservationCitation.__table__  # type: ignore[attr-defined]
+    assert set(CITATION_COLUMNS) == {column.name for column in table.columns}
+    assert CITATION_FIELDS == ("quote", "page", "review_status", "contributed_by")
+    assert set(CITED) == CITATION
 
 
 def test_insert_columns_are_the_table_columns_but_those_set_later() -> None:
@@ -127,11 +151,31 @@ def test_each_record_field_lands_in_its_own_column(tmp_path: Path) -> None:
             session, source_id=source.id, snapshot_id=snapshot.id, retrieved_at=retrieved, rows=[row]
         )
         stored = session.get(Observation, 1)
-        assert stored is not None
+        citation = session.get(ObservationCitation, 1)
+        assert stored is not None and citation is not None
         for name in _fields(ObservationIn):
-            assert getattr(stored, name) == getattr(row, name), name
+            assert getattr(citation if name in CITATION else stored, name) == getattr(row, name), name
+        assert citation.snapshot_id == snapshot.id
         assert (stored.source_id, stored.snapshot_id, stored.is_current) == (source.id, snapshot.id, True)
         assert stored.retrieved_at == stored.first_seen_at == stored.last_seen_at == retrieved
         assert stored.supersedes_id is None and stored.withdrawn_at is None and stored.superseded_at is None
         assert stored.processing_version >= 1 and len(stored.series_key) == 32
         assert session.execute(sa.text("SELECT count(*) FROM observation")).scalar() == 1
+        assert session.execute(sa.text("SELECT count(*) FROM observation_citation")).scalar() == 1
+
+
+def test_a_value_without_citation_fields_has_no_citation_row(tmp_path: Path) -> None:
+    engine = open_store(f"sqlite:///{tmp_path / 'cobase.db'}")
+    row = ObservationIn("GIN", "IND", date(2020, 1, 1), date(2020, 12, 31), "12.5", value_num=12.5)
+    retrieved = datetime(2021, 3, 4, tzinfo=UTC)
+    with session_scope(engine) as session:
+        source = sync_sources(session, load_registry())["who_gho"]
+        raw = RawResponse(source="who_gho", url="https://example.org/x", status=200, body=b"{}",
+                          content_type="application/json", retrieved_at=retrieved.isoformat())  # fmt: skip
+        snapshot = store_snapshot(session, source, raw).snapshot
+        assert source.id is not None and snapshot.id is not None
+        ingest_observations(
+            session, source_id=source.id, snapshot_id=snapshot.id, retrieved_at=retrieved, rows=[row]
+        )
+        assert session.execute(sa.text("SELECT count(*) FROM observation")).scalar() == 1
+        assert session.execute(sa.text("SELECT count(*) FROM observation_citation")).scalar() == 0

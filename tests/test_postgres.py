@@ -24,7 +24,7 @@ from cobase.evidence import assess
 from cobase.findings import add_finding, set_status
 from cobase.harmonize.records import ObservationIn
 from cobase.ingest import ingest_observations
-from cobase.models import Observation
+from cobase.models import Observation, ObservationCitation
 from cobase.queries import list_observations, source_status
 from cobase.refresh import sync_sources
 from cobase.registry import load_registry
@@ -280,7 +280,8 @@ def _ingest(
 
 
 def _ingest_sequence(engine: sa.Engine) -> tuple[list[tuple[int, int, int, int]], list[tuple[object, ...]]]:
-    """First ingest, identical re-ingest, revisions, a revert seen later, a finding reviewed; every row."""
+    """First ingest, identical re-ingest, revisions, a revert seen later, a finding reviewed; every row of
+    the observation table, then every row of the citation table."""
     counts = []
     with session_scope(engine) as session:
         counts.append(_ingest(session, b"first", T_FIRST, FIRST))
@@ -295,6 +296,8 @@ def _ingest_sequence(engine: sa.Engine) -> tuple[list[tuple[int, int, int, int]]
     with engine.connect() as connection:
         table = Observation.__table__  # type: ignore[attr-defined]
         rows = connection.execute(sa.select(table).order_by(table.c.id)).fetchall()
+        citation = ObservationCitation.__table__  # type: ignore[attr-defined]
+        rows += connection.execute(sa.select(citation).order_by(citation.c.observation_id)).fetchall()
     return counts, [tuple(row) for row in rows]
 
 
@@ -304,8 +307,9 @@ def test_copy_ingestion_stores_exactly_what_the_sqlite_path_stores(engine: sa.En
     with engine.connect() as connection:
         versions = connection.execute(
             sa.text(
-                "SELECT country_iso3, value_text, review_status, published_basis, is_current, supersedes_id, "
-                "first_seen_at, last_seen_at, superseded_at FROM observation ORDER BY id"
+                "SELECT o.country_iso3, o.value_text, c.review_status, o.published_basis, o.is_current, "
+                "o.supersedes_id, o.first_seen_at, o.last_seen_at, o.superseded_at FROM observation o "
+                "LEFT JOIN observation_citation c ON c.observation_id = o.id ORDER BY o.id"
             )
         ).fetchall()
     assert (
@@ -340,6 +344,43 @@ def test_copy_ingestion_stores_exactly_what_the_sqlite_path_stores(engine: sa.En
         # A review keeps the document's date: the statement did not change.
         ("GIN", finding, "confirmed", "document_date", True, 6, review, review, None),
     ]
+
+
+def test_a_citation_bearing_row_is_copied_into_the_citation_table(engine: sa.Engine) -> None:
+    """COPY stages a finding's quote, page, status and contributor; only its versions get citation rows."""
+    with session_scope(engine) as session:
+        assert _ingest(session, b"first", T_FIRST, FIRST) == (6, 0, 0, 1)
+    with session_scope(engine) as session:
+        assert _ingest(session, b"again", T_AGAIN, FIRST) == (0, 6, 0, 1)  # an unchanged quote: no version
+    with session_scope(engine) as session:
+        assert _ingest(session, b"review", T_REVIEW, [_finding("confirmed")]) == (0, 0, 1, 0)
+    with engine.connect() as connection:
+        cited = connection.execute(
+            sa.text(
+                "SELECT o.breakdown, o.is_current, c.snapshot_id = o.snapshot_id, c.quote, c.page, "
+                "c.review_status, c.contributed_by FROM observation_citation c "
+                "JOIN observation o ON o.id = c.observation_id ORDER BY o.id"
+            )
+        ).fetchall()
+        uncited = connection.execute(
+            sa.text(
+                "SELECT count(*) FROM observation o WHERE NOT EXISTS "
+                "(SELECT 1 FROM observation_citation c WHERE c.observation_id = o.id)"
+            )
+        ).scalar()
+    assert [tuple(row) for row in cited] == [
+        ("finding=ab12cd34", False, True, "« rupture »", 3, "contributed", "Dr A"),
+        ("finding=ab12cd34", True, True, "« rupture »", 3, "confirmed", "Dr A"),
+    ]
+    assert uncited == 5  # the producers' values carry no citation row
+    with session_scope(engine) as session:
+        (row,) = [r for r in list_observations(session) if r.breakdown == "finding=ab12cd34"]
+        assert (row.quote, row.page, row.review_status, row.contributed_by) == (
+            "« rupture »",
+            3,
+            "confirmed",
+            "Dr A",
+        )
 
 
 def _boom_after(rows: list[ObservationIn], failing_at: int) -> Iterator[ObservationIn]:

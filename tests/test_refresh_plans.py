@@ -86,4 +86,21 @@ def test_looking_up_current_values_uses_the_partial_unique_index(tmp_path: Path)
         _current_values(session.connection(), ["a" * 32, "b" * 32])
 
     plans = _plans(engine, look_up)
+    # The citation (quote, review status) of each current value is one primary-key probe beside it.
+    assert plans == [
+        "SEARCH o USING INDEX uq_observation_current_series (series_key=?)"
+        " | SEARCH c USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN"
+    ], plans
+
+
+def test_a_new_versions_citation_finds_it_through_the_partial_unique_index(tmp_path: Path) -> None:
+    engine = _store(tmp_path)
+
+    def cite(session) -> None:  # type: ignore[no-untyped-def]
+        from cobase.ingest import _citation_sql
+
+        connection = session.connection()
+        connection.exec_driver_sql(_citation_sql(connection.dialect), [("a quote", 2, None, None, "a" * 32)])
+
+    plans = _plans(engine, cite)
     assert plans == ["SEARCH observation USING INDEX uq_observation_current_series (series_key=?)"], plans

@@ -74,8 +74,12 @@ def test_one_observation_per_report_and_medicine(refreshed) -> None:
 
 
 def test_observations_are_candidates_with_a_quote(refreshed) -> None:
-    rows = sql_rows(refreshed[0], "SELECT review_status, quote FROM observation")
-    assert all(status == "candidate" and quote for status, quote in rows)
+    rows = sql_rows(
+        refreshed[0],
+        "SELECT c.review_status, c.quote FROM observation o "
+        "LEFT JOIN observation_citation c ON c.observation_id = o.id",
+    )
+    assert rows and all(status == "candidate" and quote for status, quote in rows)
 
 
 def test_appname_is_never_stored(refreshed) -> None:

@@ -456,6 +456,104 @@ def test_rebuild_removes_what_a_snapshot_no_longer_yields_and_adds_what_it_now_y
     assert (again.removed, again.added, again.changed) == (0, 0, 0)
 
 
+def _quoting_gho(quote: str | None, page: int | None) -> Any:
+    """who_gho's parser, each record given ``quote`` and ``page`` (as a document parser gives them)."""
+    real = get_parser("who_gho")
+
+    def parser(_key: str) -> Any:
+        def parse(body: bytes, url: str, meta: Any) -> Iterator[ParsedRecord]:
+            for record in real(body, url, meta):
+                yield ParsedRecord(**{**_fields(record), "quote": quote, "page": page})
+
+        return parse
+
+    return parser
+
+
+def _citations(engine: sa.Engine) -> list[tuple[Any, ...]]:
+    with engine.connect() as connection:
+        return [
+            tuple(row)
+            for row in connection.execute(
+                sa.text(
+                    "SELECT observation_id, snapshot_id, quote, page, review_status, contributed_by "
+                    "FROM observation_citation ORDER BY observation_id"
+                )
+            )
+        ]
+
+
+def test_rebuild_corrects_a_quote_and_page_in_the_citation_table(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patched:
+        patched.setattr(refresh, "get_parser", _quoting_gho("a wrong quote", 9))
+        _ingest(engine, gho_page([("GIN", 2022, 60.0, DATE_A)]), T1)
+    ((observation_id, snapshot_id, *_),) = _citations(engine)
+    monkeypatch.setattr("cobase.rebuild.get_parser", _quoting_gho("the right quote", 2))
+    (first,) = rebuild(engine, load_registry(), ["who_gho"])
+    assert (first.changed, _citations(engine)) == (
+        1,
+        [(observation_id, snapshot_id, "the right quote", 2, None, None)],
+    )
+    with session_scope(engine) as session:
+        (change,) = session.exec(select(ProcessingChange)).all()
+    assert (json.loads(change.before or "{}")["quote"], json.loads(change.after or "{}")["page"]) == (
+        "a wrong quote",
+        2,
+    )
+    before = (_table(engine), _citations(engine))
+    (second,) = rebuild(engine, load_registry(), ["who_gho"])
+    assert (second.changed, (_table(engine), _citations(engine))) == (0, before)
+
+
+def test_rebuild_drops_a_citation_the_parser_no_longer_gives_and_adds_one_it_now_gives(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patched:
+        patched.setattr(refresh, "get_parser", _quoting_gho("not in the answer", None))
+        _ingest(engine, gho_page([("GIN", 2022, 60.0, DATE_A)]), T1)
+    assert len(_citations(engine)) == 1
+    (summary,) = rebuild(engine, load_registry(), ["who_gho"])  # today's parser gives no quote
+    assert (summary.changed, _citations(engine)) == (1, [])
+    monkeypatch.setattr("cobase.rebuild.get_parser", _quoting_gho(None, 4))
+    (again,) = rebuild(engine, load_registry(), ["who_gho"])
+    (row,) = _versions(engine)
+    assert (again.changed, _citations(engine)) == (1, [(row.id, row.snapshot_id, None, 4, None, None)])
+
+
+def test_rebuild_removes_a_cited_value_with_its_citation(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = get_parser("who_gho")
+
+    def moved(_key: str) -> Any:
+        def parse(body: bytes, url: str, meta: Any) -> Iterator[ParsedRecord]:
+            for record in real(body, url, meta):  # a bug put every value on the wrong year, quoted
+                yield ParsedRecord(
+                    **{**_fields(record), "period_start": date(2000, 1, 1), "period_end": date(2000, 12, 31)}
+                    | {"quote": "GIN 2000", "page": 1}
+                )
+
+        return parse
+
+    with monkeypatch.context() as patched:
+        patched.setattr(refresh, "get_parser", moved)
+        _ingest(engine, gho_page([("GIN", 2022, 60.0, DATE_A)]), T1)
+    assert len(_citations(engine)) == 1
+    (summary,) = rebuild(engine, load_registry(), ["who_gho"])
+    assert (summary.removed, summary.added, _citations(engine)) == (1, 1, [])
+    with session_scope(engine) as session:
+        removed = session.exec(select(ProcessingChange).where(ProcessingChange.kind == "removed")).one()
+    kept = json.loads(removed.before or "{}")  # the removed version is kept whole, its citation included
+    assert (kept["quote"], kept["page"], kept["review_status"], kept["period_start"]) == (
+        "GIN 2000",
+        1,
+        None,
+        "2000-01-01",
+    )
+
+
 def test_cli_rebuild_unknown_source_is_a_clear_error(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 

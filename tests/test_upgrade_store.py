@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,67 @@ def test_every_value_version_and_finding_is_kept(upgraded: sa.Engine) -> None:
         assert finding.quote == "Rupture de stock de dolutégravir à Conakry, mars 2024"
         mentions = [r for r in rows if r.source == "documents" and r.quote]
         assert len(mentions) == 12
+
+
+CITED_0020 = (
+    "SELECT id, snapshot_id, quote, page, review_status, contributed_by FROM observation "
+    "WHERE quote IS NOT NULL OR page IS NOT NULL OR review_status IS NOT NULL OR contributed_by IS NOT NULL "
+    "ORDER BY id"
+)
+"""Every version that had a citation field, in a store of revision 0020 or 0021 (columns on observation)."""
+
+CITED = (
+    "SELECT observation_id, snapshot_id, quote, page, review_status, contributed_by "
+    "FROM observation_citation ORDER BY observation_id"
+)
+
+
+def _rows(path: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_every_citation_moves_to_the_citation_table(upgraded: sa.Engine) -> None:
+    """Quotes, pages, review statuses and contributors are copied, one row per version that had any."""
+    before = _rows(STORES / "store_0020.db", CITED_0020)
+    with upgraded.connect() as connection:
+        after = [tuple(row) for row in connection.exec_driver_sql(CITED)]
+        columns = {column["name"] for column in sa.inspect(connection).get_columns("observation")}
+    assert after == before
+    # 12 document mentions, 5 ReliefWeb reports, 96 register rows (their quotes), the finding's 2 versions.
+    assert len(after) == 115
+    assert sum(quote is not None for _i, _s, quote, *_ in after) == 115
+    assert sum(page is not None for *_, page, _r, _c in after) == 7
+    assert sum(status is not None for *_, status, _c in after) == 19
+    assert [(page, status, by) for *_, page, status, by in after if by] == [
+        (3, "contributed", "Dr Camara"),
+        (3, "confirmed", "Dr Diallo"),
+    ]
+    assert not columns & {"quote", "page", "review_status", "contributed_by"}
+
+
+def test_downgrade_moves_citations_back_and_upgrade_again_keeps_them(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    shutil.copyfile(STORES / "store_0020.db", path)
+    before = _rows(path, CITED_0020)
+    url = f"sqlite:///{path}"
+    open_store.cache_clear()
+    open_store(url).dispose()  # upgrades to head
+    open_store.cache_clear()
+    command.downgrade(alembic_config(url), "0021")
+    assert current_revision(sa.create_engine(url)) == "0021"
+    assert _rows(path, CITED_0020) == before
+    assert not _rows(path, "SELECT name FROM sqlite_master WHERE name = 'observation_citation'")
+    command.upgrade(alembic_config(url), "head")
+    assert _rows(path, CITED) == before
+    engine = open_store(url)
+    try:
+        with session_scope(engine) as session:
+            (finding,) = list_findings(session)
+            assert (finding.status, finding.page, finding.contributed_by) == ("confirmed", 3, "Dr Diallo")
+    finally:
+        open_store.cache_clear()
+        engine.dispose()
 
 
 def col_withdrawn() -> sa.ColumnElement[bool]:
@@ -165,4 +227,69 @@ def test_postgresql_store_at_0020_keeps_its_breakdowns_and_series(tmp_path: Path
             assert (counts.new, counts.unchanged) == (0, 1)
     finally:
         open_store.cache_clear()
+        engine.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="set COBASE_TEST_POSTGRES_URL to test on PostgreSQL")
+def test_postgresql_citations_move_to_their_table_and_back() -> None:
+    """0022 on PostgreSQL: a finding's quote, page, status and contributor are copied, the producer's
+    value gets no citation row, and a downgrade to 0021 then an upgrade again keeps them."""
+    url = worker_schema_url(PG_URL, "cobase_upgrade_citation")
+    fresh_schema(url)
+    config = alembic_config(url)
+    command.upgrade(config, "0021")
+    engine = sa.create_engine(url)
+    values = (
+        "INSERT INTO observation (id, series_key, source_id, snapshot_id, country_iso3, indicator, "
+        "breakdown, value_text, period_start, period_end, retrieved_at, is_current, quote, page, "
+        "review_status, contributed_by) VALUES (:id, :key, 1, 1, 'GIN', :indicator, '', 'x', "
+        "'2024-03-01', '2024-03-31', '2024-04-01T00:00:00+00:00', true, :quote, :page, :status, :by)"
+    )
+    names = ("id", "key", "indicator", "quote", "page", "status", "by")
+    cited = "SELECT id, quote, page, review_status, contributed_by FROM observation WHERE quote IS NOT NULL"
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO source (id, key, producer, title, url_main, licence_name) "
+                    "VALUES (1, 'contributed', 'c', 'c', '', '')"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO snapshot (id, source_id, url, retrieved_at, http_status, sha256, size, "
+                    "body_location, parse_status) "
+                    "VALUES (1, 1, 'u', '2024-04-01T00:00:00+00:00', 200, 'x', 1, 'db', 'ok')"
+                )
+            )
+            for row in (
+                (1, "a" * 32, "FINDING_CONTINUITY", "« rupture »", 3, "contributed", "Dr A"),
+                (2, "b" * 32, "HIV_ARTCOVERAGE", None, None, None, None),  # a producer's value
+            ):
+                connection.execute(sa.text(values), dict(zip(names, row, strict=True)))
+            before = connection.execute(sa.text(cited)).fetchall()
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            moved = connection.execute(
+                sa.text(
+                    "SELECT observation_id, quote, page, review_status, contributed_by, snapshot_id "
+                    "FROM observation_citation"
+                )
+            ).fetchall()
+            columns = {column["name"] for column in sa.inspect(connection).get_columns("observation")}
+        assert [tuple(row) for row in moved] == [(1, "« rupture »", 3, "contributed", "Dr A", 1)]
+        assert not columns & {"quote", "page", "review_status", "contributed_by"}
+        command.downgrade(config, "0021")
+        with engine.connect() as connection:
+            assert connection.execute(sa.text(cited)).fetchall() == before
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            again = connection.execute(
+                sa.text(
+                    "SELECT observation_id, quote, page, review_status, contributed_by "
+                    "FROM observation_citation"
+                )
+            ).fetchall()
+        assert [tuple(row) for row in again] == [tuple(row) for row in before]
+    finally:
         engine.dispose()

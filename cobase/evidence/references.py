@@ -31,9 +31,10 @@ from sqlmodel import Session, col, select
 from cobase.archive import captures_for
 from cobase.evidence.model import Assessment, Evidence
 from cobase.harmonize.countries import resolve_country
-from cobase.models import Observation, Snapshot
+from cobase.models import Observation, ObservationCitation, Snapshot
 from cobase.models import Source as SourceRow
 from cobase.parse.reliefweb_reports import report_pages
+from cobase.queries import CITATION_JOIN
 from cobase.registry import Registry
 from cobase.snapshots import is_public_url, load_body
 
@@ -282,13 +283,14 @@ def cited_urls(session: Session, registry: Registry, source: str | None = None) 
             Observation.indicator,
             Observation.country_iso3,
             Observation.breakdown,
-            Observation.page,
+            ObservationCitation.page,
             Snapshot.sha256,
             Snapshot.canonical_url,
             Snapshot.content_type,
         )
         .join(SourceRow, col(SourceRow.id) == col(Observation.source_id))
         .join(Snapshot, col(Snapshot.id) == col(Observation.snapshot_id))
+        .outerjoin(ObservationCitation, CITATION_JOIN)
         .where(col(Observation.is_current))
         .distinct()
     )

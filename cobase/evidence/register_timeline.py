@@ -30,7 +30,7 @@ from sqlmodel import Session, select
 
 from cobase.catalogue import load_catalogue
 from cobase.clock import utcnow
-from cobase.models import Observation, Snapshot, Source
+from cobase.models import Observation, ObservationCitation, Snapshot, Source
 from cobase.parse._register import (
     NO_LONGER_LISTED,
     REGISTERED,
@@ -40,7 +40,7 @@ from cobase.parse._register import (
     product_of,
     quote_fields,
 )
-from cobase.queries import PUBLIC_URL, as_of_status
+from cobase.queries import CITATION_JOIN, PUBLIC_URL, as_of_status
 
 REGISTER_SOURCES = ("dz_miph_nomenclature", "tn_dpm_amm")
 """Sources whose ``NATREG_STATUS`` is a national register's version (one product per observation)."""
@@ -242,9 +242,10 @@ def _products(
             Observation.breakdown,
             Observation.value_text,
             Observation.item,
-            Observation.quote,
+            ObservationCitation.quote,
         )
         .join(Source, Source.id == Observation.source_id)
+        .outerjoin(ObservationCitation, CITATION_JOIN)
         .where(
             *_source_filter(source_key, country_iso3, STATUS),
             Observation.is_current == sa.true(),
@@ -356,8 +357,9 @@ def country_register(session: Session, country_iso3: str) -> list[RegisterRow]:
             )
         }
         query = (
-            select(Observation.breakdown, Observation.value_text, Observation.item, Observation.quote)
+            select(Observation.breakdown, Observation.value_text, Observation.item, ObservationCitation.quote)
             .join(Source, Source.id == Observation.source_id)  # type: ignore[arg-type]
+            .outerjoin(ObservationCitation, CITATION_JOIN)
             .where(
                 *_source_filter(source_key, country_iso3, STATUS),
                 Observation.is_current == sa.true(),
