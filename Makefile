@@ -23,9 +23,13 @@ install: venv ## Install cobase (runtime only) from requirements.lock
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 
-install-dev: venv ## Install cobase with the development dependencies from requirements-dev.lock
+install-dev: $(VENV)/.installed-dev ## Install cobase with the development dependencies from requirements-dev.lock
+
+# A stamp: the lock is installed again only when it or pyproject.toml changed (not at every `make test`).
+$(VENV)/.installed-dev: requirements-dev.lock pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
 
 lock: venv ## Re-resolve requirements.lock and requirements-dev.lock from pyproject.toml (with uv)
 	$(BIN)/python -m pip install --quiet uv
@@ -38,11 +42,15 @@ run: install ## Install cobase and start the app (embedded SQLite; an empty stor
 demo: install ## Load the demonstration data into the demonstration store (no internet needed)
 	$(BIN)/cobase demo
 
-test: install-dev ## Install dev dependencies, lint, and run the whole test suite
+# mypy runs beside pytest, its report printed after the suite's: the suite leaves a core idle while it
+# waits on subprocesses, servers and the browser. Either failing fails the target.
+test: install-dev ## Install dev dependencies, lint, type-check and run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/mypy > $(VENV)/mypy.log 2>&1 & types=$$!; \
+	$(BIN)/python -m pytest; suite=$$?; \
+	wait $$types; typed=$$?; echo "mypy:"; cat $(VENV)/mypy.log; \
+	exit $$(( suite || typed ))
 
 lint: ## Lint and check formatting
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

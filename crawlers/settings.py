@@ -26,6 +26,10 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19 starts, for every crawl, a local HTTP server that runs Python code sent to it with a token
+# (its "remote control", meant for an MCP client). An unattended refresh needs no such door, and starting
+# and stopping it costs every crawl time: off (older Scrapy versions ignore the setting).
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "WARNING"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"

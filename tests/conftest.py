@@ -31,3 +31,22 @@ _scan_installed_components_once()
 def local_server() -> Iterator[HTTPServer]:
     """An HTTP server on 127.0.0.1 for one module; each refresh sets its routes anew (``tests.e2e``)."""
     yield from local_http_server()
+
+
+HEAVY_FIRST = (
+    "tests/test_faults.py",
+    "tests/test_browser_team.py",
+    "tests/test_browser.py",
+    "tests/test_limits.py",
+    "tests/test_reliefweb_reports_e2e.py",
+)
+"""The files that take longest (kills, browsers, large bodies), handed out first: pytest-xdist gives out whole
+files in collection order, and one of them started last would leave the other worker idle at the end."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return HEAVY_FIRST.index(path) if path in HEAVY_FIRST else len(HEAVY_FIRST)
+
+    items.sort(key=rank)  # stable: each file keeps its own order
