@@ -29,6 +29,7 @@ from cobase.harmonize.records import ObservationIn
 from cobase.ingest import ingest_observations
 from cobase.models import CitationBase, Observation, ObservationCitation, Snapshot
 from cobase.models import Source as SourceRow
+from cobase.queries import CITATION_JOIN
 from cobase.registry import AccessDimension
 from cobase.snapshots import DocumentFetchError, fetch_document, is_web_url, store_snapshot
 from cobase.webfetch import UnsafeFetchError
@@ -222,7 +223,7 @@ def _read_versions(session: Session, which: sa.ColumnElement[bool]) -> dict[str,
     query = (
         select(Observation, ObservationCitation, Snapshot)
         .join(Snapshot, col(Snapshot.id) == col(Observation.snapshot_id))
-        .outerjoin(ObservationCitation, col(ObservationCitation.observation_id) == col(Observation.id))
+        .outerjoin(ObservationCitation, CITATION_JOIN)
         .where(which)
         .order_by(col(Observation.id))
     )
