@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from cobase.db import open_store, session_scope
 from cobase.evidence.model import Evidence
@@ -20,7 +21,8 @@ from cobase.findings import Finding
 from cobase.harmonize.records import ObservationIn
 from cobase.ingest import CITATION_COLUMNS, CITATION_FIELDS, INSERT_COLUMNS, NOT_INSERTED, ingest_observations
 from cobase.ingest_pg import CITED, STAGED_COLUMNS
-from cobase.models import CitationBase, Observation, ObservationBase, ObservationCitation
+from cobase.models import CitationBase, Observation, ObservationBase, ObservationCitation, Snapshot
+from cobase.models import Source as SourceRow
 from cobase.parse import ParsedRecord
 from cobase.queries import ObservationRow, ObservationVersion
 from cobase.refresh import sync_sources
@@ -120,6 +122,19 @@ def test_finding_shows_every_observation_field_under_its_reader_name() -> None:
     assert not expected - _fields(Finding), f"Finding lacks {sorted(expected - _fields(Finding))}"
 
 
+def _ingest_one(session: Session, row: ObservationIn, retrieved: datetime) -> tuple[SourceRow, Snapshot]:
+    """``row`` ingested by the ingestion path, on a snapshot of who_gho; (source, snapshot) returned."""
+    source = sync_sources(session, load_registry())["who_gho"]
+    raw = RawResponse(source="who_gho", url="https://example.org/x", status=200, body=b"{}",
+                      content_type="application/json", retrieved_at=retrieved.isoformat())  # fmt: skip
+    snapshot = store_snapshot(session, source, raw).snapshot
+    assert source.id is not None and snapshot.id is not None
+    ingest_observations(
+        session, source_id=source.id, snapshot_id=snapshot.id, retrieved_at=retrieved, rows=[row]
+    )
+    return source, snapshot
+
+
 def test_each_record_field_lands_in_its_own_column(tmp_path: Path) -> None:
     """Every ObservationIn field reaches the column of the same name (the insert tuple is positional)."""
     engine = open_store(f"sqlite:///{tmp_path / 'cobase.db'}")
@@ -142,14 +157,7 @@ def test_each_record_field_lands_in_its_own_column(tmp_path: Path) -> None:
     )
     retrieved = datetime(2021, 3, 4, 5, 6, 7, tzinfo=UTC)
     with session_scope(engine) as session:
-        source = sync_sources(session, load_registry())["who_gho"]
-        raw = RawResponse(source="who_gho", url="https://example.org/x", status=200, body=b"{}",
-                          content_type="application/json", retrieved_at=retrieved.isoformat())  # fmt: skip
-        snapshot = store_snapshot(session, source, raw).snapshot
-        assert source.id is not None and snapshot.id is not None
-        ingest_observations(
-            session, source_id=source.id, snapshot_id=snapshot.id, retrieved_at=retrieved, rows=[row]
-        )
+        source, snapshot = _ingest_one(session, row, retrieved)
         stored = session.get(Observation, 1)
         citation = session.get(ObservationCitation, 1)
         assert stored is not None and citation is not None
@@ -169,13 +177,6 @@ def test_a_value_without_citation_fields_has_no_citation_row(tmp_path: Path) -> 
     row = ObservationIn("GIN", "IND", date(2020, 1, 1), date(2020, 12, 31), "12.5", value_num=12.5)
     retrieved = datetime(2021, 3, 4, tzinfo=UTC)
     with session_scope(engine) as session:
-        source = sync_sources(session, load_registry())["who_gho"]
-        raw = RawResponse(source="who_gho", url="https://example.org/x", status=200, body=b"{}",
-                          content_type="application/json", retrieved_at=retrieved.isoformat())  # fmt: skip
-        snapshot = store_snapshot(session, source, raw).snapshot
-        assert source.id is not None and snapshot.id is not None
-        ingest_observations(
-            session, source_id=source.id, snapshot_id=snapshot.id, retrieved_at=retrieved, rows=[row]
-        )
+        _ingest_one(session, row, retrieved)
         assert session.execute(sa.text("SELECT count(*) FROM observation")).scalar() == 1
         assert session.execute(sa.text("SELECT count(*) FROM observation_citation")).scalar() == 0
