@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -107,14 +108,29 @@ CITATION_FIELDS: tuple[str, ...] = tuple(CitationBase.model_fields)
 """A record's fields stored in ``observation_citation`` (quote, page, review status, contributor), in the
 table's order: written only for the few rows that have one of them (findings, document mentions)."""
 
+_cited = attrgetter(*CITATION_FIELDS)
+"""A record's citation fields as one tuple, in :data:`CITATION_FIELDS`' order (one C call per row)."""
+
+_NOT_CITED = (None,) * len(CITATION_FIELDS)
+
 CITATION_COLUMNS = ("observation_id", "snapshot_id", *CITATION_FIELDS)
 """The citation table's columns as :func:`ingest_observations` writes them (a test pins them to the
 table's)."""
 
 
+def _marker(dialect: sa.Dialect) -> str:
+    """The driver's placeholder for a bound value (SQLite's ``?``, psycopg's ``%s``)."""
+    return "?" if dialect.paramstyle == "qmark" else "%s"
+
+
+def _true(dialect: sa.Dialect) -> str:
+    """``is_current``'s true as the partial unique index writes it, so a lookup can use that index."""
+    return "1" if dialect.name == "sqlite" else "true"
+
+
 def _insert_sql(dialect: sa.Dialect) -> str:
     """A plain driver-level INSERT: SQLAlchemy's per-row parameter processing would triple the cost."""
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    marker = _marker(dialect)
     return (
         f"INSERT INTO observation ({', '.join(INSERT_COLUMNS)}) "
         f"VALUES ({', '.join([marker] * len(INSERT_COLUMNS))})"
@@ -127,8 +143,7 @@ def _citation_sql(dialect: sa.Dialect) -> str:
     Keyed by series rather than by id: a driver-level ``executemany`` returns no ids, and the new version
     is the one current row of its series.
     """
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    current = "1" if dialect.name == "sqlite" else "true"
+    marker, current = _marker(dialect), _true(dialect)
     return (
         f"INSERT INTO observation_citation ({', '.join(CITATION_COLUMNS)}) "
         f"SELECT id, snapshot_id, {', '.join([marker] * len(CITATION_FIELDS))} FROM observation "
@@ -187,8 +202,7 @@ def _current_values(connection: sa.Connection, keys: list[str]) -> dict[str, _Cu
     retracted) is a new version like a producer's revision.
     """
     found: dict[str, _Current] = {}
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    current = "1" if connection.dialect.name == "sqlite" else "true"
+    marker, current = _marker(connection.dialect), _true(connection.dialect)
     # Stay well under SQLite's bound-parameter limit.
     for start in range(0, len(keys), 10_000):
         part = keys[start : start + 10_000]
@@ -210,7 +224,7 @@ def touch_last_seen(connection: sa.Connection, ids: list[int], seen_at: datetime
     # A driver-level executemany, like the inserts: SQLAlchemy's per-row parameter processing made an
     # all-unchanged ingest slower than the first one.
     seen = _driver_values(connection.dialect)(as_utc(seen_at))
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    marker = _marker(connection.dialect)
     connection.exec_driver_sql(
         f"UPDATE observation SET last_seen_at = {marker} "
         f"WHERE id = {marker} AND (last_seen_at IS NULL OR last_seen_at < {marker})",
@@ -360,13 +374,9 @@ def ingest_observations(
                     PROCESSING_VERSION,
                 )
             )
-            if (
-                row.quote is not None
-                or row.page is not None
-                or row.review_status is not None
-                or row.contributed_by is not None
-            ):  # in CITATION_FIELDS' order, then the series the new version is current for
-                citations.append((row.quote, row.page, row.review_status, row.contributed_by, key))
+            cited = _cited(row)
+            if cited != _NOT_CITED:  # the citation's fields, then the series the new version is current for
+                citations.append((*cited, key))
         if superseded:
             # The old value stops being current before its successor is inserted (partial unique index).
             connection.execute(
