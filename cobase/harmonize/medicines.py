@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -197,6 +196,8 @@ def _candidate_scores(queries: Sequence[str], keys: Sequence[str]) -> list[float
     Computed by rapidfuzz over every (query, key) pair at once: a register's unresolved names are ranked
     by the thousand during a refresh, and a Python loop over the catalogue's names took seconds.
     """
+    import numpy as np  # only when ranking: resolving a name (every command, every page) needs none
+
     scores = process.cdist(queries, keys, scorer=fuzz.ratio, dtype=np.float64)
     scores += process.cdist(queries, keys, scorer=fuzz.WRatio, dtype=np.float64)
     return [float(score) for score in (scores / 2).max(axis=0)]
