@@ -27,7 +27,7 @@ from cobase.harmonize.countries import resolve_country
 from cobase.harmonize.medicines import resolve_item
 from cobase.harmonize.records import ObservationIn
 from cobase.ingest import ingest_observations
-from cobase.models import CitationBase, Observation, ObservationCitation, Snapshot
+from cobase.models import NO_CITATION, CitationBase, Observation, ObservationCitation, Snapshot
 from cobase.models import Source as SourceRow
 from cobase.queries import CITATION_JOIN
 from cobase.registry import AccessDimension
@@ -211,8 +211,6 @@ def add_finding(
 _Version = tuple[Observation, CitationBase, Snapshot]
 """One stored version of a finding: the observation, its citation (quote, page, status, who) and document."""
 
-_NO_CITATION = CitationBase()
-
 
 def _read_versions(session: Session, which: sa.ColumnElement[bool]) -> dict[str, list[_Version]]:
     """Every version of the findings ``which`` selects (on their breakdown), per breakdown, oldest first.
@@ -229,7 +227,7 @@ def _read_versions(session: Session, which: sa.ColumnElement[bool]) -> dict[str,
     )
     found: dict[str, list[_Version]] = {}
     for observation, citation, snapshot in session.exec(query):
-        found.setdefault(observation.breakdown, []).append((observation, citation or _NO_CITATION, snapshot))
+        found.setdefault(observation.breakdown, []).append((observation, citation or NO_CITATION, snapshot))
     return found
 
 

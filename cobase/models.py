@@ -188,6 +188,10 @@ class CitationBase(SQLModel):
     contributed_by: str | None = None
 
 
+NO_CITATION = CitationBase()
+"""What a version without a citation row reads as (every field empty); read, never changed."""
+
+
 class Observation(ObservationBase, table=True):
     """One value a producer published about one country, indicator, breakdown and period."""
 

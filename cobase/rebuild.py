@@ -34,7 +34,14 @@ from cobase.clock import utcnow
 from cobase.db import session_scope
 from cobase.harmonize.records import HarmonizeReport, ObservationIn, harmonize
 from cobase.ingest import ingest_observations, series_key
-from cobase.models import CitationBase, Observation, ObservationCitation, ProcessingChange, Snapshot
+from cobase.models import (
+    NO_CITATION,
+    CitationBase,
+    Observation,
+    ObservationCitation,
+    ProcessingChange,
+    Snapshot,
+)
 from cobase.parse import ParseError, get_parser
 from cobase.parse._zip import zip_member_limit
 from cobase.processing import PROCESSING_VERSION
@@ -48,8 +55,6 @@ _VALUE_FIELDS = ("value_text", "value_num", "unit", "quote", "page")
 
 _CITED_FIELDS = tuple(name for name in _VALUE_FIELDS if name in CitationBase.model_fields)
 """Those of a stored version's citation (``observation_citation``), not of its observation row."""
-
-_NO_CITATION = CitationBase()
 
 _Stored = tuple[Observation, ObservationCitation | None]
 """A stored version and its citation (None for a value without quote, page or review)."""
@@ -79,13 +84,13 @@ def _values(row: Observation | ObservationIn, citation: CitationBase | None = No
     """What a correction compares: a record's fields, or a stored version's with its citation's."""
     if isinstance(row, ObservationIn):
         return {name: getattr(row, name) for name in _VALUE_FIELDS}
-    cited = citation or _NO_CITATION
+    cited = citation or NO_CITATION
     return {name: getattr(cited if name in _CITED_FIELDS else row, name) for name in _VALUE_FIELDS}
 
 
 def _record(row: Observation, citation: CitationBase | None) -> str:
     """The whole stored version, its citation's fields included (empty when it has none)."""
-    cited = citation or _NO_CITATION
+    cited = citation or NO_CITATION
     fields = {**row.model_dump(), **{name: getattr(cited, name) for name in CitationBase.model_fields}}
     data = {
         name: value.isoformat() if hasattr(value, "isoformat") else value for name, value in fields.items()
