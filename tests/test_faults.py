@@ -472,12 +472,17 @@ def test_concurrent_upgrades_of_an_older_store_all_succeed(baseline, tmp_path: P
 
 # --- two refreshes at once -----------------------------------------------------------------------------
 
+OUTLAST_A_START = 2.0
+"""Seconds each answer waits while the first refresh must still hold the lock: longer than a second
+``cobase`` process takes to start and reach the lock, however fast refreshes have become (at 0.4 s the
+first sometimes finished before the second asked, and the second then ran, exit 0)."""
+
 
 def test_overlapping_refresh_on_sqlite_exits_with_one_sentence_naming_the_running_one(
     slow_server: HTTPServer, baseline, tmp_path: Path
 ) -> None:
     db = copy_store(baseline, tmp_path)
-    slow_server.delay = 0.4  # type: ignore[attr-defined]
+    slow_server.delay = OUTLAST_A_START  # type: ignore[attr-defined]
     first = start_refresh(tmp_path, db, slow_server)
     try:
         wait_for(lambda: lock_taken(db))
@@ -528,7 +533,7 @@ def test_overlapping_refresh_on_postgresql_exits_with_one_sentence(
     first_refresh = refresh(tmp_path, pg_store, slow_server)
     assert first_refresh.returncode == 0, first_refresh.stderr
     before = current_values(pg_store)
-    slow_server.delay = 0.4  # type: ignore[attr-defined]
+    slow_server.delay = OUTLAST_A_START  # type: ignore[attr-defined]
     first = start_refresh(tmp_path, pg_store, slow_server)
     engine = sa.create_engine(pg_store)
     try:
