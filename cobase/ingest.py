@@ -29,8 +29,12 @@ merged by a few set-based statements (:mod:`cobase.ingest_pg`), within a small f
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
@@ -81,13 +85,37 @@ def series_key(
     period_end: date,
     item: str | None = None,
 ) -> str:
-    """A compact identifier of what a value is about; equal keys mean the same series point."""
+    """A compact identifier of what a value is about; equal keys mean the same series point.
+
+    32 hexadecimal digits: the first 8 name the source and indicator (:func:`series_group_prefix`), the
+    other 24 are the point's own hash. Keys of one indicator thus sort together, and ingestion, which
+    meets a snapshot's rows indicator by indicator, writes the current-series unique index where it wrote
+    the previous row. A key hashed whole sent every insert to a random page of an index that outgrows
+    the page cache: 4 million rows took 5.6 times as long as 1 million. Two points of one indicator still
+    differ in 96 bits.
+    """
     text = (
         f"{source_id}{_KEY_SEPARATOR}{indicator}{_KEY_SEPARATOR}{country_iso3}{_KEY_SEPARATOR}{breakdown}"
         f"{_KEY_SEPARATOR}{period_start.toordinal()}{_KEY_SEPARATOR}{period_end.toordinal()}"
         f"{_KEY_SEPARATOR}{item or ''}"
     )
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    point = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    return series_group_prefix(source_id, indicator) + point[SERIES_PREFIX_DIGITS:]
+
+
+SERIES_PREFIX_DIGITS = 8
+"""How many leading hexadecimal digits of a series key name its source and indicator."""
+
+
+@functools.lru_cache(maxsize=4096)
+def series_group_prefix(source_id: int, indicator: str) -> str:
+    """The leading digits of every series key of one source and indicator (see :func:`series_key`).
+
+    Migration 0023 gave stored keys this prefix and kept their other digits, so a stored series and the
+    same series ingested today have the same key.
+    """
+    text = f"{source_id}{_KEY_SEPARATOR}{indicator}"
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=SERIES_PREFIX_DIGITS // 2).hexdigest()
 
 
 _TABLE = Observation.__table__  # type: ignore[attr-defined]
@@ -282,6 +310,41 @@ def _staged_rows(rows: Iterable[ObservationIn], source_id: int, counts: IngestCo
         )
 
 
+class _CollectorPause:
+    """Pauses of Python's cyclic garbage collector, nested or from several threads (see
+    :func:`collector_paused`): the collector is restored when the last one ends, and only if it was on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._was_enabled = False
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0 and self._was_enabled:
+                    gc.enable()
+
+
+collector_paused = _CollectorPause()
+"""Pause the cyclic garbage collector during a bulk ingestion.
+
+A full collection walks every live container, and the set of the series keys a snapshot has already given
+holds one entry per row: collections every 70,000 or so allocations over a set of millions of keys made
+every line of Python run 2 to 2.5 times slower at 4 million rows than at 1 million. Ingestion makes few
+reference cycles, and they are collected as soon as the pause ends.
+"""
+
+
 def ingest_observations(
     session: Session,
     *,
@@ -300,6 +363,19 @@ def ingest_observations(
     Within one snapshot, a series seen twice keeps its first value (the second is counted as a duplicate)
     so a producer's repeated row cannot make a value supersede itself.
     """
+    with collector_paused():
+        return _ingest(session, source_id, snapshot_id, retrieved_at, rows, seen_at)
+
+
+def _ingest(
+    session: Session,
+    source_id: int,
+    snapshot_id: int,
+    retrieved_at: datetime,
+    rows: Iterable[ObservationIn],
+    seen_at: datetime | None,
+) -> IngestCounts:
+    """:func:`ingest_observations`, with the collector paused."""
     counts = IngestCounts()
     connection = session.connection()
     if connection.dialect.name == "postgresql":

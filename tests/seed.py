@@ -6,6 +6,7 @@ network: a hand-built :class:`RawResponse` stands in for what a spider would hav
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def ingest_rows(
     engine: sa.Engine,
     source_key: str,
     url: str,
-    rows: list[ObservationIn],
+    rows: Iterable[ObservationIn],
     retrieved_at: datetime,
     body: bytes | None = None,
 ) -> IngestCounts:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+import importlib
+import threading
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -11,7 +15,7 @@ from sqlmodel import select
 
 from cobase.db import open_store, session_scope
 from cobase.harmonize.records import ObservationIn
-from cobase.ingest import ingest_observations, series_key
+from cobase.ingest import collector_paused, ingest_observations, series_group_prefix, series_key
 from cobase.models import Observation, Snapshot, SnapshotBlob
 from cobase.queries import list_observations, observation_count
 from cobase.refresh import sync_sources
@@ -187,6 +191,74 @@ def test_series_key_differs_by_every_component() -> None:
         (*base[:5], date(2022, 6, 30)),
     ]
     assert len({series_key(*base), *(series_key(*v) for v in variants)}) == 7
+
+
+def test_series_keys_of_one_source_and_indicator_begin_alike() -> None:
+    """The first 8 digits name the source and indicator, so one indicator's keys sort together (the
+    unique index is written in order during ingestion); the rest is the point's own hash."""
+    gin = series_key(1, "HIV_ARTCOVERAGE", "GIN", "", date(2022, 1, 1), date(2022, 12, 31))
+    civ = series_key(1, "HIV_ARTCOVERAGE", "CIV", "SEX=FMLE", date(2010, 1, 1), date(2010, 12, 31), "tld")
+    assert len(gin) == len(civ) == 32 and int(gin, 16) >= 0
+    assert gin[:8] == civ[:8] == series_group_prefix(1, "HIV_ARTCOVERAGE")
+    assert gin[8:] != civ[8:]
+    assert series_group_prefix(2, "HIV_ARTCOVERAGE") != gin[:8] != series_group_prefix(1, "HIV_TESTING")
+
+
+def test_migration_0023_gives_stored_keys_the_prefix_the_code_gives() -> None:
+    """The migration keeps its own copy of the rule (a migration must not change with the code); today
+    both give the same digits, or an upgraded store would not recognise its series."""
+    migration = importlib.import_module("cobase.migrations.versions.0023_series_key_grouped")
+    for source_id, indicator in ((1, "HIV_ARTCOVERAGE"), (7, "FINDING_CONTINUITY"), (12, "é ù/ x")):
+        assert migration.group_prefix(source_id, indicator) == series_group_prefix(source_id, indicator)
+    assert migration.PREFIX_DIGITS == 8
+
+
+def test_ingestion_pauses_the_garbage_collector_and_restores_it(engine: sa.Engine) -> None:
+    """A full collection walks every live container, the snapshot's set of seen keys included: paused
+    while rows are ingested, back on afterwards, even when ingestion fails."""
+    seen: list[bool] = []
+
+    def rows() -> Iterator[ObservationIn]:
+        seen.append(gc.isenabled())
+        yield art_coverage(60.0, 2022, PUBLISHED_V1)
+        seen.append(gc.isenabled())
+        raise RuntimeError("a parser failed half-way")
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError, match="half-way"):
+        ingest_rows(engine, "who_gho", URL, rows(), RETRIEVED, body=b"a failing parse")
+    assert seen == [False, False]
+    assert gc.isenabled()
+
+
+def test_collector_pauses_nest_and_overlap_across_threads() -> None:
+    """The collector comes back when the last pause ends, and stays off if it was off before."""
+    started, release = threading.Event(), threading.Event()
+
+    def other_ingestion() -> None:
+        with collector_paused():
+            started.set()
+            release.wait(5)
+
+    assert gc.isenabled()
+    with collector_paused():
+        thread = threading.Thread(target=other_ingestion)
+        thread.start()
+        assert started.wait(5)
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert not gc.isenabled()  # the other thread's pause is still running
+    release.set()
+    thread.join(5)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # a caller that turned it off keeps it off
+    finally:
+        gc.enable()
 
 
 def test_datetimes_come_back_aware_utc(engine: sa.Engine) -> None:

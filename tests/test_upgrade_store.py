@@ -9,6 +9,7 @@ today's code, every stored value and version is kept and the same questions get 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -26,7 +27,7 @@ from cobase.db import alembic_config, current_revision, head_revision, open_stor
 from cobase.evidence import assess
 from cobase.findings import list_findings
 from cobase.harmonize.records import ObservationIn
-from cobase.ingest import ingest_observations, series_key
+from cobase.ingest import ingest_observations, series_group_prefix, series_key
 from cobase.models import Observation
 from cobase.queries import list_observations
 from tests.e2e import fresh_schema, worker_schema_url
@@ -183,6 +184,36 @@ def test_series_keys_are_unchanged_so_a_refresh_finds_its_series(upgraded: sa.En
         session.rollback()
 
 
+KEYS = "SELECT id, source_id, indicator, series_key FROM observation ORDER BY id"
+
+
+def test_stored_series_keys_get_their_group_prefix_and_keep_their_other_digits(upgraded: sa.Engine) -> None:
+    """Migration 0023: every key begins with its source and indicator's digits and keeps its last 24, so
+    rows that shared a key still do, and no two keys merge."""
+    before = _rows(STORES / "store_0020.db", KEYS)
+    with upgraded.connect() as connection:
+        after = [tuple(row) for row in connection.execute(sa.text(KEYS))]
+    assert [row[:3] for row in after] == [row[:3] for row in before]
+    for (_, source_id, indicator, old), (*_, new) in zip(before, after, strict=True):
+        assert new == series_group_prefix(int(source_id), str(indicator)) + str(old)[8:]  # type: ignore[call-overload]
+    assert len({row[3] for row in after}) == len({row[3] for row in before})
+
+
+def test_downgrade_to_0022_gives_back_the_stored_keys(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    shutil.copyfile(STORES / "store_0020.db", path)
+    before = _rows(path, KEYS)
+    url = f"sqlite:///{path}"
+    open_store.cache_clear()
+    open_store(url).dispose()  # upgrades to head
+    open_store.cache_clear()
+    command.downgrade(alembic_config(url), "0022")
+    assert _rows(path, KEYS) == before
+    assert _rows(path, "SELECT name FROM sqlite_master WHERE name = 'uq_observation_current_series'")
+    command.upgrade(alembic_config(url), "head")
+    assert _rows(path, KEYS) != before
+
+
 PG_URL = os.environ.get("COBASE_TEST_POSTGRES_URL", "")
 
 
@@ -192,7 +223,8 @@ def test_postgresql_store_at_0020_keeps_its_breakdowns_and_series(tmp_path: Path
     url = worker_schema_url(PG_URL, "cobase_upgrade")
     fresh_schema(url)
     command.upgrade(alembic_config(url), "0020")
-    key = series_key(1, "HIV_ARTCOVERAGE", "SEN", "SEX=FMLE", date(2022, 1, 1), date(2022, 12, 31))
+    point = (1, "HIV_ARTCOVERAGE", "SEN", "SEX=FMLE", date(2022, 1, 1), date(2022, 12, 31))
+    key = _key_before_0023(*point)
     old = sa.create_engine(url)
     with old.begin() as connection:
         for statement in (
@@ -225,12 +257,25 @@ def test_postgresql_store_at_0020_keeps_its_breakdowns_and_series(tmp_path: Path
                 session, source_id=1, snapshot_id=1, retrieved_at=row.retrieved_at, rows=[again]
             )
             assert (counts.new, counts.unchanged) == (0, 1)
+            stored = session.exec(select(Observation.series_key)).one()
+            assert stored == series_key(*point) == series_group_prefix(1, "HIV_ARTCOVERAGE") + key[8:]
+        command.downgrade(alembic_config(url), "0022")
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT series_key FROM observation")).scalar_one() == key
     finally:
         open_store.cache_clear()
         engine.dispose()
 
 
-@pytest.mark.skipif(not PG_URL, reason="set COBASE_TEST_POSTGRES_URL to test on PostgreSQL")
+def _key_before_0023(
+    source_id: int, indicator: str, country: str, breakdown: str, start: date, end: date
+) -> str:
+    """A series key as the code wrote it up to revision 0022: one hash of the whole series point."""
+    text = "\x1f".join((str(source_id), indicator, country, breakdown, str(start.toordinal()),
+                        str(end.toordinal()), ""))  # fmt: skip
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
 def _citations(connection: sa.Connection) -> list[tuple[object, ...]]:
     """(observation id, quote, page, review status, contributor, snapshot id) of every citation row."""
     query = (
@@ -240,6 +285,7 @@ def _citations(connection: sa.Connection) -> list[tuple[object, ...]]:
     return [tuple(row) for row in connection.execute(sa.text(query))]
 
 
+@pytest.mark.skipif(not PG_URL, reason="set COBASE_TEST_POSTGRES_URL to test on PostgreSQL")
 def test_postgresql_citations_move_to_their_table_and_back() -> None:
     """0022 on PostgreSQL: a finding's quote, page, status and contributor are copied, the producer's
     value gets no citation row, and a downgrade to 0021 then an upgrade again keeps them."""
