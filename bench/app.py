@@ -24,8 +24,19 @@ meaningful render (script finished, its chart and the export buttons shown):
 * ``expired_page_s``: the same page right after the app's caches expired (``CACHE_TTL_SECONDS``, 60 s,
   waited for; ``--no-expiry`` skips that minute).
 
+Each of those opens a new browser, with an empty cache: Streamlit's frontend (a few megabytes of
+JavaScript, and Vega for the chart) is fetched and started every time. Two more figures say how much of a
+page is that frontend rather than cobase:
+
+* ``revisit_page_s``: the same page opened again in a browser that already has the frontend in its cache
+  (a physician's second visit; median of three, after one uncounted visit);
+* ``floor_page_s``: a bare Streamlit page (a title, one Altair chart of 20 points and a download button,
+  no store) served and measured the same way, in a new browser (median of three): no page of the app can
+  render faster than that on this machine.
+
 Prints each run, then the figures as its last line:
-``dossier_page_s: X pdf_s: Y cold_page_s: C warm_page_s: W expired_page_s: E``. Targets: every page
+``dossier_page_s: X pdf_s: Y cold_page_s: C warm_page_s: W expired_page_s: E revisit_page_s: R
+floor_page_s: F``. Targets: every page
 under 2 s (cold, warm and expired), PDF under 3 s.
 """
 
@@ -67,6 +78,48 @@ def first_page_s(base: str) -> float:
         seconds = wait_until_rendered(page, min_charts=1) - started
         context.close()
     return seconds
+
+
+def revisit_page_s(base: str, visits: int = 3) -> float:
+    """Median seconds to the same first render, opened again in one browser (its cache kept)."""
+    times: list[float] = []
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        for visit in range(visits + 1):
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            started = time.perf_counter()
+            page.goto(f"{base}/?{urlencode({'pays': FIRST_PAGE_COUNTRY, 'pathologie': PATHOLOGY})}")
+            seconds = wait_until_rendered(page, min_charts=1) - started
+            page.close()
+            if visit:  # the first visit fills the browser's cache
+                times.append(seconds)
+        context.close()
+    return statistics.median(times)
+
+
+BARE_PAGE = """
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+st.set_page_config(page_title="bare", layout="wide")
+st.title("Page nue / Bare page")
+st.write("Un graphique et un bouton, sans base de données.")
+frame = pd.DataFrame({"year": list(range(2005, 2025)), "value": [float(n) for n in range(20)]})
+st.altair_chart(alt.Chart(frame).mark_line(point=True).encode(x="year:O", y="value:Q"))
+st.download_button("PDF", b"%PDF-1.4", file_name="bare.pdf", key="dossier_pdf")
+"""
+"""What :func:`floor_page_s` serves: what ``wait_until_rendered`` waits for (one chart, the PDF button)."""
+
+
+def floor_page_s(folder: Path) -> float:
+    """Median seconds to render :data:`BARE_PAGE` in a new browser each time (one uncounted warm-up)."""
+    entry = folder / "bare_page.py"
+    entry.write_text(BARE_PAGE, encoding="utf-8")
+    with serve_app("sqlite://", folder / "bare.log", entry=entry) as base:
+        first_page_s(base)  # the server's own imports and first script run
+        return statistics.median(first_page_s(base) for _ in range(3))
 
 
 def measure(base: str, countries: list[str], downloads: Path) -> tuple[list[float], list[float]]:
@@ -132,10 +185,15 @@ def main() -> None:
                 time.sleep(CACHE_TTL_SECONDS + 2)  # every cached read of that page has now expired
                 expired_s = first_page_s(base)
                 print(f"expired_page_s: {expired_s:.2f}", flush=True)
+            revisit_s = revisit_page_s(base)
+            print(f"revisit_page_s: {revisit_s:.2f}", flush=True)
             page_times, pdf_times = measure(base, countries, folder)
+        floor_s = floor_page_s(folder)
+        print(f"floor_page_s: {floor_s:.2f}", flush=True)
     print(
         f"dossier_page_s: {statistics.median(page_times):.2f} pdf_s: {statistics.median(pdf_times):.2f} "
-        f"cold_page_s: {cold_s:.2f} warm_page_s: {warm_s:.2f} expired_page_s: {expired_s:.2f}"
+        f"cold_page_s: {cold_s:.2f} warm_page_s: {warm_s:.2f} expired_page_s: {expired_s:.2f} "
+        f"revisit_page_s: {revisit_s:.2f} floor_page_s: {floor_s:.2f}"
     )
 
 

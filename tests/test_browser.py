@@ -56,12 +56,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_app(database_url: str, log: Path) -> Iterator[str]:
+def serve_app(database_url: str, log: Path, entry: Path = ENTRY) -> Iterator[str]:
     """Run the app with ``streamlit run`` on 127.0.0.1 and a free port; yield its base URL.
 
     Started as ``cobase app`` starts it (same entry file, usage statistics off), plus what a test needs:
     no browser opened, no file watcher, no toolbar, and only the loopback address (which also spares
-    Streamlit's lookup of an external IP). Stopped by its own process id.
+    Streamlit's lookup of an external IP). Stopped by its own process id. ``entry`` is another script to
+    serve the same way (``bench/app.py`` measures a bare page against the app's).
     """
     port = free_port()
     command = [
@@ -69,7 +70,7 @@ def serve_app(database_url: str, log: Path) -> Iterator[str]:
         "-m",
         "streamlit",
         "run",
-        str(ENTRY),
+        str(entry),
         "--server.port",
         str(port),
         "--server.address",
