@@ -50,19 +50,3 @@ def test_the_arguments_read_from_the_source_are_those_of_the_classes() -> None:
     from crawlers.spiders import declared_spider_arguments
 
     assert declared_spider_arguments() == {key: spider_arguments_of(cls) for key, cls in spiders().items()}
-
-
-def test_loading_the_sources_file_does_not_import_scrapy() -> None:
-    """``cobase status``, ``assess`` and ``dossier`` read sources.yml and never crawl: no Scrapy for them."""
-    import subprocess
-    import sys
-
-    code = (
-        "import sys; from cobase.registry import load_registry; load_registry(); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scrapy', 'twisted')))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
