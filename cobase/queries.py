@@ -358,8 +358,10 @@ def observation_versions(
     country_iso3: str,
     indicators: list[tuple[str, str]],
     period_end_from: date | None = None,
+    items: Sequence[str] | None = None,
 ) -> list[ObservationVersion]:
-    """Every version (current and superseded) of the given (source key, indicator) series for a country.
+    """Every version (current and superseded) of the given (source key, indicator) series for a country;
+    with ``items``, only the values about those catalogue items (a price list holds thousands of others).
 
     Served by the (country_iso3, indicator, period_start) index, so the cost follows the country's data,
     not the size of the store.
@@ -378,6 +380,8 @@ def observation_versions(
     )
     if period_end_from is not None:
         query = query.where(table.c.period_end >= period_end_from)
+    if items is not None:
+        query = query.where(table.c.item.in_(sorted(set(items))))
     versions = []
     for row in session.connection().execute(query):
         version = ObservationVersion(**row._mapping)

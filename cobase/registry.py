@@ -317,15 +317,14 @@ def _check_spider_params(registry: Registry) -> None:
     A misspelt key (``zip_file`` for ``zip_files``) would otherwise be passed to the spider and ignored,
     and the source would quietly fetch its defaults.
     """
-    # Imported here: loading sources.yml must not pull Scrapy in unless there are spiders to check.
-    from crawlers.spiders import spider_arguments_of, spiders
+    # Read from the spiders' source, not their classes: loading sources.yml does not import Scrapy.
+    from crawlers.spiders import declared_spider_arguments
 
-    found = spiders()
+    found = declared_spider_arguments()
     for key, source in registry.sources.items():
-        spider = found.get(key)
-        if spider is None or source.is_service:
+        accepted = found.get(key)
+        if accepted is None or source.is_service:
             continue
-        accepted = spider_arguments_of(spider)
         for name in [*source.params, *source.env]:
             if name not in accepted:
                 takes = ", ".join(sorted(accepted - {"base_url", "indicators", "page_size"})) or "none"

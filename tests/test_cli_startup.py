@@ -38,6 +38,15 @@ def test_help_imports_nothing_heavy() -> None:
     assert sorted(name for name in HEAVY if name in loaded) == []
 
 
+def test_read_commands_import_neither_scrapy_nor_pandas() -> None:
+    """``status``, ``assess`` and ``dossier`` read sources.yml and the cost module, and never crawl or read
+    a workbook: the spiders' arguments come from their source text, pandas only with a workbook."""
+    loaded = _imported_after(
+        "from cobase.registry import load_registry\nload_registry()\nimport cobase.export"
+    )
+    assert sorted({"scrapy", "twisted", "pandas"} & loaded) == []
+
+
 def test_help_is_plain_text_listing_every_command() -> None:
     from typer.testing import CliRunner
 

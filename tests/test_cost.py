@@ -14,7 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from cobase.db import open_store, session_scope
-from cobase.evidence.cost import MonthlyCost, monthly_cost, units_per_pack
+from cobase.evidence.cost import PRICE_INDICATORS, PRICE_SOURCE, MonthlyCost, monthly_cost, units_per_pack
+from cobase.queries import observation_versions
 from cobase.refresh import ingest_raw
 from cobase.registry import load_registry
 from crawlers.items import RawResponse
@@ -105,6 +106,17 @@ def real_store(tmp_path_factory: pytest.TempPathFactory) -> sa.Engine:
 )
 def test_units_per_pack(presentation: str, units: int | None) -> None:
     assert units_per_pack(presentation) == units
+
+
+def test_the_cost_reads_the_prices_of_the_items_asked_only(own_store: sa.Engine) -> None:
+    """A price list holds thousands of products: the cost of one item reads that item's series, whole."""
+    prices = [(PRICE_SOURCE, code) for code in PRICE_INDICATORS]
+    with session_scope(own_store) as session:
+        every = observation_versions(session, "MAR", prices)
+        asked = observation_versions(session, "MAR", prices, items=["metformin"])
+    assert asked and {version.item for version in asked} == {"metformin"}
+    assert sorted(v.id for v in asked) == sorted(v.id for v in every if v.item == "metformin")
+    assert len(every) > len(asked)
 
 
 # --- acceptance on the real 2014 list ---------------------------------------------------------------

@@ -1,11 +1,14 @@
-"""The demonstration store: loaded apart from the real one, marked, and bannered in every dossier.
+"""``cobase demo``: a newcomer without internet gets data through the real refresh path, into a
+demonstration store loaded apart from the real one, marked, and bannered in every dossier.
 
 ``cobase demo`` runs once per module in a subprocess (the process boundary is the behaviour: Scrapy's
-reactor runs once per process, and the app loads the sample data the same way).
+reactor runs once per process, and the app loads the sample data the same way); every test reads that
+one store (tests/test_demo.py ran a second ``cobase demo`` of its own for the same checks).
 """
 
 from __future__ import annotations
 
+import subprocess
 from io import BytesIO
 from pathlib import Path
 
@@ -17,7 +20,7 @@ from cobase.db import open_store, session_scope
 from cobase.demonstration import demonstration_url, is_demonstration
 from cobase.evidence import assess
 from cobase.export import render_docx, render_markdown, render_pdf
-from tests.e2e import observations, run_cli, status
+from tests.e2e import observations, run_cli, sql_rows, status
 from tests.seed import seed_database
 
 pytestmark = pytest.mark.e2e
@@ -26,12 +29,53 @@ BANNER_FR = "Données de démonstration : ces valeurs viennent des fichiers d'ex
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, subprocess.CompletedProcess[str]]:
+    """One ``cobase demo`` into a new store: its ``--db`` URL and the finished process."""
     folder = tmp_path_factory.mktemp("demo")
     url = f"sqlite:///{folder / 'cobase.demo.db'}"
-    result = run_cli("demo", db=url, timeout=300)
+    return url, run_cli("demo", db=url, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def demo_store(demo_run: tuple[str, subprocess.CompletedProcess[str]]) -> str:
+    url, result = demo_run
     assert result.returncode == 0, result.stdout + result.stderr
     return url
+
+
+def test_demo_succeeds(demo_run: tuple[str, subprocess.CompletedProcess[str]]) -> None:
+    _url, result = demo_run
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_demo_loads_every_source_with_fixtures(demo_store: str) -> None:
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    served = {path.parent.name for path in fixtures.glob("*/routes.json")} | {"documents"}
+    loaded = {key for key, entry in status(demo_store).items() if entry["observations"] > 0}
+    assert served <= loaded
+
+
+def test_demo_snapshots_are_fetched_locally_but_shown_on_the_producers_address(demo_store: str) -> None:
+    rows = observations(demo_store, source="who_gho")
+    assert rows and all(row["url"].startswith("https://ghoapi.azureedge.net/api/") for row in rows)
+    fetched = sql_rows(demo_store, "SELECT url FROM snapshot")
+    assert fetched and all(url.startswith("http://127.0.0.1:") for (url,) in fetched)
+
+
+def test_app_would_no_longer_be_empty(demo_store: str) -> None:
+    assert len(observations(demo_store, country="Guinée")) > 0
+
+
+@pytest.mark.parametrize(("country", "pathology"), [("GIN", "hiv"), ("GIN", "diabetes_t1")])
+def test_demo_dossiers_never_show_the_local_server(demo_store: str, country: str, pathology: str) -> None:
+    assessment = assess(country, pathology, db=demo_store)
+    markdown = render_markdown(assessment)
+    pdf = "\n".join(page.extract_text() for page in PdfReader(BytesIO(render_pdf(assessment))).pages)
+    docx = "\n".join(p.text for p in Document(BytesIO(render_docx(assessment))).paragraphs)
+    assert [text for text in (markdown, pdf, docx) if "127.0.0.1" in text or "localhost" in text] == []
+    references = [line for line in markdown.splitlines() if line.startswith("- [")]
+    assert references
+    assert all("(consulté le " in line and "En ligne : <https://" in line for line in references)
 
 
 def test_the_demonstration_store_sits_next_to_the_real_one(tmp_path: Path, monkeypatch) -> None:

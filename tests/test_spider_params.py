@@ -42,3 +42,11 @@ def test_a_spider_without_own_arguments_takes_no_params(tmp_path: Path) -> None:
 def test_spider_arguments_include_the_base_ones() -> None:
     assert spider_arguments_of(spiders()["who_gho"]) == {"base_url", "indicators", "page_size"}
     assert {"countries", "series", "start_period"} <= spider_arguments_of(spiders()["oecd_health"])
+
+
+def test_the_arguments_read_from_the_source_are_those_of_the_classes() -> None:
+    """sources.yml is checked against the spiders' arguments read from their source text (no Scrapy
+    import): the same table as the classes' own signatures, for every spider and no other key."""
+    from crawlers.spiders import declared_spider_arguments
+
+    assert declared_spider_arguments() == {key: spider_arguments_of(cls) for key, cls in spiders().items()}

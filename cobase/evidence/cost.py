@@ -183,8 +183,11 @@ def monthly_costs(
     known_by = (
         datetime.combine(as_of + timedelta(days=1), time(), tzinfo=UTC) if as_of is not None else utcnow()
     )
-    wanted = [(PRICE_SOURCE, code) for code in PRICE_INDICATORS] + [EXCHANGE_RATE, MINIMUM_WAGE]
-    versions = observation_versions(session, country_iso3, wanted)
+    # The prices of these items only: each item's series are whole (the item is part of a series' key),
+    # and building the versions of the list's thousands of other products took a second per dossier.
+    prices = [(PRICE_SOURCE, code) for code in PRICE_INDICATORS]
+    versions = observation_versions(session, country_iso3, prices, items=items)
+    versions += observation_versions(session, country_iso3, [EXCHANGE_RATE, MINIMUM_WAGE])
     shown, _later = versions_as_of(versions, known_by)
     # A list of a year not yet begun is no price as of the date asked.
     current = [

@@ -25,15 +25,14 @@ it back, so the monthly cost needs no other copy of the row).
 from __future__ import annotations
 
 import io
+import math
 import re
 import zipfile
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
-
-import pandas as pd
 
 from cobase.catalogue import load_catalogue
 
@@ -42,6 +41,9 @@ from cobase.catalogue import load_catalogue
 from cobase.clock import year_period
 from cobase.harmonize.medicines import UnknownMedicineError, resolve_medicine
 from cobase.parse import ParsedRecord, ParseError, number_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SOURCE = "ma_cnops_medicaments"
 # The workbook's dcterms:modified: a last-modified stamp of the file.
@@ -111,6 +113,10 @@ def workbook_modified(body: bytes) -> datetime | None:
 
 def _read_sheet(body: bytes, url: str) -> pd.DataFrame:
     """The first sheet with the list's header, as text cells, header found by content."""
+    # pandas (and pyarrow) only when a workbook is read: the cost module imports this parser for
+    # row_from_quote, and `cobase dossier` paid a third of a second for them.
+    import pandas as pd
+
     try:
         sheets = pd.read_excel(
             io.BytesIO(body), sheet_name=None, header=None, dtype=object, engine="calamine"
@@ -211,7 +217,7 @@ def _amount(cell: Any, where: str) -> float | None:
     if isinstance(cell, bool):
         raise ParseError(f"{where}: {cell!r} is not an amount")
     if isinstance(cell, int | float):
-        return None if pd.isna(cell) else round(float(cell), 4)
+        return None if isinstance(cell, float) and math.isnan(cell) else round(float(cell), 4)
     text = _text(cell).replace("\u00a0", "").replace(" ", "").replace(",", ".")
     if not text:
         return None
@@ -222,12 +228,12 @@ def _amount(cell: Any, where: str) -> float | None:
 
 
 def _cell_text(cell: Any) -> str:
-    if isinstance(cell, float) and not pd.isna(cell):
+    if isinstance(cell, float) and not math.isnan(cell):
         return number_text(round(cell, 4))
     return _text(cell)
 
 
 def _text(cell: Any) -> str:
-    if cell is None or (isinstance(cell, float) and pd.isna(cell)):
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
         return ""
     return " ".join(str(cell).split())

@@ -27,3 +27,24 @@ def test_polite_by_default() -> None:
     assert crawler.settings.getbool("ROBOTSTXT_OBEY") and crawler.settings.getbool("AUTOTHROTTLE_ENABLED")
     assert crawler.settings.getfloat("DOWNLOAD_DELAY") > 0
     assert "cobase" in crawler.settings.get("USER_AGENT")
+
+
+def test_components_that_are_off_are_not_even_imported() -> None:
+    """Scrapy imports every listed component before asking whether it is on: the ones cobase turns off are
+    not listed, so a refresh does not pay for aiohttp (remote control), tldextract (cookies) or
+    twisted.conch (telnet); Scrapy's other components stay, at their places."""
+    from scrapy.settings import default_settings
+
+    crawler = _crawler()
+    extensions = crawler.settings.get_component_priority_dict_with_base("EXTENSIONS")
+    middlewares = crawler.settings.get_component_priority_dict_with_base("DOWNLOADER_MIDDLEWARES")
+    off = {"RemoteControl", "TelnetConsole", "CookiesMiddleware"}
+    assert not {str(path).rsplit(".", 1)[-1] for path in [*extensions, *middlewares]} & off
+    assert "scrapy.extensions.throttle.AutoThrottle" in extensions
+    for path, order in default_settings.DOWNLOADER_MIDDLEWARES_BASE.items():
+        if path.rsplit(".", 1)[-1] not in off | {
+            "RedirectMiddleware",
+            "MetaRefreshMiddleware",
+            "RetryMiddleware",
+        }:
+            assert middlewares[path] == order
