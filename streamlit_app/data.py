@@ -81,6 +81,8 @@ CACHE_TTL_SECONDS = 60
 # still empties it), under a *generation* number: an expired call returns the current generation at once
 # and starts ONE thread that computes the next; later calls switch to it when it is ready. Only the very
 # first call for a set of arguments (or the first after a clear) computes in the page.
+# The store-wide reads, and the assessment, its charts and the monthly costs a case page shows, are served
+# this way: after an expiry the case page no longer recomputes its assessment before it can render.
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -173,6 +175,7 @@ def served_while_refreshing(
             # A hit unless this is the first call (or the cache was cleared): then computed here.
             return generation_value(name, generation, *args, **kwargs)
 
+        wrapper.served_while_refreshing = ttl_seconds  # type: ignore[attr-defined]  # tests find them
         return wrapper
 
     return decorate
@@ -572,7 +575,7 @@ def today() -> date:
     return clock.utcnow().date()
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=256)
+@served_while_refreshing(CACHE_TTL_SECONDS, max_entries=256)
 def _assessment_json(
     url: str, country_iso3: str, pathology: str, items: tuple[str, ...], as_of: date, window_years: int
 ) -> str:
@@ -602,7 +605,7 @@ def assessment(
     )
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=1024)
+@served_while_refreshing(CACHE_TTL_SECONDS, max_entries=1024)
 def dimension_chart(
     url: str,
     country_iso3: str,
@@ -892,7 +895,7 @@ def change_finding_status(url: str, finding_id: str, status: str, by: str) -> Fi
     return finding
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=256)
+@served_while_refreshing(CACHE_TTL_SECONDS, max_entries=256)
 def monthly_costs(url: str, country_iso3: str, items: tuple[str, ...], as_of: date) -> list[MonthlyCost]:
     """The monthly cost of each medicine among ``items`` as of a date (:mod:`cobase.evidence.cost`)."""
     catalogue = load_catalogue().items
