@@ -907,7 +907,7 @@ def run_app(
     command = [
         sys.executable,
         "-m",
-        "streamlit",
+        "cobase.app_server",  # Streamlit's command line, with the app's libraries imported meanwhile
         "run",
         str(entry),
         "--server.port",

@@ -68,7 +68,7 @@ def serve_app(database_url: str, log: Path, entry: Path = ENTRY) -> Iterator[str
     command = [
         sys.executable,
         "-m",
-        "streamlit",
+        "cobase.app_server",
         "run",
         str(entry),
         "--server.port",
