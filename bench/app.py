@@ -48,6 +48,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +60,9 @@ from assess import COUNTRIES, build  # noqa: E402  (bench/ is not a package; ass
 from streamlit_app.data import CACHE_TTL_SECONDS  # noqa: E402
 from tests.test_browser import CHROMIUM, chromium, serve_app, wait_until_rendered  # noqa: E402
 
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
+
 OPINION = "2025-06-30"
 """Between the synthetic store's first publication (2025-03-01) and its revisions (2025-09-01)."""
 PATHOLOGY = "hiv"
@@ -67,33 +71,33 @@ FIRST_PAGE_COUNTRY = "GIN"
 """The issue's case: 'Préparer un certificat' for Guinea and HIV, served at the app's root address."""
 
 
+def _render_first_page_s(context: BrowserContext, base: str) -> float:
+    """Seconds from navigation to the first meaningful render of 'Préparer un certificat' (GIN, hiv), in a
+    new tab of ``context`` (closed afterwards)."""
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    started = time.perf_counter()
+    page.goto(f"{base}/?{urlencode({'pays': FIRST_PAGE_COUNTRY, 'pathologie': PATHOLOGY})}")
+    seconds = wait_until_rendered(page, min_charts=1) - started
+    page.close()
+    return seconds
+
+
 def first_page_s(base: str) -> float:
-    """Seconds from navigation to the first meaningful render of 'Préparer un certificat' (GIN, hiv)."""
+    """That first render in a new browser (nothing in its cache)."""
     with chromium() as browser:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        started = time.perf_counter()
-        page.goto(f"{base}/?{urlencode({'pays': FIRST_PAGE_COUNTRY, 'pathologie': PATHOLOGY})}")
-        seconds = wait_until_rendered(page, min_charts=1) - started
+        seconds = _render_first_page_s(context, base)
         context.close()
     return seconds
 
 
 def revisit_page_s(base: str, visits: int = 3) -> float:
     """Median seconds to the same first render, opened again in one browser (its cache kept)."""
-    times: list[float] = []
     with chromium() as browser:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        for visit in range(visits + 1):
-            page = context.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            started = time.perf_counter()
-            page.goto(f"{base}/?{urlencode({'pays': FIRST_PAGE_COUNTRY, 'pathologie': PATHOLOGY})}")
-            seconds = wait_until_rendered(page, min_charts=1) - started
-            page.close()
-            if visit:  # the first visit fills the browser's cache
-                times.append(seconds)
+        _render_first_page_s(context, base)  # the first visit fills the browser's cache
+        times = [_render_first_page_s(context, base) for _ in range(visits)]
         context.close()
     return statistics.median(times)
 

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import sqlite3
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,8 @@ CITED = (
 
 
 def _rows(path: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(path) as connection:
+    """Rows of a query on a store file, the connection closed (no WAL file is left beside it)."""
+    with closing(sqlite3.connect(path)) as connection:
         return connection.execute(sql).fetchall()
 
 
@@ -128,14 +130,25 @@ def test_every_citation_moves_to_the_citation_table(upgraded: sa.Engine) -> None
     assert not columns & {"quote", "page", "review_status", "contributed_by"}
 
 
-def test_downgrade_moves_citations_back_and_upgrade_again_keeps_them(tmp_path: Path) -> None:
+def _copy_of_0020(tmp_path: Path) -> Path:
     path = tmp_path / "store.db"
     shutil.copyfile(STORES / "store_0020.db", path)
-    before = _rows(path, CITED_0020)
+    return path
+
+
+def _upgraded(path: Path) -> str:
+    """Open the store at ``path`` (which upgrades it to head); its URL."""
     url = f"sqlite:///{path}"
     open_store.cache_clear()
-    open_store(url).dispose()  # upgrades to head
+    open_store(url).dispose()
     open_store.cache_clear()
+    return url
+
+
+def test_downgrade_moves_citations_back_and_upgrade_again_keeps_them(tmp_path: Path) -> None:
+    path = _copy_of_0020(tmp_path)
+    before = _rows(path, CITED_0020)
+    url = _upgraded(path)
     command.downgrade(alembic_config(url), "0021")
     assert current_revision(sa.create_engine(url)) == "0021"
     assert _rows(path, CITED_0020) == before
@@ -187,10 +200,12 @@ def test_series_keys_are_unchanged_so_a_refresh_finds_its_series(upgraded: sa.En
 KEYS = "SELECT id, source_id, indicator, series_key FROM observation ORDER BY id"
 
 
-def test_stored_series_keys_get_their_group_prefix_and_keep_their_other_digits(upgraded: sa.Engine) -> None:
+def test_stored_series_keys_get_their_group_prefix_and_keep_their_other_digits(
+    upgraded: sa.Engine, tmp_path: Path
+) -> None:
     """Migration 0023: every key begins with its source and indicator's digits and keeps its last 24, so
     rows that shared a key still do, and no two keys merge."""
-    before = _rows(STORES / "store_0020.db", KEYS)
+    before = _rows(_copy_of_0020(tmp_path), KEYS)
     with upgraded.connect() as connection:
         after = [tuple(row) for row in connection.execute(sa.text(KEYS))]
     assert [row[:3] for row in after] == [row[:3] for row in before]
@@ -200,13 +215,9 @@ def test_stored_series_keys_get_their_group_prefix_and_keep_their_other_digits(u
 
 
 def test_downgrade_to_0022_gives_back_the_stored_keys(tmp_path: Path) -> None:
-    path = tmp_path / "store.db"
-    shutil.copyfile(STORES / "store_0020.db", path)
+    path = _copy_of_0020(tmp_path)
     before = _rows(path, KEYS)
-    url = f"sqlite:///{path}"
-    open_store.cache_clear()
-    open_store(url).dispose()  # upgrades to head
-    open_store.cache_clear()
+    url = _upgraded(path)
     command.downgrade(alembic_config(url), "0022")
     assert _rows(path, KEYS) == before
     assert _rows(path, "SELECT name FROM sqlite_master WHERE name = 'uq_observation_current_series'")
@@ -343,14 +354,10 @@ def test_postgresql_citations_move_to_their_table_and_back() -> None:
 def test_every_downgrade_runs_on_a_filled_store_and_upgrading_again_keeps_every_row(tmp_path: Path) -> None:
     """Down to the first revision and back, on the 0020 store: no migration's way back trips on the data
     (foreign keys stay on), and every observation, version and snapshot is still there."""
-    path = tmp_path / "store.db"
-    shutil.copyfile(STORES / "store_0020.db", path)
     counts = "SELECT (SELECT count(*) FROM observation), (SELECT count(*) FROM snapshot)"
+    path = _copy_of_0020(tmp_path)
     before = _rows(path, counts)
-    url = f"sqlite:///{path}"
-    open_store.cache_clear()
-    open_store(url).dispose()  # upgrades to head: every downgrade below runs
-    open_store.cache_clear()
+    url = _upgraded(path)  # every downgrade below runs
     command.downgrade(alembic_config(url), "0001")
     assert current_revision(sa.create_engine(url)) == "0001"
     assert _rows(path, counts) == before
