@@ -346,6 +346,7 @@ as soon as the pause ends.
 """
 
 
+@collector_paused()
 def ingest_observations(
     session: Session,
     *,
@@ -364,19 +365,6 @@ def ingest_observations(
     Within one snapshot, a series seen twice keeps its first value (the second is counted as a duplicate)
     so a producer's repeated row cannot make a value supersede itself.
     """
-    with collector_paused():
-        return _ingest(session, source_id, snapshot_id, retrieved_at, rows, seen_at)
-
-
-def _ingest(
-    session: Session,
-    source_id: int,
-    snapshot_id: int,
-    retrieved_at: datetime,
-    rows: Iterable[ObservationIn],
-    seen_at: datetime | None,
-) -> IngestCounts:
-    """:func:`ingest_observations`, with the collector paused."""
     counts = IngestCounts()
     connection = session.connection()
     if connection.dialect.name == "postgresql":
