@@ -39,6 +39,7 @@ from werkzeug import Request, Response
 
 from cobase.fixture_server import load_routes, match_route
 from cobase.yamltext import load_yaml
+from tests import warm_process
 
 if TYPE_CHECKING:
     from cobase.refresh import SourceSummary
@@ -154,16 +155,13 @@ def run_cli(
     environment.pop("COBASE_DB", None)
     command = [sys.executable, "-m", "cobase", *args, "--db", db]
     peak_file = environment.get(PEAK_FILE_VARIABLE)
-    if peak_file:  # a tiny parent that writes the peak memory of this one command (see peak_memory_mb)
+    if peak_file:  # a tiny parent that writes the peak memory of this one command (see peak_memory_mb),
+        # started from scratch: a child forked by the warm server would count the server's own pages
         command = [sys.executable, "-c", _PEAK_WRAPPER, peak_file, *command]
-    return subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=timeout,
-        cwd=REPO,
-    )
+        return subprocess.run(
+            command, capture_output=True, text=True, env=environment, timeout=timeout, cwd=REPO
+        )
+    return warm_process.run(command, env=environment, timeout=timeout, cwd=REPO)
 
 
 def observations(

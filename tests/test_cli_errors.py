@@ -3,7 +3,8 @@
 The cases are those issue 12 reproduced on the installed ``cobase`` command: an empty or far-future
 ``--as-of``, an absurd ``--window``, a URL that is not one, another database's URL, a malformed
 ``COBASE_SCRAPY_SETTINGS``. They run the *installed* entry point (``.venv/bin/cobase``), since the bug
-was that it bypassed the handler in :func:`cobase.cli.main`; ``python -m cobase`` is checked once too.
+was that it bypassed the handler in :func:`cobase.cli.main`; ``python -m cobase`` is checked once too,
+started from scratch.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import warm_process
 from tests.e2e import observations, status
 from tests.seed import seed_database
 
@@ -33,9 +35,10 @@ def cobase(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
     environment = {**os.environ, "COLUMNS": "200", **(env or {})}
     environment.pop("COBASE_DEBUG", None)
     environment.pop("COBASE_DB", None)
-    return subprocess.run(
-        [str(INSTALLED), *args], capture_output=True, text=True, env=environment, timeout=120, cwd=ROOT
-    )
+    # The installed script's own code, in a child forked by the warm server (tests/warm_process.py): the
+    # entry point as pip wrote it, without paying the libraries' imports at every start.
+    script = INSTALLED.read_text(encoding="utf-8")
+    return warm_process.run([sys.executable, "-c", script, *args], env=environment, timeout=120, cwd=ROOT)
 
 
 def assert_one_sentence(result: subprocess.CompletedProcess[str], expected: str) -> None:

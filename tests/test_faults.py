@@ -8,8 +8,9 @@ overlapping refreshes on SQLite and PostgreSQL, concurrent first openings, a for
 that is not SQLite, a read-only store, read commands on a missing store, a full disk, a stale lock of a
 dead process, and the exit codes a monitor reads from ``cobase status``.
 
-Refreshes run in subprocesses (``python -m cobase``), as cron runs them, against a threaded local HTTP
-server that answers slowly enough for a kill to land in the middle.
+Refreshes run in processes of their own (``python -m cobase``, forked from a warm server that has
+already imported cobase's libraries: ``tests/warm_process.py``), as cron runs them, against a threaded
+local HTTP server that answers slowly enough for a kill to land in the middle.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
@@ -39,6 +41,7 @@ from werkzeug import Request, Response
 
 from cobase.db import _revisions
 from cobase.fixture_server import load_routes, match_route
+from tests import warm_process
 from tests.e2e import (
     FAST_SCRAPY,
     FIXTURES,
@@ -126,14 +129,11 @@ def _environment(heartbeat: float = 0.2) -> dict[str, str]:
     return env
 
 
-def start_refresh(tmp: Path, db: str, server: HTTPServer, *extra: str) -> subprocess.Popen[str]:
+def start_refresh(tmp: Path, db: str, server: HTTPServer, *extra: str) -> Any:
     """``cobase refresh`` of SOURCES in the background, as cron starts it."""
     sources = sources_file(tmp, dict.fromkeys(SOURCES, base_url(server)), keep=SOURCES)
-    return subprocess.Popen(
+    return warm_process.popen(
         [sys.executable, "-m", "cobase", "refresh", "--sources", str(sources), "--db", db, *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
         env=_environment(),
         cwd=REPO,
     )
@@ -301,8 +301,8 @@ def test_twenty_random_kills_converge_to_the_uninterrupted_state(
             # the last kill lands as soon as the runs started, so one run is surely left `running`
             time.sleep(rng.uniform(0.0, 0.5) if trial < 19 else 0.0)
         else:
-            # process start, first opening, the first requests: a refresh of this store is under way
-            # within about 1.5 s, and the odd trials cover the rest of it
+            # the first opening and the first requests (a warm child is refreshing within a few tenths
+            # of a second), then anywhere in the refresh; the odd trials cover the rest of it
             time.sleep(rng.uniform(0.05, 1.5))
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
@@ -318,7 +318,7 @@ def test_twenty_random_kills_converge_to_the_uninterrupted_state(
     assert statuses.count("interrupted") == len(killed_statuses) - killed_statuses.count("success") >= 5
     assert statuses[-2:] == ["success", "success"]
     assert current_values(db) == baseline[2]
-    assert elapsed < 180  # 20 to 60 s on two cores, depending on load: a guard against a hang
+    assert elapsed < 180  # 10 to 30 s on two cores, depending on load: a guard against a hang
 
 
 # --- kill -9 during the first opening of a store -------------------------------------------------------
@@ -341,30 +341,20 @@ KILL_DURING_MIGRATION = textwrap.dedent(
 )
 
 
+OPEN_STORE = "import sys; from cobase.db import open_store; open_store(sys.argv[1]); print('ok')"
+"""A process that opens (creates, upgrades) the store ``sys.argv[1]``, then says ok."""
+
+
 def _kill_during_migration(url: str, tmp: Path) -> None:
     marker = tmp / "migrated"
-    result = subprocess.run(
-        [sys.executable, "-c", KILL_DURING_MIGRATION, url, str(marker)],
-        cwd=REPO,
-        env=_environment(),
-        timeout=60,
-    )
+    command = [sys.executable, "-c", KILL_DURING_MIGRATION, url, str(marker)]
+    result = warm_process.run(command, cwd=REPO, env=_environment(), timeout=60)
     assert result.returncode == -signal.SIGKILL and marker.exists()
 
 
 def _open_in_subprocess(url: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from cobase.db import open_store; open_store(sys.argv[1]); print('ok')",
-            url,
-        ],
-        cwd=REPO,
-        env=_environment(),
-        capture_output=True,
-        text=True,
-        timeout=120,
+    return warm_process.run(
+        [sys.executable, "-c", OPEN_STORE, url], cwd=REPO, env=_environment(), timeout=120
     )
 
 
@@ -406,17 +396,10 @@ def test_random_kills_during_first_open_never_leave_a_broken_store(tmp_path: Pat
     rng = random.Random(7)
     for trial in range(4):
         url = f"sqlite:///{tmp_path / f'store{trial}.db'}"
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "import sys; from cobase.db import open_store; open_store(sys.argv[1])",
-                url,
-            ],
-            cwd=REPO,
-            env=_environment(),
-        )
-        time.sleep(rng.uniform(0.3, 1.5))
+        process = warm_process.popen([sys.executable, "-c", OPEN_STORE, url], cwd=REPO, env=_environment())
+        # forked warm, the child creates the store within its first 0.3 s or so (cobase's own imports,
+        # then every migration): the kills land before, during and just after the creation
+        time.sleep(rng.uniform(0.02, 0.4))
         with contextlib.suppress(ProcessLookupError):
             os.kill(process.pid, signal.SIGKILL)
         process.wait()
@@ -429,16 +412,8 @@ def test_random_kills_during_first_open_never_leave_a_broken_store(tmp_path: Pat
 
 def test_concurrent_openers_of_a_new_sqlite_store_all_succeed(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'shared.db'}"
-    script = "import sys; from cobase.db import open_store; open_store(sys.argv[1]); print('ok')"
     processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", script, url],
-            cwd=REPO,
-            env=_environment(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        warm_process.popen([sys.executable, "-c", OPEN_STORE, url], cwd=REPO, env=_environment())
         for _ in range(4)
     ]
     results = [process.communicate(timeout=120) for process in processes]
@@ -453,16 +428,8 @@ def test_concurrent_upgrades_of_an_older_store_all_succeed(baseline, tmp_path: P
 
     url = copy_store(baseline, tmp_path)
     command.downgrade(alembic_config(url), "0004")
-    script = "import sys; from cobase.db import open_store; open_store(sys.argv[1]); print('ok')"
     processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", script, url],
-            cwd=REPO,
-            env=_environment(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        warm_process.popen([sys.executable, "-c", OPEN_STORE, url], cwd=REPO, env=_environment())
         for _ in range(3)
     ]
     errors = [process.communicate(timeout=120)[1] for process in processes]
@@ -594,16 +561,8 @@ def test_killed_refresh_on_postgresql_releases_its_lock_and_is_interrupted(
 
 @needs_postgres
 def test_concurrent_openers_of_a_new_postgresql_store_all_succeed(pg_store: str) -> None:
-    script = "import sys; from cobase.db import open_store; open_store(sys.argv[1]); print('ok')"
     processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", script, pg_store],
-            cwd=REPO,
-            env=_environment(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        warm_process.popen([sys.executable, "-c", OPEN_STORE, pg_store], cwd=REPO, env=_environment())
         for _ in range(4)
     ]
     errors = [process.communicate(timeout=120)[1] for process in processes]
