@@ -36,9 +36,11 @@ def local_server() -> Iterator[HTTPServer]:
 HEAVY_FIRST = (
     "tests/test_faults.py",
     "tests/test_browser_team.py",
+    "tests/test_app_journeys.py",
     "tests/test_browser.py",
     "tests/test_limits.py",
-    "tests/test_reliefweb_reports_e2e.py",
+    "tests/test_demonstration.py",
+    "tests/test_app_team.py",
 )
 """The files that take longest (kills, browsers, large bodies), handed out first: pytest-xdist gives out whole
 files in collection order, and one of them started last would leave the other worker idle at the end."""
