@@ -829,12 +829,12 @@ def demo(db: DbOption = None) -> None:
     from cobase.db import session_scope
     from cobase.demonstration import demonstration_url, is_demonstration, mark_demonstration
     from cobase.fixture_server import fixture_folder, serve_fixtures
-    from cobase.queries import observation_count
+    from cobase.queries import has_observations
     from cobase.registry import SourcesFileError, load_registry
 
     db = db if db is not None else demonstration_url()
     with session_scope(_engine(db)) as session:
-        if not is_demonstration(session) and observation_count(session, current_only=False):
+        if not is_demonstration(session) and has_observations(session, current_only=False):
             raise fail(
                 "cette base contient déjà des données réelles : les données de démonstration vont dans une "
                 f"base à part (sans --db : {demonstration_url(db)}) / this store holds real data"

@@ -287,15 +287,19 @@ def countries_with_data(session: Session) -> list[str]:
     return sorted(session.exec(COUNTRY_CODES_WITH_CURRENT_DATA).scalars())  # type: ignore[call-overload]
 
 
-def has_current_observations(session: Session) -> bool:
-    """Whether the store holds any current value: what the app checks before a page (one index probe)."""
-    query = select(Observation.id).where(Observation.is_current == sa.true()).limit(1)
-    return session.exec(query).first() is not None
+def has_observations(session: Session, current_only: bool = True) -> bool:
+    """Whether the store holds any current value (any value at all, withdrawn or superseded included,
+    when not ``current_only``): what the app checks before a page and ``cobase demo`` before writing
+    (one index probe, where a count reads the whole index)."""
+    query = select(Observation.id)
+    if current_only:
+        query = query.where(Observation.is_current == sa.true())
+    return session.exec(query.limit(1)).first() is not None
 
 
 def observation_count(session: Session, current_only: bool = False) -> int:
     """How many observations are stored (all versions by default); reads the whole index (see
-    :func:`has_current_observations` for a check that does not)."""
+    :func:`has_observations` for a check that does not)."""
     query = select(func.count(col(Observation.id)))
     if current_only:
         query = query.where(Observation.is_current == sa.true())

@@ -60,7 +60,7 @@ from cobase.harmonize.medicines import UnknownMedicineError, resolve_item
 from cobase.queries import (
     SourceOverview,
     countries_with_data,
-    has_current_observations,
+    has_observations,
     in_date_range,
     list_observations,
     source_overview,
@@ -292,7 +292,7 @@ def has_current_data(url: str) -> bool:
     One index probe: counting the values, as this check once did, read the whole store on every page.
     """
     with session_scope(engine_for(url)) as session:
-        return has_current_observations(session)
+        return has_observations(session)
 
 
 @served_while_refreshing(CACHE_TTL_SECONDS)

@@ -19,7 +19,7 @@ import streamlit as st
 from cobase.db import open_store, session_scope
 from cobase.harmonize.records import ObservationIn
 from cobase.ingest import ingest_observations
-from cobase.queries import COUNTRY_CODES_WITH_CURRENT_DATA, countries_with_data, has_current_observations
+from cobase.queries import COUNTRY_CODES_WITH_CURRENT_DATA, countries_with_data, has_observations
 from cobase.refresh import sync_sources
 from cobase.registry import load_registry
 from cobase.snapshots import store_snapshot
@@ -97,7 +97,15 @@ def test_countries_with_data_seeks_the_country_index_instead_of_scanning(engine:
 
 def test_an_empty_store_has_no_current_observations(tmp_path: Path) -> None:
     with session_scope(open_store(f"sqlite:///{tmp_path / 'empty.db'}")) as session:
-        assert (has_current_observations(session), countries_with_data(session)) == (False, [])
+        assert (has_observations(session), countries_with_data(session)) == (False, [])
+
+
+def test_a_store_of_withdrawn_values_only_has_observations_but_none_current(engine: sa.Engine) -> None:
+    """What ``cobase demo`` checks before writing (any value, all versions) is not what a page checks."""
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE observation SET is_current = 0"))
+    with session_scope(engine) as session:
+        assert (has_observations(session), has_observations(session, current_only=False)) == (False, True)
 
 
 def test_has_current_data_reads_the_store_once_within_its_lifetime(engine: sa.Engine) -> None:
