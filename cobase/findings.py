@@ -15,6 +15,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -276,6 +277,15 @@ def get_finding(session: Session, finding_id: str) -> Finding:
     return _as_finding(finding_id, _versions(session, finding_id))
 
 
+_KEPT_BY_A_REVIEW = tuple(
+    field.name
+    for field in dataclass_fields(ObservationIn)
+    if field.name in Observation.model_fields and field.name not in CitationBase.model_fields
+)
+"""What a confirmation or retraction copies from the version it supersedes: every stored field of the
+value (its citation, reviewer and status are the new version's own)."""
+
+
 def set_status(session: Session, finding_id: str, status: str, by: str) -> Finding:
     """Confirm or retract a finding: a new version supersedes the current one, which is kept."""
     if status not in ("confirmed", "retracted"):
@@ -303,17 +313,7 @@ def set_status(session: Session, finding_id: str, status: str, by: str) -> Findi
         retrieved_at=utcnow(),
         rows=[
             ObservationIn(
-                country_iso3=current.country_iso3,
-                indicator=current.indicator,
-                period_start=current.period_start,
-                period_end=current.period_end,
-                value_text=current.value_text,
-                value_num=current.value_num,
-                unit=current.unit,
-                breakdown=current.breakdown,
-                published_at=current.published_at,
-                published_basis=current.published_basis,
-                item=current.item,
+                **{name: getattr(current, name) for name in _KEPT_BY_A_REVIEW},
                 quote=citation.quote,
                 page=citation.page,
                 review_status=status,

@@ -27,6 +27,7 @@ from cobase.registry import load_registry
 from cobase.yamltext import load_yaml
 from tests.assessments import continuity_assessment
 from tests.helpers import FIXTURES, REAL_RECORDINGS, SOURCES_YML
+from tests.test_export_support import evidence
 
 OWN = FIXTURES / "internet_archive"
 WAYBACK = REAL_RECORDINGS / "wayback" / "edgi_bodies"
@@ -276,18 +277,14 @@ def _evidence(**fields: object) -> Evidence:
         indicator="DOC_STOCKOUT",
         label_fr="Rupture",
         label_en="Stock-out",
-        item=None,
         value="rupture",
-        value_num=None,
-        unit=None,
         period_start=date(2017, 1, 1),
         period_end=date(2017, 12, 31),
         published_at=None,
         retrieved_at=datetime(2026, 1, 1, tzinfo=UTC),
         url=PLOS,
-        snapshot_sha256="0" * 64,
     )
-    return Evidence.model_validate({**base, **fields})
+    return evidence(**{**base, **fields})
 
 
 @pytest.mark.parametrize(

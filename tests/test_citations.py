@@ -28,6 +28,7 @@ from cobase.snapshots import is_public_url, is_web_url
 from tests.assessments import continuity_assessment
 from tests.e2e import FIXTURES, database_url, refresh_sources, sql_rows
 from tests.helpers import REAL_RECORDINGS, SOURCES_YML
+from tests.test_export_support import evidence
 
 REGISTRY = load_registry(SOURCES_YML)
 PRIVATE = re.compile(r"127\.0\.0\.1|localhost|\b10\.\d+\.\d+\.\d+|192\.168\.|file://|upload:")
@@ -132,10 +133,7 @@ def _evidence(**fields: object) -> Evidence:
         indicator="FINDING_CONTINUITY",
         label_fr="Constat contribué",
         label_en="Contributed finding",
-        item=None,
         value="Ruptures de dolutégravir à Conakry",
-        value_num=None,
-        unit=None,
         period_start=date(2024, 3, 1),
         period_end=date(2024, 3, 31),
         published_at=datetime(2024, 4, 15, tzinfo=UTC),
@@ -151,7 +149,7 @@ def _evidence(**fields: object) -> Evidence:
         archived_url="https://web.archive.org/web/20240420000000/https://www.msf.org/rapport-guinee.pdf",
         archived_at=datetime(2024, 4, 20, tzinfo=UTC),
     )
-    return Evidence.model_validate({**base, **fields})
+    return evidence(**{**base, **fields})
 
 
 def _assessment(evidence: list[Evidence]) -> Assessment:

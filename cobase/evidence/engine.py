@@ -194,6 +194,15 @@ def _one_per_statement(evidence: list[Evidence]) -> list[Evidence]:
     return list(merged.values())
 
 
+_COPIED_FROM_VERSION = tuple(
+    name
+    for name in Evidence.model_fields
+    if name in ObservationVersion.model_fields and name not in ("item", "first_seen_at")
+)
+"""The fields an evidence takes as they are from the stored version: those of the same name, but the
+catalogue item (the evidence's is the one it is read for) and the first sighting (never empty here)."""
+
+
 def _to_evidence(
     version: ObservationVersion,
     link: _Link,
@@ -212,9 +221,8 @@ def _to_evidence(
     # coverage is the UNAIDS estimate): the indicator's own declaration comes first.
     republishes = (indicator.republishes if indicator else None) or (source.republishes if source else None)
     return Evidence(
-        source=version.source,
+        **{name: getattr(version, name) for name in _COPIED_FROM_VERSION},
         producer=source.producer if source else (version.contributed_by or version.source),
-        indicator=version.indicator,
         label_fr=indicator.label_fr
         if indicator
         else ("Constat contribué" if contributed else version.indicator),
@@ -223,31 +231,15 @@ def _to_evidence(
         else ("Contributed finding" if contributed else version.indicator),
         item=items[0] if items else None,
         items=list(items),
-        breakdown=version.breakdown,
         value=version.value,
-        value_num=version.value_num,
-        unit=version.unit,
-        period_start=version.period_start,
-        period_end=version.period_end,
-        published_at=version.published_at,
-        retrieved_at=version.retrieved_at,
-        url=version.url,
-        snapshot_sha256=version.snapshot_sha256,
-        quote=version.quote,
-        page=version.page,
-        review_status=version.review_status,
-        contributed_by=version.contributed_by,
         republishes=republishes,
         scope=subject.scope,
         about_fr=subject.about_fr,
         about_en=subject.about_en,
         class_members=list(subject.members),
         revised_later=revised_later,
-        published_basis=version.published_basis,  # type: ignore[arg-type]
         first_seen_at=version.first_seen,
-        last_seen_at=version.last_seen_at,
         as_of_status=version.as_of_status(known_by) if known_by else "unknown",  # type: ignore[arg-type]
-        withdrawn_at=version.withdrawn_at,
         stale=version.period_end < stale_before,
     )
 
