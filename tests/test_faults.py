@@ -31,7 +31,6 @@ import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
@@ -129,7 +128,9 @@ def _environment(heartbeat: float = 0.2) -> dict[str, str]:
     return env
 
 
-def start_refresh(tmp: Path, db: str, server: HTTPServer, *extra: str) -> Any:
+def start_refresh(
+    tmp: Path, db: str, server: HTTPServer, *extra: str
+) -> warm_process.WarmProcess | subprocess.Popen[str]:
     """``cobase refresh`` of SOURCES in the background, as cron starts it."""
     sources = sources_file(tmp, dict.fromkeys(SOURCES, base_url(server)), keep=SOURCES)
     return warm_process.popen(

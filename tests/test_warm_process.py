@@ -86,3 +86,22 @@ def test_other_commands_start_from_scratch() -> None:
     assert not warm_process.is_warm_command(["/bin/echo", "-c", "x"])
     result = warm_process.run(["/bin/echo", "hello"], env={}, cwd=ROOT, timeout=60)
     assert (result.returncode, result.stdout) == (0, "hello\n")
+
+
+def test_killing_a_child_that_has_exited_is_harmless_as_with_popen() -> None:
+    process = warm_process.popen([sys.executable, "-c", "print('done')"], env={}, cwd=ROOT)
+    deadline = time.monotonic() + 10
+    while os.path.exists(f"/proc/{process.pid}/stat") and "Z" not in _state(process.pid):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    process.kill()  # exited (reaped by the server or about to be), its status maybe not yet read
+    assert process.communicate(timeout=10) == ("done\n", "")
+    assert process.returncode == 0
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "gone"

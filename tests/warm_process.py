@@ -22,9 +22,11 @@ it from scratch (:func:`popen` falls back to :class:`subprocess.Popen` for any o
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -151,7 +153,7 @@ class WarmServer:
                     stdout=subprocess.DEVNULL,
                     cwd=Path(__file__).resolve().parent.parent,
                 )
-                atexit.register(self._stop, self._process)
+                atexit.register(self._stop, self._process, directory)
                 deadline = time.monotonic() + 60
                 while not os.path.exists(self._path):
                     if self._process.poll() is not None or time.monotonic() > deadline:
@@ -160,10 +162,11 @@ class WarmServer:
             return self._path
 
     @staticmethod
-    def _stop(process: subprocess.Popen[bytes]) -> None:
+    def _stop(process: subprocess.Popen[bytes], directory: str) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+        shutil.rmtree(directory, ignore_errors=True)  # its socket
 
     def start(
         self,
@@ -234,8 +237,10 @@ class WarmProcess:
         return code
 
     def send_signal(self, number: int) -> None:
-        if self.returncode is None:
-            os.kill(self.pid, number)
+        """As :meth:`subprocess.Popen.send_signal`: nothing once the child is known to have exited."""
+        if self.poll() is None:
+            with contextlib.suppress(ProcessLookupError):  # exited, its status not yet read
+                os.kill(self.pid, number)
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
